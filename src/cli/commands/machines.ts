@@ -1,0 +1,168 @@
+import { Command, Option } from 'commander';
+import type { MachineJson } from '../../hub/http/machine-json.js';
+import type { ApiClient } from '../api-client.js';
+import { ago, formatTable, gib, printJson } from '../output.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** One line per machine: the fleet at a glance. */
+export function machinesTable(machines: MachineJson[]): string {
+  if (machines.length === 0) return 'No machines yet. Add one with: pia machines add <name>\n';
+  return formatTable(
+    ['NAME', 'STATUS', 'POWER', 'LAST SEEN', 'HOST', 'OS', 'CPUS', 'RAM', 'AGENTS'],
+    machines.map((m) => [
+      m.name + (m.aliases.length ? ` (${m.aliases.join(', ')})` : ''),
+      m.status,
+      m.powerState,
+      ago(m.lastSeen),
+      m.facts?.hostname ?? '-',
+      m.facts ? `${m.facts.os.platform}/${m.facts.arch}` : '-',
+      m.facts ? String(m.facts.cpus) : '-',
+      gib(m.facts?.memoryBytes),
+      m.facts?.agents.map((a) => a.name).join(',') || '-',
+    ]),
+  );
+}
+
+/** Everything known of one machine, for a person. */
+export function machineDetails(m: MachineJson): string {
+  const lines = [
+    `${m.name}${m.aliases.length ? ` (aliases: ${m.aliases.join(', ')})` : ''}`,
+    `  status:       ${m.status}, last seen ${ago(m.lastSeen)}`,
+    `  power:        ${m.powerState}${m.powerEvidence ? ` (${m.powerEvidence})` : ''}`,
+  ];
+  const c = m.capabilities;
+  if (c.mac) lines.push(`  mac:          ${c.mac}`);
+  if (c.ip) lines.push(`  ip:           ${c.ip}`);
+  if (c.sshUser || c.sshPort) lines.push(`  ssh:          ${c.sshUser ?? '?'}@${c.ip ?? m.facts?.hostname ?? '?'}:${c.sshPort ?? 22}`);
+  if (c.sshHostKey) lines.push(`  host key:     ${c.sshHostKey}`);
+  if (c.workerPath) lines.push(`  worker path:  ${c.workerPath}`);
+  if (c.tags?.length) lines.push(`  tags:         ${c.tags.join(', ')}`);
+  const f = m.facts;
+  if (f) {
+    lines.push(`  host:         ${f.hostname}, ${f.os.platform} ${f.os.release} ${f.arch}, ${f.cpus} CPUs, ${gib(f.memoryBytes)}`);
+    for (const i of f.interfaces.filter((i) => !i.internal)) lines.push(`  interface:    ${i.name} ${i.address} (${i.cidr}) ${i.mac}`);
+    if (f.gateway) lines.push(`  gateway:      ${f.gateway}`);
+    lines.push(`  agents:       ${f.agents.map((a) => a.name).join(', ') || 'none found on PATH'}`);
+    lines.push(`  repos:        ${f.repos.length}`);
+    for (const r of f.repos.slice(0, 20)) lines.push(`    ${r.name} (${r.branch ?? 'detached'}) ${r.path}`);
+  } else {
+    lines.push('  facts:        none yet (the worker has never linked)');
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** The link URL a worker on another machine would use, from the URL this CLI reaches the hub at. */
+export function linkUrlFor(hubUrl: string): string {
+  const url = new URL(hubUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = '/link';
+  return url.toString();
+}
+
+function enrollHint(name: string, token: string, expiresAt: string, hubUrl: string): string {
+  return (
+    `Join token for ${name} (single use, expires ${expiresAt}):\n  ${token}\n` +
+    `On ${name}, run (with the hub's address as that machine reaches it):\n  pia worker --hub ${linkUrlFor(hubUrl)} --join ${token}\n`
+  );
+}
+
+/** `pia machines ...` */
+export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Command {
+  const cmd = new Command('machines').description('list, add, show, change and remove the fleet\'s machines');
+
+  cmd
+    .command('list', { isDefault: true })
+    .description('every machine with its status')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { machines } = await api().get<{ machines: MachineJson[] }>('/api/machines');
+      if (opts.json) printJson({ machines });
+      else process.stdout.write(machinesTable(machines));
+    });
+
+  cmd
+    .command('add <name>')
+    .description('register a machine and print its single-use join token')
+    .option('--mac <mac>', 'MAC address (for wake-on-LAN)')
+    .option('--ip <address>', 'last known IP address')
+    .option('--alias <alias>', 'another name for it (repeatable)', collect)
+    .option('--tag <tag>', 'a tag (repeatable)', collect)
+    .option('--json', 'print JSON: {"joinToken": ...}')
+    .action(async (name: string, opts: { mac?: string; ip?: string; alias?: string[]; tag?: string[]; json?: boolean }) => {
+      const capabilities = { ...(opts.mac ? { mac: opts.mac } : {}), ...(opts.ip ? { ip: opts.ip } : {}), ...(opts.tag ? { tags: opts.tag } : {}) };
+      const out = await api().post<{ machine: MachineJson; joinToken: string; expiresAt: string }>('/api/machines', {
+        name,
+        capabilities,
+        ...(opts.alias ? { aliases: opts.alias } : {}),
+      });
+      if (opts.json) printJson(out);
+      else process.stdout.write(`Added ${out.machine.name}.\n` + enrollHint(out.machine.name, out.joinToken, out.expiresAt, hubUrl()));
+    });
+
+  cmd
+    .command('show <name>')
+    .description('everything known about one machine')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const { machine } = await api().get<{ machine: MachineJson }>(`/api/machines/${encodeURIComponent(name)}`);
+      if (opts.json) printJson({ machine });
+      else process.stdout.write(machineDetails(machine));
+    });
+
+  cmd
+    .command('set <name>')
+    .description("change a machine's capabilities and aliases")
+    .option('--mac <mac>', 'MAC address')
+    .option('--ip <address>', 'IP address')
+    .option('--ssh-user <user>', 'SSH user for bootstrap')
+    .addOption(new Option('--ssh-port <port>', 'SSH port').argParser((v) => Number(v)))
+    .option('--worker-path <path>', 'where the worker is installed on it')
+    .option('--tag <tag>', 'set the tags (repeatable; replaces the list)', collect)
+    .option('--alias <alias>', 'set the aliases (repeatable; replaces the list)', collect)
+    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHostKey, workerPath, tags)', collect)
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: Record<string, unknown> & { unset?: string[]; alias?: string[]; json?: boolean }) => {
+      const capabilities: Record<string, unknown> = {};
+      const map: Record<string, string> = { mac: 'mac', ip: 'ip', sshUser: 'sshUser', sshPort: 'sshPort', workerPath: 'workerPath', tag: 'tags' };
+      for (const [flag, key] of Object.entries(map)) if (opts[flag] !== undefined) capabilities[key] = opts[flag];
+      for (const key of opts.unset ?? []) capabilities[key] = null;
+      const body = { ...(Object.keys(capabilities).length ? { capabilities } : {}), ...(opts.alias ? { aliases: opts.alias } : {}) };
+      const { machine } = await api().patch<{ machine: MachineJson }>(`/api/machines/${encodeURIComponent(name)}`, body);
+      if (opts.json) printJson({ machine });
+      else process.stdout.write(machineDetails(machine));
+    });
+
+  cmd
+    .command('token <name>')
+    .description('issue a new join token (re-enrol a machine)')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const out = await api().post<{ joinToken: string; expiresAt: string }>(`/api/machines/${encodeURIComponent(name)}/join-token`);
+      if (opts.json) printJson(out);
+      else process.stdout.write(enrollHint(name, out.joinToken, out.expiresAt, hubUrl()));
+    });
+
+  cmd
+    .command('revoke <name>')
+    .description("revoke a machine's credentials and cut its link (it stays registered)")
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const out = await api().post<{ revoked: number }>(`/api/machines/${encodeURIComponent(name)}/revoke`);
+      if (opts.json) printJson(out);
+      else process.stdout.write(`Revoked ${out.revoked} credential(s) of ${name}. Re-enrol it with: pia machines token ${name}\n`);
+    });
+
+  cmd
+    .command('rm <name>')
+    .alias('remove')
+    .description('revoke and remove a machine')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const out = await api().delete<{ removed: string; revoked: number }>(`/api/machines/${encodeURIComponent(name)}`);
+      if (opts.json) printJson(out);
+      else process.stdout.write(`Removed ${out.removed} (${out.revoked} credential(s) revoked).\n`);
+    });
+
+  return cmd;
+}

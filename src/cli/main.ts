@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { errorMessage, PiaError } from '../common/errors.js';
+import { version } from '../common/version.js';
+import { createApiClient } from './api-client.js';
+import { auditCommand } from './commands/audit.js';
+import { hubCommand } from './commands/hub.js';
+import { machinesCommand } from './commands/machines.js';
+import { statusCommand } from './commands/status.js';
+import { workerCommand } from './commands/worker.js';
+import { apiTarget } from './target.js';
+
+/** Builds the `pia` program. */
+export function buildProgram(): Command {
+  const api = () => createApiClient(apiTarget());
+  const program = new Command('pia')
+    .description('PIA: drive a fleet of your own machines from chat, mail or this terminal')
+    .version(version)
+    .showHelpAfterError('(run pia --help for usage)');
+  program.addCommand(hubCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(machinesCommand(api, () => apiTarget().url));
+  program.addCommand(statusCommand(api, () => apiTarget().url));
+  program.addCommand(auditCommand(api));
+  return program;
+}
+
+/** Runs the CLI; any error ends the process with one line that says what to do. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    const message = err instanceof PiaError ? err.message : errorMessage(err);
+    process.stderr.write(`pia: ${message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { boolField, enumField, parseEnv, portField, positiveIntField, secondsField, textField } from '../common/env.js';
+import { PiaError } from '../common/errors.js';
+import { MachineName } from '../protocol/messages.js';
+
+/** The hub's configuration, parsed once from the environment and frozen. */
+export interface HubConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Undefined: generate one on first start and keep it in the data dir. */
+  adminToken: string | undefined;
+  tls: { cert: string; key: string } | undefined;
+  heartbeatS: number;
+  offlineAfterS: number;
+  joinTokenTtlH: number;
+  maxFrameBytes: number;
+  localWorker: boolean;
+  localWorkerName: string;
+  logLevel: string;
+  logFormat: 'pretty' | 'json' | undefined;
+}
+
+/**
+ * Reads the hub's variables. A bad value throws a `config_invalid` error naming the variable and what it
+ * expects, e.g. "PIA_PORT must be a port number (0-65535), got 'abc'".
+ */
+export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<HubConfig> {
+  const e = parseEnv(env, {
+    PIA_HOST: [textField, '127.0.0.1'],
+    PIA_PORT: [portField, '3000'],
+    PIA_DATA_DIR: [textField, './data'],
+    PIA_ADMIN_TOKEN: [textField, undefined],
+    PIA_TLS_CERT: [textField, undefined],
+    PIA_TLS_KEY: [textField, undefined],
+    PIA_HEARTBEAT_S: [secondsField, '15'],
+    PIA_OFFLINE_AFTER_S: [secondsField, '90'],
+    PIA_JOIN_TOKEN_TTL_H: [secondsField, '24'],
+    PIA_MAX_FRAME_BYTES: [positiveIntField, String(1024 * 1024)],
+    PIA_LOCAL_WORKER: [boolField, '1'],
+    PIA_LOCAL_WORKER_NAME: [textField, 'local'],
+    PIA_LOG_LEVEL: [enumField(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
+    PIA_LOG_FORMAT: [enumField(['pretty', 'json']), undefined],
+  });
+  if ((e.PIA_TLS_CERT === undefined) !== (e.PIA_TLS_KEY === undefined)) {
+    throw new PiaError('config_invalid', 'PIA_TLS_CERT and PIA_TLS_KEY must be set together (paths to a PEM certificate and its key)');
+  }
+  if (e.PIA_OFFLINE_AFTER_S <= e.PIA_HEARTBEAT_S) {
+    throw new PiaError('config_invalid', `PIA_OFFLINE_AFTER_S must be longer than PIA_HEARTBEAT_S (${e.PIA_HEARTBEAT_S}), got '${e.PIA_OFFLINE_AFTER_S}'`);
+  }
+  if (!MachineName.safeParse(e.PIA_LOCAL_WORKER_NAME).success) {
+    throw new PiaError('config_invalid', `PIA_LOCAL_WORKER_NAME must be a machine name (a-z, 0-9, -), got '${e.PIA_LOCAL_WORKER_NAME}'`);
+  }
+  if (e.PIA_ADMIN_TOKEN !== undefined && e.PIA_ADMIN_TOKEN.length < 16) {
+    throw new PiaError('config_invalid', 'PIA_ADMIN_TOKEN must be at least 16 characters, got a shorter one');
+  }
+  return Object.freeze({
+    host: e.PIA_HOST,
+    port: e.PIA_PORT,
+    dataDir: path.resolve(e.PIA_DATA_DIR),
+    adminToken: e.PIA_ADMIN_TOKEN,
+    tls: e.PIA_TLS_CERT && e.PIA_TLS_KEY ? { cert: path.resolve(e.PIA_TLS_CERT), key: path.resolve(e.PIA_TLS_KEY) } : undefined,
+    heartbeatS: e.PIA_HEARTBEAT_S,
+    offlineAfterS: e.PIA_OFFLINE_AFTER_S,
+    joinTokenTtlH: e.PIA_JOIN_TOKEN_TTL_H,
+    maxFrameBytes: e.PIA_MAX_FRAME_BYTES,
+    localWorker: e.PIA_LOCAL_WORKER,
+    localWorkerName: e.PIA_LOCAL_WORKER_NAME,
+    logLevel: e.PIA_LOG_LEVEL,
+    logFormat: e.PIA_LOG_FORMAT,
+  });
+}

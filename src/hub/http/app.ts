@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { PiaError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { version } from '../../common/version.js';
+import type { LinkServer } from '../link/link-server.js';
+import type { MachineAdmin } from '../machine-admin.js';
+import type { HubMetrics } from '../metrics.js';
+import type { AuditLog } from '../registry/audit.js';
+import type { MachineStore } from '../registry/machines.js';
+import { hasAdminToken } from './auth.js';
+import { installErrorHandlers } from './errors.js';
+import { machineRoutes } from './routes/machines.js';
+
+/** Everything the HTTP API reads or changes. */
+export interface HttpDeps {
+  log: Logger;
+  adminToken: string;
+  tls: { cert: string; key: string } | undefined;
+  machines: MachineStore;
+  admin: MachineAdmin;
+  links: LinkServer;
+  audit: AuditLog;
+  metrics: HubMetrics;
+}
+
+/** Routes anyone may call; everything else needs the admin token. */
+const publicRoutes = new Set(['/api/health']);
+
+/**
+ * Builds the hub's Fastify app: health, the machines API, audit and metrics, with bearer auth on all but health.
+ * Routes are registered by later modules through the returned app before it listens.
+ */
+export function buildHttpApp(deps: HttpDeps): FastifyInstance {
+  const app = Fastify({
+    // Requests are not logged one by one (at 10k machines that is noise); warnings and errors are.
+    loggerInstance: deps.log.child({ component: 'http' }, { level: 'warn' }),
+    bodyLimit: 1024 * 1024,
+    ...(deps.tls ? { https: { cert: readFileSync(deps.tls.cert), key: readFileSync(deps.tls.key) } } : {}),
+  }) as unknown as FastifyInstance;
+
+  installErrorHandlers(app);
+
+  app.addHook('onRequest', async (req) => {
+    const route = req.routeOptions.url;
+    if (route !== undefined && publicRoutes.has(route)) return;
+    if (!hasAdminToken(req.raw, deps.adminToken)) {
+      throw new PiaError('unauthorized', 'Missing or wrong admin token: send Authorization: Bearer $PIA_ADMIN_TOKEN');
+    }
+  });
+
+  app.get('/api/health', async () => ({ status: 'ok', mode: 'hub', version }));
+
+  app.get('/metrics', async (_req, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+
+  app.get('/api/audit', async (req) => {
+    const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(100) }).parse(req.query);
+    return { entries: deps.audit.list(limit) };
+  });
+
+  machineRoutes(app, deps);
+  return app;
+}

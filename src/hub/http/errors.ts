@@ -1,0 +1,48 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ZodError } from 'zod';
+import { PiaError } from '../../common/errors.js';
+
+/** HTTP status for each error code; anything unlisted that is a PiaError is a 400. */
+const statusByCode: Record<string, number> = {
+  unauthorized: 401,
+  forbidden: 403,
+  machine_unknown: 404,
+  not_found: 404,
+  machine_exists: 409,
+  alias_taken: 409,
+  conflict: 409,
+  internal: 500,
+};
+
+/** The body of every error response. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** Turns a thrown error into a status and `{"error":{"code","message"}}`; the one boundary for HTTP. */
+export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
+  if (err instanceof PiaError) return { status: statusByCode[err.code] ?? 400, body: { error: { code: err.code, message: err.message } } };
+  if (err instanceof ZodError) {
+    const issue = err.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    return { status: 400, body: { error: { code: 'invalid_request', message: `${where}${issue?.message ?? 'invalid request'}` } } };
+  }
+  const fe = err as Partial<FastifyError>;
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const code = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'invalid_json' : 'invalid_request';
+    return { status: fe.statusCode, body: { error: { code, message: fe.message ?? 'bad request' } } };
+  }
+  return { status: 500, body: { error: { code: 'internal', message: 'Internal error; see the hub log.' } } };
+}
+
+/** Installs the error and not-found handlers on an app. */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = toHttpError(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    void reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: { code: 'not_found', message: `No route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { MachineName } from '../../../protocol/messages.js';
+import type { LinkServer } from '../../link/link-server.js';
+import type { Actor, MachineAdmin } from '../../machine-admin.js';
+import { Capabilities, CapabilitiesPatch } from '../../registry/capabilities.js';
+import type { Machine } from '../../registry/machine.js';
+import type { MachineStore } from '../../registry/machines.js';
+import { machineJson } from '../machine-json.js';
+
+const NameParam = z.object({ name: z.string().min(1).max(128) });
+const CreateBody = z.object({
+  name: MachineName,
+  capabilities: Capabilities.optional(),
+  aliases: z.array(MachineName).max(32).optional(),
+}).strict();
+const PatchBody = z.object({
+  capabilities: CapabilitiesPatch.optional(),
+  aliases: z.array(MachineName).max(32).optional(),
+}).strict();
+
+const adminActor: Actor = { id: 'admin-token', origin: 'http' };
+
+/** `/api/machines`: the fleet registry. */
+export function machineRoutes(app: FastifyInstance, deps: { machines: MachineStore; admin: MachineAdmin; links: LinkServer }): void {
+  const view = (m: Machine) => machineJson(m, deps.links.get(m.id)?.lastSeenMs);
+
+  app.get('/api/machines', async () => ({ machines: deps.machines.list().map(view) }));
+
+  app.post('/api/machines', async (req, reply) => {
+    const body = CreateBody.parse(req.body);
+    const created = deps.admin.add(adminActor, body);
+    return reply.status(201).send({ machine: view(created.machine), joinToken: created.joinToken, expiresAt: created.expiresAt });
+  });
+
+  app.get('/api/machines/:name', async (req) => {
+    const { name } = NameParam.parse(req.params);
+    return { machine: view(deps.machines.get(name)) };
+  });
+
+  app.patch('/api/machines/:name', async (req) => {
+    const { name } = NameParam.parse(req.params);
+    const body = PatchBody.parse(req.body ?? {});
+    return { machine: view(deps.admin.update(adminActor, name, body)) };
+  });
+
+  app.delete('/api/machines/:name', async (req) => {
+    const { name } = NameParam.parse(req.params);
+    return deps.admin.remove(adminActor, name);
+  });
+
+  app.post('/api/machines/:name/join-token', async (req) => {
+    const { name } = NameParam.parse(req.params);
+    return deps.admin.issueJoinToken(adminActor, name);
+  });
+
+  app.post('/api/machines/:name/revoke', async (req) => {
+    const { name } = NameParam.parse(req.params);
+    return deps.admin.revoke(adminActor, name);
+  });
+}

@@ -1,0 +1,134 @@
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../common/logger.js';
+import { projectRoot } from '../common/version.js';
+import { openDatabase, type Db } from './db/database.js';
+import { loadMigrations, migrate } from './db/migrations.js';
+import { createEventBus, type EventBus } from './events.js';
+import { hasAdminToken } from './http/auth.js';
+import { buildHttpApp } from './http/app.js';
+import { createLinkServer, type LinkServer } from './link/link-server.js';
+import { createMachineAdmin, type MachineAdmin } from './machine-admin.js';
+import { createMetrics, type HubMetrics } from './metrics.js';
+import { createObserverServer, type ObserverServer } from './observers.js';
+import { createAuditLog, type AuditLog } from './registry/audit.js';
+import { createCredentialStore, type CredentialStore } from './registry/credentials.js';
+import { createMachineStore, type MachineStore } from './registry/machines.js';
+import type { HubConfig } from './config.js';
+
+/** Where workers link and observers listen. */
+export const LINK_PATH = '/link';
+export const EVENTS_PATH = '/api/events';
+
+/** A running hub's parts, for the CLI, the embedded worker and tests. */
+export interface Hub {
+  db: Db;
+  bus: EventBus;
+  machines: MachineStore;
+  credentials: CredentialStore;
+  audit: AuditLog;
+  admin: MachineAdmin;
+  links: LinkServer;
+  observers: ObserverServer;
+  metrics: HubMetrics;
+  http: FastifyInstance;
+  /** Listens on the configured host and port; resolves with the bound port and URLs. */
+  start(): Promise<{ port: number; httpUrl: string; linkUrl: string }>;
+  stop(): Promise<void>;
+}
+
+/** Options beyond the config, for tests: a migrations folder, a hello deadline. */
+export interface HubOptions {
+  config: Readonly<HubConfig>;
+  adminToken: string;
+  log: Logger;
+  migrationsDir?: string;
+  helloTimeoutMs?: number;
+  lastSeenFlushMs?: number;
+}
+
+/**
+ * Opens the registry (applying migrations), wires the bus, link server, observers and HTTP API together.
+ * Every machine starts offline: no worker is linked to a hub that has just started.
+ */
+export function createHub(opts: HubOptions): Hub {
+  const { config, log } = opts;
+  const db = openDatabase(path.join(config.dataDir, 'pia.db'));
+  try {
+    const applied = migrate(db, loadMigrations(opts.migrationsDir ?? path.join(projectRoot, 'migrations')));
+    if (applied.length) log.info({ applied }, 'database migrated');
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const bus = createEventBus(log);
+  const machines = createMachineStore(db);
+  const credentials = createCredentialStore(db);
+  const audit = createAuditLog(db);
+  machines.markAllOffline();
+
+  const links = createLinkServer({
+    options: {
+      heartbeatMs: config.heartbeatS * 1000,
+      offlineAfterMs: config.offlineAfterS * 1000,
+      helloTimeoutMs: opts.helloTimeoutMs ?? 10_000,
+      maxFrameBytes: config.maxFrameBytes,
+      lastSeenFlushMs: opts.lastSeenFlushMs,
+    },
+    log: log.child({ component: 'link' }),
+    bus,
+    machines,
+    credentials,
+    audit,
+    // Read lazily: the metrics need the link count, the links need the metrics.
+    metrics: () => metrics,
+  });
+  const metrics = createMetrics({ bus, machines, linkedCount: () => links.count() });
+  const observers = createObserverServer({ bus, log });
+  const admin = createMachineAdmin({ machines, credentials, audit, bus, links, joinTokenTtlMs: config.joinTokenTtlH * 3600_000 });
+  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics });
+
+  http.server.on('upgrade', (req, socket, head) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (pathname === LINK_PATH) return links.handleUpgrade(req, socket, head);
+    if (pathname === EVENTS_PATH) {
+      if (hasAdminToken(req, opts.adminToken, true)) return observers.handleUpgrade(req, socket, head);
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
+  let stopped = false;
+  return {
+    db,
+    bus,
+    machines,
+    credentials,
+    audit,
+    admin,
+    links,
+    observers,
+    metrics,
+    http,
+    async start() {
+      await http.listen({ host: config.host, port: config.port });
+      const port = (http.server.address() as AddressInfo).port;
+      const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+      const secure = config.tls !== undefined;
+      const httpUrl = `${secure ? 'https' : 'http'}://${host}:${port}`;
+      const linkUrl = `${secure ? 'wss' : 'ws'}://${host}:${port}${LINK_PATH}`;
+      log.info({ url: httpUrl, link: linkUrl }, 'hub listening');
+      return { port, httpUrl, linkUrl };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await links.close();
+      await observers.close();
+      await http.close();
+      db.close();
+    },
+  };
+}

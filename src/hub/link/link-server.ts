@@ -1,0 +1,230 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { errorMessage, PiaError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { CloseCode } from '../../protocol/close-codes.js';
+import { clip, decodeWorkerMessage } from '../../protocol/codec.js';
+import { PROTOCOL_VERSION, type WorkerMessage, type WorkerMessageType } from '../../protocol/messages.js';
+import type { EventBus } from '../events.js';
+import type { HubMetrics } from '../metrics.js';
+import type { AuditLog } from '../registry/audit.js';
+import type { CredentialStore } from '../registry/credentials.js';
+import type { MachineStore } from '../registry/machines.js';
+import { admit } from './handshake.js';
+import { createLink, type Link } from './link.js';
+
+/** Settings of the worker link server. */
+export interface LinkServerOptions {
+  heartbeatMs: number;
+  offlineAfterMs: number;
+  helloTimeoutMs: number;
+  maxFrameBytes: number;
+  /** How often last-seen times are written to SQLite (they are kept in memory in between). */
+  lastSeenFlushMs?: number;
+}
+
+/** Handles one kind of message from a linked worker. */
+export type MessageHandler<K extends WorkerMessageType> = (link: Link, message: Extract<WorkerMessage, { type: K }>) => void;
+
+/** The hub's end of the worker links. */
+export interface LinkServer {
+  /** Hands an HTTP upgrade request for the link path to the server. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The link of a machine, if linked. */
+  get(machineId: number): Link | undefined;
+  /** Every link. */
+  links(): IterableIterator<Link>;
+  count(): number;
+  /** Routes one message type (beyond hello/heartbeat/facts) to a handler; later modules add theirs. */
+  handle<K extends WorkerMessageType>(type: K, handler: MessageHandler<K>): void;
+  /** Closes a machine's link (revoked, removed). */
+  disconnect(machineId: number, code: number, reason: string): void;
+  /** Closes every link and stops the timers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the link server: handshake (the first frame must be a hello with a valid credential, within a
+ * deadline), heartbeats, liveness, and routing of later messages. A bad frame closes only its own link, with a
+ * close code naming the fault and a log line; the hub goes on serving everyone else.
+ */
+export function createLinkServer(deps: {
+  options: LinkServerOptions;
+  log: Logger;
+  bus: EventBus;
+  machines: MachineStore;
+  credentials: CredentialStore;
+  audit: AuditLog;
+  metrics: () => HubMetrics;
+  nowMs?: () => number;
+}): LinkServer {
+  const { options, log, bus, machines } = deps;
+  const nowMs = deps.nowMs ?? Date.now;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
+  const links = new Map<number, Link>();
+  const handlers = new Map<WorkerMessageType, MessageHandler<never>>();
+  const dirtySeen = new Map<number, number>();
+
+  function refuse(ws: WebSocket, address: string | null, code: number, reason: string, metricReason: string): void {
+    log.warn({ address, code, reason }, 'worker link refused');
+    deps.metrics().handshakesRefused.inc({ reason: metricReason });
+    bus.emit('link.refused', { reason, address });
+    ws.close(code, clip(reason));
+  }
+
+  function onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const address = req.socket.remoteAddress ?? null;
+    let link: Link | undefined;
+    const helloTimer = setTimeout(
+      () => refuse(ws, address, CloseCode.helloTimeout, `no hello within ${options.helloTimeoutMs} ms`, 'hello_timeout'),
+      options.helloTimeoutMs,
+    );
+
+    ws.on('error', (err) => {
+      // ws reports over-size frames and protocol errors here, then closes the socket itself (e.g. 1009).
+      log.warn({ address, machine: link?.machine, err: errorMessage(err) }, 'worker link error');
+      if (!link) deps.metrics().handshakesRefused.inc({ reason: 'socket_error' });
+    });
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (isBinary) return fault(CloseCode.binaryFrame, 'binary frames are not part of the protocol');
+      const decoded = decodeWorkerMessage(data.toString());
+      if (!decoded.ok) return fault(decoded.code, decoded.reason);
+      const msg = decoded.message;
+      if (!link) {
+        if (msg.type !== 'hello') return fault(CloseCode.protocolViolation, `expected hello, got ${msg.type}`);
+        clearTimeout(helloTimer);
+        return onHello(msg);
+      }
+      link.lastSeenMs = nowMs();
+      dirtySeen.set(link.machineId, link.lastSeenMs);
+      const handler = handlers.get(msg.type);
+      if (handler) {
+        try {
+          handler(link, msg as never);
+        } catch (err) {
+          log.error({ err, machine: link.machine, type: msg.type }, 'link message handler failed');
+        }
+        return;
+      }
+      switch (msg.type) {
+        case 'hello':
+          return fault(CloseCode.protocolViolation, 'duplicate hello on a linked connection');
+        case 'heartbeat':
+          return;
+        case 'facts':
+          machines.updateFacts(link.machineId, msg.facts);
+          bus.emit('machine.updated', { machine: link.machine, what: 'facts' });
+          return;
+        default:
+          // A type the protocol knows but no module on this hub handles.
+          return fault(CloseCode.unknownType, `no handler for ${(msg as WorkerMessage).type}`);
+      }
+    });
+
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (link && links.get(link.machineId) === link) {
+        links.delete(link.machineId);
+        goneOffline(link, 'worker link closed');
+      }
+    });
+
+    function fault(code: number, reason: string): void {
+      if (!link) return refuse(ws, address, code, reason, faultName(code));
+      log.warn({ machine: link.machine, address, code, reason }, 'closing worker link: bad frame');
+      ws.close(code, clip(reason));
+    }
+
+    function onHello(msg: Extract<WorkerMessage, { type: 'hello' }>): void {
+      let admitted;
+      try {
+        admitted = admit(msg.auth, deps);
+      } catch (err) {
+        if (err instanceof PiaError) return refuse(ws, address, CloseCode.authRefused, err.message, 'credential');
+        log.error({ err }, 'handshake failed');
+        return refuse(ws, address, 1011, 'hub error during handshake', 'hub_error');
+      }
+      if (ws.readyState !== ws.OPEN) return;
+      const { machine, secret } = admitted;
+      const previous = links.get(machine.id);
+      link = createLink(ws, machine.id, machine.name, address, nowMs());
+      links.set(machine.id, link);
+      if (previous) previous.close(CloseCode.replaced, 'replaced by a newer link from the same machine');
+      machines.markOnline(machine.id, msg.facts);
+      link.send({ type: 'welcome', protocol: PROTOCOL_VERSION, machine: machine.name, heartbeatS: options.heartbeatMs / 1000, ...(secret ? { secret } : {}) });
+      log.info({ machine: machine.name, address, enrolled: secret !== undefined }, 'worker linked');
+      bus.emit('machine.online', { machine: machine.name, hostname: msg.facts.hostname, address });
+    }
+  }
+
+  function goneOffline(link: Link, reason: string): void {
+    dirtySeen.delete(link.machineId);
+    machines.saveLastSeen([[link.machineId, new Date(link.lastSeenMs).toISOString()]]);
+    if (machines.markOffline(link.machineId, reason)) {
+      log.info({ machine: link.machine, reason }, 'machine offline');
+      bus.emit('machine.offline', { machine: link.machine, reason });
+    }
+  }
+
+  // One sweep finds silent links; its period is a fraction of the deadline so detection is timely.
+  const sweepMs = Math.max(50, Math.min(1000, options.offlineAfterMs / 4));
+  const sweeper = setInterval(() => {
+    const now = nowMs();
+    for (const link of links.values()) {
+      if (now - link.lastSeenMs > options.offlineAfterMs) {
+        links.delete(link.machineId);
+        const reason = `no heartbeat for ${Math.round((now - link.lastSeenMs) / 1000)} s`;
+        link.close(CloseCode.heartbeatTimeout, reason);
+        goneOffline(link, reason);
+      }
+    }
+  }, sweepMs);
+  sweeper.unref();
+
+  // last_seen is written in batches: at 10k workers a write per heartbeat would be hundreds of commits a second.
+  const flusher = setInterval(flushSeen, options.lastSeenFlushMs ?? 5000);
+  flusher.unref();
+  function flushSeen(): void {
+    if (dirtySeen.size === 0) return;
+    const batch = [...dirtySeen].map(([id, ms]): [number, string] => [id, new Date(ms).toISOString()]);
+    dirtySeen.clear();
+    machines.saveLastSeen(batch);
+  }
+
+  wss.on('connection', onConnection);
+
+  return {
+    handleUpgrade(req, socket, head) {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    },
+    get: (id) => links.get(id),
+    links: () => links.values(),
+    count: () => links.size,
+    handle(type, handler) {
+      handlers.set(type, handler as unknown as MessageHandler<never>);
+    },
+    disconnect(machineId, code, reason) {
+      const link = links.get(machineId);
+      if (!link) return;
+      links.delete(machineId);
+      link.close(code, reason);
+      goneOffline(link, reason);
+    },
+    async close() {
+      clearInterval(sweeper);
+      clearInterval(flusher);
+      flushSeen();
+      for (const ws of wss.clients) ws.close(CloseCode.hubShutdown, 'hub shutting down');
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      // Sockets that do not answer the close handshake promptly are cut.
+      for (const ws of wss.clients) ws.terminate();
+    },
+  };
+}
+
+function faultName(code: number): string {
+  const entry = Object.entries(CloseCode).find(([, c]) => c === code);
+  return entry ? entry[0] : `code_${code}`;
+}

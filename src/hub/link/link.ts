@@ -1,0 +1,33 @@
+import type { WebSocket } from 'ws';
+import { encode } from '../../protocol/codec.js';
+import type { HubMessage } from '../../protocol/messages.js';
+
+/** One authenticated worker link. */
+export interface Link {
+  machineId: number;
+  machine: string;
+  /** Remote address of the socket, for logs and relay decisions. */
+  address: string | null;
+  linkedAt: number;
+  /** Last heartbeat (or any frame), epoch ms. */
+  lastSeenMs: number;
+  send(message: HubMessage): void;
+  close(code: number, reason: string): void;
+}
+
+/** Wraps a socket as a {@link Link}. */
+export function createLink(ws: WebSocket, machineId: number, machine: string, address: string | null, nowMs: number): Link {
+  return {
+    machineId,
+    machine,
+    address,
+    linkedAt: nowMs,
+    lastSeenMs: nowMs,
+    send(message) {
+      if (ws.readyState === ws.OPEN) ws.send(encode(message));
+    },
+    close(code, reason) {
+      ws.close(code, reason);
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { Db } from '../db/database.js';
+
+/** One line of the audit log. */
+export interface AuditEntry {
+  id: number;
+  at: string;
+  /** Who: `admin-token`, `slack:U123`, `email:a@b.c`, `worker:m2`, ... */
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: 'ok' | 'refused' | 'failed';
+  detail: string | null;
+  /** Where it was asked: `http`, `cli`, `slack:C1/1700000.1`, ... */
+  origin: string | null;
+}
+
+/** Input for {@link AuditLog.record}. */
+export type AuditRecord = Omit<AuditEntry, 'id' | 'at' | 'target' | 'detail' | 'origin'> &
+  Partial<Pick<AuditEntry, 'target' | 'detail' | 'origin'>>;
+
+/** The audit log: every action and every refusal, append-only. */
+export type AuditLog = ReturnType<typeof createAuditLog>;
+
+/** Creates the audit log over an open, migrated database. */
+export function createAuditLog(db: Db, now: () => Date = () => new Date()) {
+  const insert = db.prepare(`INSERT INTO audit_log (at, actor, action, target, outcome, detail, origin)
+      VALUES (@at, @actor, @action, @target, @outcome, @detail, @origin)`);
+  const recent = db.prepare<[number], AuditEntry>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?');
+  return {
+    /** Appends one entry. */
+    record(entry: AuditRecord): void {
+      insert.run({ target: null, detail: null, origin: null, ...entry, at: now().toISOString() });
+    },
+    /** The newest entries first. */
+    list(limit = 100): AuditEntry[] {
+      return recent.all(Math.min(Math.max(1, limit), 10_000));
+    },
+  };
+}

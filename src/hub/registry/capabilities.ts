@@ -1,0 +1,58 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { parseMac } from '../../power/mac.js';
+
+const macSchema = z.string().transform((v, ctx) => {
+  try {
+    return parseMac(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** A tag: what `tag:<t>` selects in chat. */
+export const Tag = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,31}$/, 'a tag is 1-32 of a-z, 0-9, _ . - starting with a letter or digit');
+
+const fields = {
+  mac: macSchema,
+  ip: z.string().refine((v) => isIP(v) !== 0, 'must be an IPv4 or IPv6 address'),
+  sshUser: z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/i, 'must be a user name'),
+  sshPort: z.number().int().min(1).max(65535),
+  /** Pinned host key fingerprint, `SHA256:<base64>`. */
+  sshHostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be a fingerprint like SHA256:<43 base64 characters>'),
+  workerPath: z.string().min(1).max(4096),
+  tags: z.array(Tag).max(64),
+};
+
+/**
+ * What the operator knows about a machine that its worker cannot tell (or cannot tell while it is off): how to
+ * wake it, how to reach it over SSH, where its worker lives, how to group it.
+ */
+export const Capabilities = z.object(fields).partial().strict();
+export type Capabilities = z.infer<typeof Capabilities>;
+
+/** A PATCH of capabilities: keys to set, or `null` to remove. */
+export const CapabilitiesPatch = z
+  .object({
+    mac: fields.mac.nullable(),
+    ip: fields.ip.nullable(),
+    sshUser: fields.sshUser.nullable(),
+    sshPort: fields.sshPort.nullable(),
+    sshHostKey: fields.sshHostKey.nullable(),
+    workerPath: fields.workerPath.nullable(),
+    tags: fields.tags.nullable(),
+  })
+  .partial()
+  .strict();
+export type CapabilitiesPatch = z.infer<typeof CapabilitiesPatch>;
+
+/** Applies a patch: keys set to `null` are removed, others replaced. The result is validated again. */
+export function mergeCapabilities(current: Capabilities, patch: CapabilitiesPatch): Capabilities {
+  const next: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  return Capabilities.parse(next);
+}

@@ -1,0 +1,195 @@
+import { PiaError } from '../../common/errors.js';
+import { Facts } from '../../protocol/facts.js';
+import { MachineName } from '../../protocol/messages.js';
+import type { Db } from '../db/database.js';
+import { Capabilities, mergeCapabilities, type CapabilitiesPatch } from './capabilities.js';
+import type { Machine, MachineStatus, PowerState } from './machine.js';
+import { closestNames } from './suggest.js';
+
+interface MachineRow {
+  id: number;
+  name: string;
+  status: MachineStatus;
+  power_state: PowerState;
+  power_state_at: string | null;
+  power_evidence: string | null;
+  last_seen: string | null;
+  facts: string | null;
+  capabilities: string;
+  created_at: string;
+  aliases: string | null;
+}
+
+const selectMachines = `
+  SELECT m.*, (SELECT json_group_array(alias) FROM machine_aliases a WHERE a.machine_id = m.id) AS aliases
+  FROM machines m`;
+
+/** Stored JSON is ours, but parse it anyway: a hand-edited row must not crash the hub. */
+function rowToMachine(row: MachineRow): Machine {
+  const facts = row.facts ? Facts.safeParse(JSON.parse(row.facts)) : null;
+  const caps = Capabilities.safeParse(JSON.parse(row.capabilities));
+  const aliases = row.aliases ? (JSON.parse(row.aliases) as string[]).sort() : [];
+  return {
+    id: row.id,
+    name: row.name,
+    aliases,
+    status: row.status,
+    powerState: row.power_state,
+    powerStateAt: row.power_state_at,
+    powerEvidence: row.power_evidence,
+    lastSeen: row.last_seen,
+    facts: facts?.success ? facts.data : null,
+    capabilities: caps.success ? caps.data : {},
+    createdAt: row.created_at,
+  };
+}
+
+/** The machines table: names, aliases, facts, capabilities, status. */
+export type MachineStore = ReturnType<typeof createMachineStore>;
+
+/** Creates the machine store over an open, migrated database. */
+export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
+  const byName = db.prepare<[string, string], MachineRow>(
+    `${selectMachines} WHERE m.name = ? OR m.id = (SELECT machine_id FROM machine_aliases WHERE alias = ?)`,
+  );
+  const byId = db.prepare<[number], MachineRow>(`${selectMachines} WHERE m.id = ?`);
+  const all = db.prepare<[], MachineRow>(`${selectMachines} ORDER BY m.name`);
+  const names = db.prepare<[], string>('SELECT name FROM machines UNION SELECT alias FROM machine_aliases').pluck();
+  const insert = db.prepare('INSERT INTO machines (name, capabilities, created_at) VALUES (?, ?, ?)');
+  const setCaps = db.prepare('UPDATE machines SET capabilities = ? WHERE id = ?');
+  const del = db.prepare('DELETE FROM machines WHERE id = ?');
+  const aliasTaken = db.prepare<[string, string], number>(
+    'SELECT 1 FROM machines WHERE name = ? UNION SELECT 1 FROM machine_aliases WHERE alias = ?',
+  ).pluck();
+  const clearAliases = db.prepare('DELETE FROM machine_aliases WHERE machine_id = ?');
+  const addAlias = db.prepare('INSERT INTO machine_aliases (alias, machine_id) VALUES (?, ?)');
+  const online = db.prepare(`UPDATE machines SET status = 'online', power_state = 'online', power_state_at = @at,
+      power_evidence = 'worker linked', last_seen = @at, facts = @facts, hostname = @hostname, os = @os, arch = @arch,
+      cpus = @cpus, memory_bytes = @memory WHERE id = @id`);
+  const offline = db.prepare(`UPDATE machines SET status = 'offline', power_state = 'unknown', power_state_at = @at,
+      power_evidence = @evidence WHERE id = @id AND status = 'online'`);
+  const allOffline = db.prepare(`UPDATE machines SET status = 'offline', power_state = 'unknown', power_state_at = ?,
+      power_evidence = 'hub restarted; no worker linked yet' WHERE status = 'online'`);
+  const seen = db.prepare('UPDATE machines SET last_seen = ? WHERE id = ?');
+  const setFacts = db.prepare(`UPDATE machines SET facts = @facts, hostname = @hostname, os = @os, arch = @arch,
+      cpus = @cpus, memory_bytes = @memory WHERE id = @id`);
+
+  const factColumns = (facts: Facts) => ({
+    facts: JSON.stringify(facts),
+    hostname: facts.hostname,
+    os: facts.os.platform,
+    arch: facts.arch,
+    cpus: facts.cpus,
+    memory: facts.memoryBytes,
+  });
+
+  const store = {
+    /** A machine by name or alias, or undefined. */
+    find(nameOrAlias: string): Machine | undefined {
+      const row = byName.get(nameOrAlias, nameOrAlias);
+      return row ? rowToMachine(row) : undefined;
+    },
+
+    /** A machine by name or alias; a `machine_unknown` error with suggestions otherwise. */
+    get(nameOrAlias: string): Machine {
+      const machine = store.find(nameOrAlias);
+      if (machine) return machine;
+      const known = names.all();
+      const near = closestNames(nameOrAlias, known);
+      const hint = near.length
+        ? ` Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?`
+        : known.length
+          ? ` Known: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''}.`
+          : ' No machines are registered yet; add one with `pia machines add <name>`.';
+      throw new PiaError('machine_unknown', `No machine named "${nameOrAlias.slice(0, 64)}".${hint}`);
+    },
+
+    /** A machine by id (internal use: links and credentials hold ids). */
+    byId(id: number): Machine | undefined {
+      const row = byId.get(id);
+      return row ? rowToMachine(row) : undefined;
+    },
+
+    /** Every machine, by name. */
+    list(): Machine[] {
+      return all.all().map(rowToMachine);
+    },
+
+    /** Registers a new machine. */
+    create(name: string, capabilities: Capabilities = {}): Machine {
+      const parsedName = MachineName.safeParse(name);
+      if (!parsedName.success) {
+        throw new PiaError('invalid_name', `"${name.slice(0, 64)}" is not a valid machine name: ${parsedName.error.issues[0]?.message}`);
+      }
+      const caps = Capabilities.parse(capabilities);
+      const id = db.transaction(() => {
+        if (aliasTaken.get(name, name)) {
+          throw new PiaError('machine_exists', `A machine or alias named "${name}" already exists.`);
+        }
+        return Number(insert.run(name, JSON.stringify(caps), now().toISOString()).lastInsertRowid);
+      })();
+      return store.byId(id)!;
+    },
+
+    /** Merges a capabilities patch (null removes a key) and returns the machine. */
+    updateCapabilities(id: number, patch: CapabilitiesPatch): Machine {
+      const machine = store.byId(id);
+      if (!machine) throw new PiaError('machine_unknown', `Machine #${id} no longer exists.`);
+      setCaps.run(JSON.stringify(mergeCapabilities(machine.capabilities, patch)), id);
+      return store.byId(id)!;
+    },
+
+    /** Replaces a machine's aliases; each must be a valid name not used by another machine or alias. */
+    setAliases(id: number, aliases: string[]): Machine {
+      db.transaction(() => {
+        clearAliases.run(id);
+        for (const alias of new Set(aliases)) {
+          const ok = MachineName.safeParse(alias);
+          if (!ok.success) throw new PiaError('invalid_name', `Alias "${alias.slice(0, 64)}" is not valid: ${ok.error.issues[0]?.message}`);
+          if (aliasTaken.get(alias, alias)) throw new PiaError('alias_taken', `"${alias}" is already a machine name or alias.`);
+          addAlias.run(alias, id);
+        }
+      })();
+      return store.byId(id)!;
+    },
+
+    /** Deletes a machine (its credentials stay, revoked, so a later link attempt is refused by name). */
+    remove(id: number): void {
+      del.run(id);
+    },
+
+    /** Records a linked worker: status online, power state online with its evidence, fresh facts. */
+    markOnline(id: number, facts: Facts): void {
+      online.run({ id, at: now().toISOString(), ...factColumns(facts) });
+    },
+
+    /** Records a lost link. Returns false when the machine was not online. */
+    markOffline(id: number, evidence: string): boolean {
+      return offline.run({ id, at: now().toISOString(), evidence }).changes > 0;
+    },
+
+    /** At hub start nothing is linked yet: every machine is offline with unknown power. */
+    markAllOffline(): number {
+      return allOffline.run(now().toISOString()).changes;
+    },
+
+    /** Saves a batch of last-seen times in one transaction. */
+    saveLastSeen: db.transaction((entries: Iterable<[number, string]>) => {
+      for (const [id, at] of entries) seen.run(at, id);
+    }),
+
+    /** Replaces a machine's facts (the worker reported a change). */
+    updateFacts(id: number, facts: Facts): void {
+      setFacts.run({ id, ...factColumns(facts) });
+    },
+
+    /** How many machines are in each status. */
+    countByStatus(): Record<MachineStatus, number> {
+      const rows = db.prepare<[], { status: MachineStatus; n: number }>('SELECT status, count(*) AS n FROM machines GROUP BY status').all();
+      const out: Record<MachineStatus, number> = { online: 0, offline: 0 };
+      for (const r of rows) out[r.status] = r.n;
+      return out;
+    },
+  };
+  return store;
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+/** One IPv4 interface of a machine, as its worker saw it. */
+export const NetworkInterface = z.object({
+  name: z.string().max(128),
+  address: z.string().max(64),
+  netmask: z.string().max(64),
+  /** CIDR of the interface's network, e.g. 192.168.1.0/24. */
+  cidr: z.string().max(64),
+  mac: z.string().max(32),
+  internal: z.boolean(),
+});
+export type NetworkInterface = z.infer<typeof NetworkInterface>;
+
+/** A git repository found under one of the worker's configured roots. */
+export const RepoFact = z.object({
+  name: z.string().max(256),
+  path: z.string().max(4096),
+  remote: z.string().max(4096).nullable(),
+  branch: z.string().max(512).nullable(),
+});
+export type RepoFact = z.infer<typeof RepoFact>;
+
+/** An agent CLI found on the worker's PATH. */
+export const AgentFact = z.object({
+  name: z.string().max(128),
+  path: z.string().max(4096),
+});
+export type AgentFact = z.infer<typeof AgentFact>;
+
+/** What a worker reports about its machine in its hello (and again when it changes). */
+export const Facts = z.object({
+  hostname: z.string().max(256),
+  os: z.object({
+    platform: z.string().max(64),
+    release: z.string().max(256),
+    version: z.string().max(512).optional(),
+  }),
+  arch: z.string().max(64),
+  cpus: z.number().int().nonnegative(),
+  cpuModel: z.string().max(256).optional(),
+  memoryBytes: z.number().nonnegative(),
+  interfaces: z.array(NetworkInterface).max(256),
+  /** Default IPv4 gateway where the OS tells it. */
+  gateway: z.string().max(64).nullable().optional(),
+  repos: z.array(RepoFact).max(2000),
+  agents: z.array(AgentFact).max(64),
+  workerVersion: z.string().max(64),
+});
+export type Facts = z.infer<typeof Facts>;

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { Facts } from './facts.js';
+
+/** The wire protocol version both sides speak. Bumped on any incompatible change. */
+export const PROTOCOL_VERSION = 1;
+
+/** Machine names: what a person types in chat, so short, lowercase and shell-free. */
+export const MachineName = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'a machine name is 1-64 of a-z, 0-9 and -, not starting or ending with -');
+
+/** How a worker proves who it is in its hello. */
+export const LinkAuth = z.discriminatedUnion('kind', [
+  /** First link: a single-use join token from `pia machines add`, exchanged for a per-machine secret. */
+  z.object({ kind: z.literal('join'), token: z.string().min(1).max(256), name: MachineName.optional() }),
+  /** Every later link: the per-machine secret kept in the worker's state dir. */
+  z.object({ kind: z.literal('secret'), secret: z.string().min(1).max(256) }),
+]);
+export type LinkAuth = z.infer<typeof LinkAuth>;
+
+/** Messages a worker sends to the hub. */
+export const WorkerMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'),
+    protocol: z.literal(PROTOCOL_VERSION),
+    auth: LinkAuth,
+    facts: Facts,
+  }),
+  z.object({ type: z.literal('heartbeat'), at: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('facts'), facts: Facts }),
+]);
+export type WorkerMessage = z.infer<typeof WorkerMessage>;
+export type WorkerMessageType = WorkerMessage['type'];
+
+/** Messages the hub sends to a worker. */
+export const HubMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.literal(PROTOCOL_VERSION),
+    machine: MachineName,
+    /** Present only when a join token was exchanged: the worker must keep it (mode 0600). */
+    secret: z.string().optional(),
+    heartbeatS: z.number().positive(),
+  }),
+]);
+export type HubMessage = z.infer<typeof HubMessage>;
+export type HubMessageType = HubMessage['type'];
+
+/** The `type` values each direction knows, for "unknown type" vs "invalid message" errors. */
+export const workerMessageTypes: ReadonlySet<string> = new Set(WorkerMessage.options.map((o) => o.shape.type.value));
+export const hubMessageTypes: ReadonlySet<string> = new Set(HubMessage.options.map((o) => o.shape.type.value));

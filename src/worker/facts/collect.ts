@@ -1,0 +1,60 @@
+/**
+ * Gathers everything a worker reports about its machine into one {@link Facts} value for its hello.
+ */
+import os from 'node:os';
+import { AgentFact, Facts, NetworkInterface, RepoFact } from '../../protocol/facts.js';
+import type { z } from 'zod';
+import { findAgentsOnPath } from './agents.js';
+import { listIPv4Interfaces, readDefaultGateway } from './network.js';
+import { findGitRepos } from './repos.js';
+
+/** What to look for when collecting facts. */
+export interface CollectFactsOptions {
+  /** Directories searched for git repositories. */
+  repoRoots: readonly string[];
+  /** Agent CLI names looked up on PATH. */
+  agentNames: readonly string[];
+  /** This worker's version, reported as is. */
+  workerVersion: string;
+  /** PATH to search for agents; defaults to the process's own. */
+  pathEnv?: string;
+}
+
+/**
+ * Collects this machine's facts. The result always passes `Facts.parse`: lists are cut to the schema's
+ * maximum sizes, over-long strings are shortened, and the rare entry the schema would reject (say a
+ * repository path over 4096 characters) is dropped rather than failing the whole hello.
+ */
+export async function collectFacts(opts: CollectFactsOptions): Promise<Facts> {
+  const [gateway, repos, agents] = await Promise.all([
+    readDefaultGateway(),
+    // The schema caps repos at 2000; never search for more than can be sent.
+    findGitRepos(opts.repoRoots, { maxRepos: 2000 }),
+    findAgentsOnPath(opts.agentNames, opts.pathEnv),
+  ]);
+  const cpus = os.cpus();
+  const cpuModel = cpus[0]?.model.trim();
+  return Facts.parse({
+    hostname: clip(os.hostname(), 256),
+    os: { platform: clip(os.platform(), 64), release: clip(os.release(), 256), version: clip(os.version(), 512) },
+    arch: clip(os.arch(), 64),
+    cpus: cpus.length,
+    // Some virtual machines report an empty model; absent says "unknown" better than "".
+    cpuModel: cpuModel ? clip(cpuModel, 256) : undefined,
+    memoryBytes: os.totalmem(),
+    interfaces: fitList(listIPv4Interfaces(), NetworkInterface, 256),
+    gateway,
+    repos: fitList(repos, RepoFact, 2000),
+    agents: fitList(agents, AgentFact, 64),
+    workerVersion: clip(opts.workerVersion, 64),
+  });
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? text.slice(0, max) : text;
+}
+
+/** The items the element schema accepts, at most `max` of them. */
+function fitList<T>(items: T[], schema: z.ZodType<T>, max: number): T[] {
+  return items.filter((item) => schema.safeParse(item).success).slice(0, max);
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { PiaError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { hashToken } from '../common/secrets.js';
+import { version } from '../common/version.js';
+import type { Facts } from '../protocol/facts.js';
+import type { LinkAuth } from '../protocol/messages.js';
+import type { WorkerConfig } from './config.js';
+import { collectFacts } from './facts/collect.js';
+import { createWorkerLink, type WorkerLink } from './link.js';
+import { readWorkerState, writeWorkerState, type WorkerState } from './state.js';
+
+/** How often facts are collected again and, when changed, sent to the hub. */
+const FACTS_REFRESH_MS = 5 * 60_000;
+
+/** A worker daemon: enrolment, facts, and the link to the hub. */
+export interface Worker {
+  /** Runs until stopped; rejects if the hub refuses this worker for good. */
+  run(): Promise<void>;
+  stop(): Promise<void>;
+  readonly link: WorkerLink;
+}
+
+/**
+ * Decides how to authenticate: a stored secret, unless a join token is given that was not already exchanged
+ * (so a service re-run with the same `--join` keeps using its secret, and a new token re-enrolls).
+ */
+export function chooseAuth(config: Pick<WorkerConfig, 'joinToken' | 'name' | 'stateDir'>, state: WorkerState | undefined): LinkAuth {
+  if (config.joinToken && (!state || state.joinTokenHash !== hashToken(config.joinToken))) {
+    return { kind: 'join', token: config.joinToken, ...(config.name ? { name: config.name } : {}) };
+  }
+  if (state) return { kind: 'secret', secret: state.secret };
+  throw new PiaError(
+    'not_enrolled',
+    `This worker is not enrolled (no credentials in ${config.stateDir}). On the hub run \`pia machines add <name>\`, then start the worker with --join <token>.`,
+  );
+}
+
+/** Creates a worker from its config. Extra TLS options are for the embedded worker of `pia start`. */
+export function createWorker(deps: {
+  config: Readonly<WorkerConfig>;
+  log: Logger;
+  tls?: { ca?: Buffer; checkServerIdentity?: () => boolean };
+}): Worker {
+  const { config, log } = deps;
+  let state = readWorkerState(config.stateDir);
+  let pendingJoinHash: string | undefined;
+  let facts: Facts | undefined;
+  let factsJson = '';
+
+  async function refreshFacts(): Promise<Facts> {
+    facts = await collectFacts({ repoRoots: config.repoRoots, agentNames: config.agentNames, workerVersion: version });
+    factsJson = JSON.stringify(facts);
+    return facts;
+  }
+
+  const link = createWorkerLink({
+    url: config.hub,
+    log,
+    tls: deps.tls ?? (config.caFile ? { ca: readFileSync(config.caFile) } : undefined),
+    async hello() {
+      const auth = chooseAuth(config, state);
+      pendingJoinHash = auth.kind === 'join' ? hashToken(auth.token) : undefined;
+      return { auth, facts: facts ?? (await refreshFacts()) };
+    },
+    onWelcome(welcome) {
+      if (welcome.secret) {
+        state = {
+          hub: config.hub,
+          machine: welcome.machine,
+          secret: welcome.secret,
+          joinTokenHash: pendingJoinHash,
+          enrolledAt: new Date().toISOString(),
+        };
+        writeWorkerState(config.stateDir, state);
+        log.info({ machine: welcome.machine, stateDir: config.stateDir }, 'enrolled; secret stored');
+      }
+    },
+  });
+
+  // Facts change rarely (a new repo, a new agent, a new address); look again now and then, send only changes.
+  const refresher = setInterval(async () => {
+    const before = factsJson;
+    try {
+      await refreshFacts();
+    } catch (err) {
+      log.warn({ err }, 'facts refresh failed');
+      return;
+    }
+    if (factsJson !== before && facts) link.send({ type: 'facts', facts });
+  }, FACTS_REFRESH_MS);
+  refresher.unref();
+
+  return {
+    link,
+    async run() {
+      chooseAuth(config, state); // fail fast, before any connection, when not enrolled
+      try {
+        await link.run();
+      } finally {
+        clearInterval(refresher);
+      }
+    },
+    async stop() {
+      clearInterval(refresher);
+      await link.stop();
+    },
+  };
+}
