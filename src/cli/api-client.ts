@@ -28,9 +28,10 @@ export function createApiClient(target: ApiTarget): ApiClient {
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
     } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new PiaError(
         'hub_unreachable',
-        `Cannot reach the hub at ${target.url} (${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}). Is it running? Start it with \`npm start\`, or set PIA_URL.`,
+        `Cannot reach the hub at ${target.url} (${cause?.code ?? cause?.message ?? (err as Error).message}). Is it running? Start it with \`npm start\`, or set PIA_URL.`,
       );
     }
     const text = await res.text();

@@ -65,6 +65,7 @@ export function createLinkServer(deps: {
   const links = new Map<number, Link>();
   const handlers = new Map<WorkerMessageType, MessageHandler<never>>();
   const dirtySeen = new Map<number, number>();
+  let closing = false;
 
   function refuse(ws: WebSocket, address: string | null, code: number, reason: string, metricReason: string): void {
     log.warn({ address, code, reason }, 'worker link refused');
@@ -125,6 +126,7 @@ export function createLinkServer(deps: {
 
     ws.on('close', () => {
       clearTimeout(helloTimer);
+      if (closing) return; // close() has already recorded every link as offline
       if (link && links.get(link.machineId) === link) {
         links.delete(link.machineId);
         goneOffline(link, 'worker link closed');
@@ -213,9 +215,12 @@ export function createLinkServer(deps: {
       goneOffline(link, reason);
     },
     async close() {
+      closing = true;
       clearInterval(sweeper);
       clearInterval(flusher);
       flushSeen();
+      for (const link of links.values()) goneOffline(link, 'hub stopped');
+      links.clear();
       for (const ws of wss.clients) ws.close(CloseCode.hubShutdown, 'hub shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       // Sockets that do not answer the close handshake promptly are cut.

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloseCode } from '../../../src/protocol/close-codes.js';
+import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { rawLink, sampleFacts } from '../../helpers/raw-link.js';
+import { nextEvent, until } from '../../helpers/wait.js';
+import { testWorker } from '../../helpers/worker.js';
+import type { Worker } from '../../../src/worker/worker.js';
+
+let t: TestHub;
+let good: Worker;
+
+beforeAll(async () => {
+  t = await startTestHub({ env: { PIA_MAX_FRAME_BYTES: '65536' }, helloTimeoutMs: 300 });
+  const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'good' });
+  good = testWorker({ hub: t.linkUrl, join: body.joinToken });
+  const online = nextEvent(t.hub.bus, 'machine.online');
+  void good.run();
+  await online;
+});
+
+afterAll(async () => {
+  await good.stop();
+  await t.stop();
+});
+
+/** Sends frames on a fresh link and returns how the hub closed it. */
+async function closeFor(...frames: Array<string | Buffer>): Promise<{ code: number; reason: string }> {
+  const link = rawLink(t.linkUrl);
+  await link.opened;
+  for (const f of frames) link.ws.send(f);
+  return link.closed;
+}
+
+const hello = (extra: object = {}) => JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'secret', secret: 'x' }, facts: sampleFacts(), ...extra });
+
+async function stillServing(): Promise<void> {
+  const { status, body } = await t.api<{ machine: { status: string } }>('GET', '/api/machines/good');
+  expect(status).toBe(200);
+  expect(body.machine.status).toBe('online');
+  expect(good.link.linked).toBe(true);
+}
+
+describe('hostile frames close only their own link, each with its own code', () => {
+  it('random bytes as a binary frame', async () => {
+    expect((await closeFor(randomBytes(512))).code).toBe(CloseCode.binaryFrame);
+    await stillServing();
+  });
+
+  it('random bytes as text, and invalid JSON', async () => {
+    expect(await closeFor('{"type": "hello", ')).toEqual({ code: CloseCode.invalidJson, reason: 'frame is not valid JSON' });
+    expect((await closeFor(randomBytes(256).toString('latin1'))).code).toBe(CloseCode.invalidJson);
+    expect((await closeFor('[1,2,3]')).code).toBe(CloseCode.invalidMessage);
+    await stillServing();
+  });
+
+  it('unknown types and a wrong protocol version', async () => {
+    expect(await closeFor(JSON.stringify({ type: 'rm -rf /' }))).toEqual({ code: CloseCode.unknownType, reason: 'unknown message type "rm -rf /"' });
+    expect(await closeFor(hello({ protocol: 99 }))).toEqual({
+      code: CloseCode.unsupportedVersion,
+      reason: 'protocol 99 not supported; this side speaks 1',
+    });
+    await stillServing();
+  });
+
+  it('a hello of the wrong shape, and a message before hello', async () => {
+    const bad = await closeFor(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'secret' }, facts: {} }));
+    expect(bad.code).toBe(CloseCode.invalidMessage);
+    expect(bad.reason).toMatch(/^invalid hello: auth\.secret/);
+    expect((await closeFor(JSON.stringify({ type: 'heartbeat', at: 1 }))).code).toBe(CloseCode.protocolViolation);
+    await stillServing();
+  });
+
+  it('a frame over the size limit', async () => {
+    const huge = JSON.stringify({ type: 'heartbeat', at: 1, pad: 'x'.repeat(200_000) });
+    expect((await closeFor(huge)).code).toBe(CloseCode.tooBig);
+    await stillServing();
+  });
+
+  it('silence after connecting: the hello deadline', async () => {
+    expect((await closeFor()).code).toBe(CloseCode.helloTimeout);
+    await stillServing();
+  });
+
+  it('a flood of bad hellos on many connections at once', async () => {
+    const results = await Promise.all(Array.from({ length: 200 }, () => closeFor(hello())));
+    expect(new Set(results.map((r) => r.code))).toEqual(new Set([CloseCode.authRefused]));
+    await stillServing();
+    const metrics = await t.api<string>('GET', '/metrics');
+    const refused = /pia_handshakes_refused_total\{reason="credential"\} (\d+)/.exec(metrics.body);
+    expect(Number(refused?.[1])).toBeGreaterThanOrEqual(200);
+    const machines = await t.api<{ machines: unknown[] }>('GET', '/api/machines');
+    expect(machines.body.machines).toHaveLength(1);
+  });
+
+  it('a second hello on a linked connection, from a real credential', async () => {
+    const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'twice' });
+    const link = rawLink(t.linkUrl);
+    await link.opened;
+    link.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'join', token: body.joinToken }, facts: sampleFacts() }));
+    expect(await link.next()).toMatchObject({ type: 'welcome', machine: 'twice' });
+    const offline = nextEvent(t.hub.bus, 'machine.offline', (e) => e.machine === 'twice');
+    link.ws.send(hello());
+    expect((await link.closed).code).toBe(CloseCode.protocolViolation);
+    await offline;
+    await until(() => t.hub.machines.get('twice').status === 'offline');
+    await stillServing();
+  });
+});
