@@ -5,7 +5,7 @@ import { openDatabase } from '../../../src/hub/db/database.js';
 import { loadMigrations, migrate } from '../../../src/hub/db/migrations.js';
 import { createMachineStore } from '../../../src/hub/registry/machines.js';
 import { sampleFacts } from '../../helpers/raw-link.js';
-import { startTestHub, type TestHub } from '../../helpers/hub.js';
+import { startTestHub } from '../../helpers/hub.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { nextEvent, until } from '../../helpers/wait.js';
 import { testWorker } from '../../helpers/worker.js';
