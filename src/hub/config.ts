@@ -19,6 +19,12 @@ export interface HubConfig {
   localWorkerName: string;
   logLevel: string;
   logFormat: 'pretty' | 'json' | undefined;
+  /** Default run time of a task before it is stopped as timed_out. */
+  taskTimeoutS: number;
+  /** How long a task waits for an offline machine before it fails. */
+  taskQueueExpiryH: number;
+  /** Allow file:/// repository URLs in deploys (tests, local mirrors). */
+  allowFileRepos: boolean;
 }
 
 /**
@@ -41,6 +47,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_LOCAL_WORKER_NAME: [textField, 'local'],
     PIA_LOG_LEVEL: [enumField(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
     PIA_LOG_FORMAT: [enumField(['pretty', 'json']), undefined],
+    PIA_TASK_TIMEOUT_S: [secondsField, '7200'],
+    PIA_TASK_QUEUE_EXPIRY_H: [secondsField, '24'],
+    PIA_ALLOW_FILE_REPOS: [boolField, '0'],
   });
   if ((e.PIA_TLS_CERT === undefined) !== (e.PIA_TLS_KEY === undefined)) {
     throw new PiaError('config_invalid', 'PIA_TLS_CERT and PIA_TLS_KEY must be set together (paths to a PEM certificate and its key)');
@@ -68,5 +77,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     localWorkerName: e.PIA_LOCAL_WORKER_NAME,
     logLevel: e.PIA_LOG_LEVEL,
     logFormat: e.PIA_LOG_FORMAT,
+    taskTimeoutS: e.PIA_TASK_TIMEOUT_S,
+    taskQueueExpiryH: e.PIA_TASK_QUEUE_EXPIRY_H,
+    allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
   });
 }

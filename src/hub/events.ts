@@ -1,4 +1,6 @@
 import type { Logger } from '../common/logger.js';
+import type { OutputStream, ProgressEvent } from '../protocol/tasks.js';
+import type { Task } from './tasks/task.js';
 
 /** A machine as events carry it: enough to render, no secrets. */
 export interface MachineRef {
@@ -16,6 +18,15 @@ export interface HubEvents {
   'machine.offline': { machine: string; reason: string };
   'machine.updated': { machine: string; what: 'facts' | 'capabilities' | 'aliases' };
   'link.refused': { reason: string; address: string | null };
+  'task.created': { task: Task };
+  'task.dispatched': { taskId: string; machine: string };
+  'task.started': { taskId: string; machine: string; workspace: string };
+  /** A chunk of output, stored. `at` is when the worker read it. */
+  'task.output': { taskId: string; machine: string; seq: number; stream: OutputStream; data: string; at: number };
+  /** Progress from the task's `event` stream: steps, agent text and tool use, the result. */
+  'task.progress': { taskId: string; machine: string; event: ProgressEvent };
+  'task.cancel_requested': { taskId: string; machine: string; by: string };
+  'task.finished': { task: Task };
 }
 export type HubEventName = keyof HubEvents;
 

@@ -16,6 +16,11 @@ import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createCredentialStore, type CredentialStore } from './registry/credentials.js';
 import { createMachineStore, type MachineStore } from './registry/machines.js';
 import type { HubConfig } from './config.js';
+import { createDispatcher, type Dispatcher } from './tasks/dispatcher.js';
+import { createOutputWriter, type OutputWriter } from './tasks/output-writer.js';
+import { wireTaskMessages } from './tasks/task-link.js';
+import { createTaskService, type TaskService } from './tasks/task-service.js';
+import { createTaskStore, type TaskStore } from './tasks/task-store.js';
 
 /** Where workers link and observers listen. */
 export const LINK_PATH = '/link';
@@ -32,6 +37,10 @@ export interface Hub {
   links: LinkServer;
   observers: ObserverServer;
   metrics: HubMetrics;
+  taskStore: TaskStore;
+  tasks: TaskService;
+  output: OutputWriter;
+  dispatcher: Dispatcher;
   http: FastifyInstance;
   /** Listens on the configured host and port; resolves with the bound port and URLs. */
   start(): Promise<{ port: number; httpUrl: string; linkUrl: string }>;
@@ -46,6 +55,8 @@ export interface HubOptions {
   migrationsDir?: string;
   helloTimeoutMs?: number;
   lastSeenFlushMs?: number;
+  /** Longest an output chunk waits in the hub before its batch is written. */
+  outputFlushMs?: number;
 }
 
 /**
@@ -87,7 +98,29 @@ export function createHub(opts: HubOptions): Hub {
   const metrics = createMetrics({ bus, machines, linkedCount: () => links.count() });
   const observers = createObserverServer({ bus, log });
   const admin = createMachineAdmin({ machines, credentials, audit, bus, links, joinTokenTtlMs: config.joinTokenTtlH * 3600_000 });
-  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics });
+
+  const taskStore = createTaskStore(db);
+  const output = createOutputWriter({
+    db,
+    bus,
+    log,
+    ack: (machineId, taskId, seq) => links.get(machineId)?.send({ type: 'output.ack', taskId, seq }),
+    options: { flushMs: opts.outputFlushMs },
+  });
+  let publicUrl = '';
+  const dispatcher = createDispatcher({ tasks: taskStore, machines, links, output, bus, log: log.child({ component: 'tasks' }), hubUrl: () => publicUrl });
+  wireTaskMessages({ links, tasks: taskStore, output, dispatcher, bus, log: log.child({ component: 'tasks' }) });
+  const tasks = createTaskService({
+    db,
+    tasks: taskStore,
+    machines,
+    dispatcher,
+    links,
+    bus,
+    audit,
+    policy: { defaultTimeoutS: config.taskTimeoutS, queueExpiryMs: config.taskQueueExpiryH * 3600_000, allowFileRepos: config.allowFileRepos },
+  });
+  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics, tasks });
 
   http.server.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -111,6 +144,10 @@ export function createHub(opts: HubOptions): Hub {
     links,
     observers,
     metrics,
+    taskStore,
+    tasks,
+    output,
+    dispatcher,
     http,
     async start() {
       await http.listen({ host: config.host, port: config.port });
@@ -119,12 +156,15 @@ export function createHub(opts: HubOptions): Hub {
       const secure = config.tls !== undefined;
       const httpUrl = `${secure ? 'https' : 'http'}://${host}:${port}`;
       const linkUrl = `${secure ? 'wss' : 'ws'}://${host}:${port}${LINK_PATH}`;
+      publicUrl = httpUrl;
       log.info({ url: httpUrl, link: linkUrl }, 'hub listening');
       return { port, httpUrl, linkUrl };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      dispatcher.close();
+      output.close();
       await links.close();
       await observers.close();
       await http.close();

@@ -52,7 +52,7 @@ export function decodeHubMessage(raw: string): Decoded<HubMessage> {
 }
 
 /** Encodes a message for the wire. */
-export function encode(message: WorkerMessage | HubMessage): string {
+export function encode(message: z.input<typeof WorkerMessage> | z.input<typeof HubMessage>): string {
   return JSON.stringify(message);
 }
 

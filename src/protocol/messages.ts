@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Facts } from './facts.js';
+import { LedgerEntry, OutputChunk, TaskId, TaskOutcome, TaskSpec } from './tasks.js';
 
 /** The wire protocol version both sides speak. Bumped on any incompatible change. */
 export const PROTOCOL_VERSION = 1;
@@ -25,9 +26,17 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     protocol: z.literal(PROTOCOL_VERSION),
     auth: LinkAuth,
     facts: Facts,
+    /** How many tasks this worker runs at once; the hub queues the rest. */
+    maxTasks: z.number().int().positive().max(1000).default(2),
+    /** The worker's ledger: tasks it accepted and has not been told to forget, so nothing runs twice. */
+    ledger: z.array(LedgerEntry).max(10_000).default([]),
   }),
   z.object({ type: z.literal('heartbeat'), at: z.number().int().nonnegative() }),
   z.object({ type: z.literal('facts'), facts: Facts }),
+  /** The worker started the task's process (or its first step). */
+  z.object({ type: z.literal('task.started'), taskId: TaskId, workspace: z.string().max(4096), at: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('task.output'), chunk: OutputChunk }),
+  z.object({ type: z.literal('task.finished'), outcome: TaskOutcome }),
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 export type WorkerMessageType = WorkerMessage['type'];
@@ -42,6 +51,12 @@ export const HubMessage = z.discriminatedUnion('type', [
     secret: z.string().optional(),
     heartbeatS: z.number().positive(),
   }),
+  z.object({ type: z.literal('task.assign'), task: TaskSpec }),
+  z.object({ type: z.literal('task.cancel'), taskId: TaskId, by: z.string().max(256) }),
+  /** Every chunk up to `seq` is stored: the worker may drop it from its spool. */
+  z.object({ type: z.literal('output.ack'), taskId: TaskId, seq: z.number().int().nonnegative() }),
+  /** The outcome is recorded: the worker may forget the task. */
+  z.object({ type: z.literal('task.recorded'), taskId: TaskId }),
 ]);
 export type HubMessage = z.infer<typeof HubMessage>;
 export type HubMessageType = HubMessage['type'];

@@ -1,8 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
-import { listField, parseEnv, textField, urlField } from '../common/env.js';
+import { boolField, listField, parseEnv, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { DEFAULT_AGENT_NAMES } from './facts/agents.js';
+import { loadAgents, type AgentDefinition } from './tasks/agents.js';
 
 /** A worker's configuration, from flags over environment over defaults. */
 export interface WorkerConfig {
@@ -15,6 +16,14 @@ export interface WorkerConfig {
   caFile: string | undefined;
   repoRoots: string[];
   agentNames: string[];
+  /** Where agents work: deploys clone into folders under it. */
+  workspace: string;
+  maxTasks: number;
+  agents: Map<string, AgentDefinition>;
+  defaultAgent: string;
+  /** Seconds between SIGINT, SIGTERM and SIGKILL when a task is cancelled or times out. */
+  cancelGraceS: number;
+  allowFileRepos: boolean;
 }
 
 /** Flags given on the command line; they win over the environment. */
@@ -56,7 +65,11 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     PIA_WORKSPACE: [textField, '~/pia-work'],
     PIA_REPO_ROOTS: [listField, undefined],
     PIA_AGENT_NAMES: [listField, DEFAULT_AGENT_NAMES.join(',')],
+    PIA_MAX_TASKS: [positiveIntField, '2'],
+    PIA_CANCEL_GRACE_S: [secondsField, '5'],
+    PIA_ALLOW_FILE_REPOS: [boolField, '0'],
   });
+  const { agents, defaultAgent } = loadAgents(merged as NodeJS.ProcessEnv);
   if (e.PIA_HUB === undefined) {
     throw new PiaError('config_invalid', '--hub (or PIA_HUB) must be the hub link URL, e.g. ws://hub.example:3000/link');
   }
@@ -68,5 +81,11 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     caFile: e.PIA_HUB_CA ? path.resolve(expandHome(e.PIA_HUB_CA)) : undefined,
     repoRoots: (e.PIA_REPO_ROOTS ?? [e.PIA_WORKSPACE]).map(expandHome),
     agentNames: e.PIA_AGENT_NAMES,
+    workspace: path.resolve(expandHome(e.PIA_WORKSPACE)),
+    maxTasks: e.PIA_MAX_TASKS,
+    agents,
+    defaultAgent,
+    cancelGraceS: e.PIA_CANCEL_GRACE_S,
+    allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
   });
 }

@@ -7,6 +7,7 @@ import { fatalCloseCodes } from '../protocol/close-codes.js';
 import { decodeHubMessage, encode } from '../protocol/codec.js';
 import type { Facts } from '../protocol/facts.js';
 import type { HubMessage, LinkAuth, WorkerMessage } from '../protocol/messages.js';
+import type { LedgerEntry } from '../protocol/tasks.js';
 import { PROTOCOL_VERSION } from '../protocol/messages.js';
 
 type Welcome = Extract<HubMessage, { type: 'welcome' }>;
@@ -16,11 +17,13 @@ export interface WorkerLinkOptions {
   url: string;
   log: Logger;
   /** The credential and facts for the next hello; asked anew on every connect (after a join it is the secret). */
-  hello(): Promise<{ auth: LinkAuth; facts: Facts }>;
+  hello(): Promise<{ auth: LinkAuth; facts: Facts; maxTasks?: number; ledger?: LedgerEntry[] }>;
   /** Called with the hub's welcome before the link counts as up (persist a new secret here). */
   onWelcome(welcome: Welcome): void | Promise<void>;
   /** Every later message from the hub. */
   onMessage?(message: HubMessage): void;
+  /** Called once the link is up (after the welcome was kept): replay what the hub has not had. */
+  onUp?(): void;
   /** Called when a link goes down (for anything that must pause until the next welcome). */
   onDown?(): void;
   /** Extra TLS options: a CA for a self-signed hub. */
@@ -39,6 +42,8 @@ export interface WorkerLink {
   stop(): Promise<void>;
   /** Sends a message if linked; returns false when not linked. */
   send(message: WorkerMessage): boolean;
+  /** Bytes queued on the socket and not yet written: for backpressure. */
+  bufferedAmount(): number;
   readonly linked: boolean;
 }
 
@@ -72,8 +77,8 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
 
       ws.on('open', async () => {
         try {
-          const { auth, facts } = await opts.hello();
-          ws.send(encode({ type: 'hello', protocol: PROTOCOL_VERSION, auth, facts }));
+          const hello = await opts.hello();
+          ws.send(encode({ type: 'hello', protocol: PROTOCOL_VERSION, ...hello }));
         } catch (err) {
           opts.log.error({ err: errorMessage(err) }, 'cannot prepare hello');
           ws.close(1011, 'worker error');
@@ -100,6 +105,7 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
           welcomedAt = Date.now();
           linked = true;
           opts.log.info({ machine: msg.machine, hub: opts.url }, 'linked to hub');
+          opts.onUp?.();
           heartbeat = setInterval(() => {
             // No pong since the last beat: the TCP path is dead even if no FIN arrived. Drop it and reconnect.
             if (!pongSinceTick) {
@@ -168,6 +174,9 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
       if (!linked || !socket || socket.readyState !== WebSocket.OPEN) return false;
       socket.send(encode(message));
       return true;
+    },
+    bufferedAmount() {
+      return socket?.bufferedAmount ?? 0;
     },
     get linked() {
       return linked;

@@ -9,6 +9,9 @@ import type { WorkerConfig } from './config.js';
 import { collectFacts } from './facts/collect.js';
 import { createWorkerLink, type WorkerLink } from './link.js';
 import { readWorkerState, writeWorkerState, type WorkerState } from './state.js';
+import { createTaskManager, type TaskManager } from './tasks/task-manager.js';
+import os from 'node:os';
+import path from 'node:path';
 
 /** How often facts are collected again and, when changed, sent to the hub. */
 const FACTS_REFRESH_MS = 5 * 60_000;
@@ -19,6 +22,7 @@ export interface Worker {
   run(): Promise<void>;
   stop(): Promise<void>;
   readonly link: WorkerLink;
+  readonly tasks: TaskManager;
 }
 
 /**
@@ -41,6 +45,8 @@ export function createWorker(deps: {
   config: Readonly<WorkerConfig>;
   log: Logger;
   tls?: { ca?: Buffer; checkServerIdentity?: () => boolean };
+  /** The environment agents inherit (less PIA's and chat secrets); default: this process's. */
+  env?: NodeJS.ProcessEnv;
 }): Worker {
   const { config, log } = deps;
   let state = readWorkerState(config.stateDir);
@@ -54,6 +60,30 @@ export function createWorker(deps: {
     return facts;
   }
 
+  // The link is created below; the task manager reaches it through this port.
+  const hubPort = {
+    send: (m: Parameters<WorkerLink['send']>[0]) => link.send(m),
+    get linked() {
+      return link.linked;
+    },
+    bufferedAmount: () => link.bufferedAmount(),
+  };
+  const tasks = createTaskManager({
+    config: {
+      workspaceRoot: config.workspace,
+      spoolDir: path.join(config.stateDir, 'tasks'),
+      maxTasks: config.maxTasks,
+      agents: config.agents,
+      defaultAgent: config.defaultAgent,
+      graceMs: config.cancelGraceS * 1000,
+      allowFileRepos: config.allowFileRepos,
+      hostname: os.hostname(),
+      env: deps.env ?? process.env,
+    },
+    hub: hubPort,
+    log: log.child({ component: 'tasks' }),
+  });
+
   const link = createWorkerLink({
     url: config.hub,
     log,
@@ -61,8 +91,10 @@ export function createWorker(deps: {
     async hello() {
       const auth = chooseAuth(config, state);
       pendingJoinHash = auth.kind === 'join' ? hashToken(auth.token) : undefined;
-      return { auth, facts: facts ?? (await refreshFacts()) };
+      return { auth, facts: facts ?? (await refreshFacts()), maxTasks: config.maxTasks, ledger: tasks.ledger() };
     },
+    onUp: () => tasks.onLinkUp(),
+    onMessage: (message) => tasks.handle(message),
     onWelcome(welcome) {
       if (welcome.secret) {
         state = {
@@ -93,6 +125,7 @@ export function createWorker(deps: {
 
   return {
     link,
+    tasks,
     async run() {
       chooseAuth(config, state); // fail fast, before any connection, when not enrolled
       try {
@@ -103,6 +136,7 @@ export function createWorker(deps: {
     },
     async stop() {
       clearInterval(refresher);
+      await tasks.stop();
       await link.stop();
     },
   };

@@ -1,15 +1,34 @@
+import path from 'node:path';
 import { silentLogger } from '../../src/common/logger.js';
+import { projectRoot } from '../../src/common/version.js';
 import { loadWorkerConfig } from '../../src/worker/config.js';
 import { createWorker, type Worker } from '../../src/worker/worker.js';
 import { tempDir } from './tmp.js';
 
-/** A real worker daemon in this process, with its own state dir, linking over loopback. */
-export function testWorker(opts: { hub: string; join?: string; name?: string; stateDir?: string }): Worker & { stateDir: string } {
+/** The fake agent script (test/fixtures/fake-agent.mjs). */
+export const FAKE_AGENT = path.join(projectRoot, 'test', 'fixtures', 'fake-agent.mjs');
+
+/** Worker variables that make the fake agent its default agent, in plain-text and stream-json flavours. */
+export function fakeAgentEnv(): Record<string, string> {
+  return {
+    PIA_AGENTS: JSON.stringify({
+      fake: { command: [process.execPath, FAKE_AGENT, '{prompt}'], format: 'text' },
+      claude: {
+        command: [process.execPath, FAKE_AGENT, '--stream-json', '{prompt}'],
+        resume: [process.execPath, FAKE_AGENT, '--stream-json', '--resume', '{session}', '{prompt}'],
+        format: 'claude-stream-json',
+      },
+    }),
+    PIA_AGENT: 'fake',
+  };
+}
+
+/** A real worker daemon in this process, with its own state dir and workspace, linking over loopback. */
+export function testWorker(opts: { hub: string; join?: string; name?: string; stateDir?: string; env?: Record<string, string> }): Worker & { stateDir: string; workspace: string } {
   const stateDir = opts.stateDir ?? tempDir('pia-worker-').dir;
-  const config = loadWorkerConfig(
-    { hub: opts.hub, join: opts.join, name: opts.name, stateDir },
-    { PIA_REPO_ROOTS: stateDir, PIA_AGENT_NAMES: 'pia-no-such-agent' },
-  );
-  const worker = createWorker({ config, log: silentLogger() });
-  return Object.assign(worker, { stateDir });
+  const workspace = path.join(stateDir, 'work');
+  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? stateDir, PIA_REPO_ROOTS: stateDir, PIA_AGENT_NAMES: 'pia-no-such-agent', PIA_WORKSPACE: workspace, ...opts.env };
+  const config = loadWorkerConfig({ hub: opts.hub, join: opts.join, name: opts.name, stateDir }, env);
+  const worker = createWorker({ config, log: silentLogger(), env });
+  return Object.assign(worker, { stateDir, workspace });
 }

@@ -12,6 +12,8 @@ import type { MachineStore } from '../registry/machines.js';
 import { hasAdminToken } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { machineRoutes } from './routes/machines.js';
+import { taskRoutes } from './routes/tasks.js';
+import type { TaskService } from '../tasks/task-service.js';
 
 /** Everything the HTTP API reads or changes. */
 export interface HttpDeps {
@@ -23,6 +25,7 @@ export interface HttpDeps {
   links: LinkServer;
   audit: AuditLog;
   metrics: HubMetrics;
+  tasks: TaskService;
 }
 
 /** Routes anyone may call; everything else needs the admin token. */
@@ -63,5 +66,6 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   });
 
   machineRoutes(app, deps);
+  taskRoutes(app, deps);
   return app;
 }

@@ -7,6 +7,8 @@ const statusByCode: Record<string, number> = {
   unauthorized: 401,
   forbidden: 403,
   machine_unknown: 404,
+  task_unknown: 404,
+  task_finished: 409,
   not_found: 404,
   machine_exists: 409,
   alias_taken: 409,

@@ -24,6 +24,9 @@ export interface LinkServerOptions {
   lastSeenFlushMs?: number;
 }
 
+/** What a worker said in its hello, for modules that act when it links (the task dispatcher). */
+export type Hello = Extract<WorkerMessage, { type: 'hello' }>;
+
 /** Handles one kind of message from a linked worker. */
 export type MessageHandler<K extends WorkerMessageType> = (link: Link, message: Extract<WorkerMessage, { type: K }>) => void;
 
@@ -38,6 +41,8 @@ export interface LinkServer {
   count(): number;
   /** Routes one message type (beyond hello/heartbeat/facts) to a handler; later modules add theirs. */
   handle<K extends WorkerMessageType>(type: K, handler: MessageHandler<K>): void;
+  /** Calls `listener` each time a worker links, after its welcome. */
+  onLinked(listener: (link: Link, hello: Hello) => void): void;
   /** Closes a machine's link (revoked, removed). */
   disconnect(machineId: number, code: number, reason: string): void;
   /** Closes every link and stops the timers. */
@@ -64,6 +69,7 @@ export function createLinkServer(deps: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
   const links = new Map<number, Link>();
   const handlers = new Map<WorkerMessageType, MessageHandler<never>>();
+  const linkedListeners: Array<(link: Link, hello: Hello) => void> = [];
   const dirtySeen = new Map<number, number>();
   let closing = false;
 
@@ -151,13 +157,20 @@ export function createLinkServer(deps: {
       if (ws.readyState !== ws.OPEN) return;
       const { machine, secret } = admitted;
       const previous = links.get(machine.id);
-      link = createLink(ws, machine.id, machine.name, address, nowMs());
+      link = createLink(ws, machine.id, machine.name, address, nowMs(), msg.maxTasks);
       links.set(machine.id, link);
       if (previous) previous.close(CloseCode.replaced, 'replaced by a newer link from the same machine');
       machines.markOnline(machine.id, msg.facts);
       link.send({ type: 'welcome', protocol: PROTOCOL_VERSION, machine: machine.name, heartbeatS: options.heartbeatMs / 1000, ...(secret ? { secret } : {}) });
       log.info({ machine: machine.name, address, enrolled: secret !== undefined }, 'worker linked');
       bus.emit('machine.online', { machine: machine.name, hostname: msg.facts.hostname, address });
+      for (const listener of linkedListeners) {
+        try {
+          listener(link, msg);
+        } catch (err) {
+          log.error({ err, machine: machine.name }, 'link listener failed');
+        }
+      }
     }
   }
 
@@ -204,6 +217,9 @@ export function createLinkServer(deps: {
     get: (id) => links.get(id),
     links: () => links.values(),
     count: () => links.size,
+    onLinked(listener) {
+      linkedListeners.push(listener);
+    },
     handle(type, handler) {
       handlers.set(type, handler as unknown as MessageHandler<never>);
     },

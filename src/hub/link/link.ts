@@ -9,6 +9,8 @@ export interface Link {
   /** Remote address of the socket, for logs and relay decisions. */
   address: string | null;
   linkedAt: number;
+  /** How many tasks the worker runs at once (from its hello). */
+  maxTasks: number;
   /** Last heartbeat (or any frame), epoch ms. */
   lastSeenMs: number;
   send(message: HubMessage): void;
@@ -16,11 +18,12 @@ export interface Link {
 }
 
 /** Wraps a socket as a {@link Link}. */
-export function createLink(ws: WebSocket, machineId: number, machine: string, address: string | null, nowMs: number): Link {
+export function createLink(ws: WebSocket, machineId: number, machine: string, address: string | null, nowMs: number, maxTasks: number): Link {
   return {
     machineId,
     machine,
     address,
+    maxTasks,
     linkedAt: nowMs,
     lastSeenMs: nowMs,
     send(message) {

@@ -6,7 +6,7 @@ import { sampleFacts } from '../../helpers/raw-link.js';
 describe('wire codec', () => {
   it('accepts a well-formed hello and heartbeat', () => {
     const hello = { type: 'hello', protocol: 1, auth: { kind: 'join', token: 'pia_j_x', name: 'm2' }, facts: sampleFacts() };
-    expect(decodeWorkerMessage(JSON.stringify(hello))).toEqual({ ok: true, message: hello });
+    expect(decodeWorkerMessage(JSON.stringify(hello))).toEqual({ ok: true, message: { ...hello, maxTasks: 2, ledger: [] } });
     expect(decodeWorkerMessage('{"type":"heartbeat","at":5}')).toEqual({ ok: true, message: { type: 'heartbeat', at: 5 } });
   });
 

@@ -1,0 +1,77 @@
+import type { Logger } from '../../common/logger.js';
+import type { EventBus } from '../events.js';
+import type { LinkServer } from '../link/link-server.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { OutputWriter } from './output-writer.js';
+import type { TaskStore } from './task-store.js';
+
+/**
+ * Routes the workers' task messages: started, output (to the batched writer), finished. A finish is recorded only
+ * when every chunk up to its `lastSeq` is stored; then the worker is told it may forget the task.
+ */
+export function wireTaskMessages(deps: {
+  links: LinkServer;
+  tasks: TaskStore;
+  output: OutputWriter;
+  dispatcher: Dispatcher;
+  bus: EventBus;
+  log: Logger;
+}): void {
+  const { links, tasks, output, bus, log } = deps;
+
+  /** Only the machine a task was given to may report on it. */
+  function owned(machine: string, taskId: string) {
+    const task = tasks.get(taskId);
+    if (!task || task.machine !== machine) {
+      log.warn({ machine, taskId }, 'report about a task this machine does not own; ignored');
+      return undefined;
+    }
+    return task;
+  }
+
+  links.handle('task.started', (link, msg) => {
+    if (!owned(link.machine, msg.taskId)) return;
+    if (tasks.markRunning(msg.taskId, msg.workspace, msg.at)) {
+      bus.emit('task.started', { taskId: msg.taskId, machine: link.machine, workspace: msg.workspace });
+    }
+  });
+
+  links.handle('task.output', (link, msg) => {
+    output.accept(link.machineId, link.machine, msg.chunk);
+  });
+
+  links.handle('task.finished', (link, msg) => {
+    const { outcome } = msg;
+    const task = owned(link.machine, outcome.taskId);
+    if (!task) {
+      link.send({ type: 'task.recorded', taskId: outcome.taskId });
+      return;
+    }
+    output.flush();
+    const stored = output.storedSeq(outcome.taskId);
+    if (stored < outcome.lastSeq) {
+      // Chunks are still missing (a replay is under way); the worker reports the outcome again after it.
+      log.warn({ taskId: outcome.taskId, stored, lastSeq: outcome.lastSeq }, 'finish before all output; waiting');
+      return;
+    }
+    const recorded = tasks.finish(
+      outcome.taskId,
+      {
+        state: outcome.state,
+        exitCode: outcome.exitCode,
+        error: outcome.error ?? null,
+        sessionId: outcome.sessionId ?? null,
+        summary: outcome.summary ?? null,
+        costUsd: outcome.costUsd ?? null,
+        cancelledBy: outcome.cancelledBy ?? null,
+      },
+      new Date(outcome.finishedAt),
+    );
+    link.send({ type: 'task.recorded', taskId: outcome.taskId });
+    if (recorded) {
+      output.forget(outcome.taskId);
+      bus.emit('task.finished', { task: tasks.get(outcome.taskId)! });
+      deps.dispatcher.pump(link.machineId);
+    }
+  });
+}

@@ -1,0 +1,207 @@
+import { PiaError } from '../../common/errors.js';
+import { checkRef, checkRepoUrl, repoFolderName } from '../../common/repo-url.js';
+import { finalStates, type Origin, type TaskState } from '../../protocol/tasks.js';
+import type { Db } from '../db/database.js';
+import type { EventBus } from '../events.js';
+import type { LinkServer } from '../link/link-server.js';
+import type { Actor } from '../machine-admin.js';
+import type { AuditLog } from '../registry/audit.js';
+import type { Machine } from '../registry/machine.js';
+import type { MachineStore } from '../registry/machines.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { NewTask, StoredChunk, Task } from './task.js';
+import { newTaskId, readOutput, type TaskStore } from './task-store.js';
+
+/** Task settings from the hub's config. */
+export interface TaskPolicy {
+  defaultTimeoutS: number;
+  queueExpiryMs: number;
+  allowFileRepos: boolean;
+}
+
+const maxPrompt = 100_000;
+const workspaceName = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/;
+
+function checkPrompt(prompt: string): string {
+  if (prompt.trim().length === 0) throw new PiaError('prompt_empty', 'The task text is empty; say what the agent should do.');
+  if (prompt.length > maxPrompt) throw new PiaError('prompt_too_long', `The task text is ${prompt.length} characters; the limit is ${maxPrompt}.`);
+  return prompt;
+}
+
+function checkTimeout(timeoutS: number | undefined, fallback: number): number {
+  if (timeoutS === undefined) return fallback;
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 7 * 86400) {
+    throw new PiaError('timeout_invalid', 'A task time-out must be between 1 second and 7 days.');
+  }
+  return timeoutS;
+}
+
+/** Input of a `run` task. */
+export interface RunInput {
+  machine: string;
+  prompt: string;
+  agent?: string;
+  workspace?: string;
+  timeoutS?: number;
+  origin: Origin;
+}
+
+/** Input of a deploy: one repository, one or more machines, a task text each. */
+export interface DeployInput {
+  repo: string;
+  ref?: string;
+  targets: Array<{ machine: string; prompt: string }>;
+  agent?: string;
+  timeoutS?: number;
+  origin: Origin;
+}
+
+/** Creating, cancelling and reading tasks; every change audited. */
+export type TaskService = ReturnType<typeof createTaskService>;
+
+/** Creates the task service. */
+export function createTaskService(deps: {
+  db: Db;
+  tasks: TaskStore;
+  machines: MachineStore;
+  dispatcher: Dispatcher;
+  links: LinkServer;
+  bus: EventBus;
+  audit: AuditLog;
+  policy: TaskPolicy;
+}) {
+  const { tasks, machines, bus, audit, policy } = deps;
+
+  function base(machine: Machine, actor: Actor, origin: Origin, timeoutS: number | undefined): Pick<NewTask, 'id' | 'machineId' | 'machine' | 'requester' | 'origin' | 'timeoutS' | 'expiresAt'> {
+    return {
+      id: newTaskId(),
+      machineId: machine.id,
+      machine: machine.name,
+      requester: actor.id,
+      origin,
+      timeoutS: checkTimeout(timeoutS, policy.defaultTimeoutS),
+      expiresAt: new Date(Date.now() + policy.queueExpiryMs).toISOString(),
+    };
+  }
+
+  function submit(actor: Actor, action: string, created: NewTask[]): Task[] {
+    tasks.insert(created);
+    const out = created.map((t) => tasks.get(t.id)!);
+    for (const t of out) {
+      audit.record({ actor: actor.id, origin: actor.origin, action, target: `${t.machine}/${t.id}`, outcome: 'ok', detail: t.prompt?.slice(0, 200) ?? t.argv?.join(' ').slice(0, 200) ?? null });
+      bus.emit('task.created', { task: t });
+    }
+    for (const machineId of new Set(created.map((t) => t.machineId))) deps.dispatcher.pump(machineId);
+    return out.map((t) => tasks.get(t.id)!);
+  }
+
+  const service = {
+    /** An agent prompt on one machine. */
+    run(actor: Actor, input: RunInput): Task {
+      const machine = machines.get(input.machine);
+      if (input.workspace !== undefined && !workspaceName.test(input.workspace)) {
+        throw new PiaError('workspace_invalid', 'A workspace is a folder name (letters, digits, . _ -), not a path.');
+      }
+      return submit(actor, 'task.run', [
+        {
+          ...base(machine, actor, input.origin, input.timeoutS),
+          kind: 'run',
+          prompt: checkPrompt(input.prompt),
+          ...(input.agent ? { agent: input.agent } : {}),
+          ...(input.workspace ? { workspace: input.workspace } : {}),
+        },
+      ])[0]!;
+    },
+
+    /** Continues an earlier task's agent session, on the same machine and in the same workspace. */
+    followUp(actor: Actor, input: { taskId: string; prompt: string; origin: Origin; timeoutS?: number }): Task {
+      const parent = service.get(input.taskId);
+      if (parent.kind === 'shell') throw new PiaError('not_an_agent_task', `Task ${parent.id} ran a command, not an agent; there is no session to continue.`);
+      if (!parent.sessionId) {
+        throw new PiaError('no_session', `Task ${parent.id} has no agent session to continue${finalStates.has(parent.state) ? '' : ' yet (it has not reported one)'}.`);
+      }
+      const machine = machines.get(parent.machine);
+      return submit(actor, 'task.follow-up', [
+        {
+          ...base(machine, actor, input.origin, input.timeoutS),
+          kind: 'run',
+          prompt: checkPrompt(input.prompt),
+          ...(parent.agent ? { agent: parent.agent } : {}),
+          ...(parent.workspace ? { workspace: parent.workspace } : {}),
+          parentId: parent.id,
+          resumeSession: parent.sessionId,
+        },
+      ])[0]!;
+    },
+
+    /** Clone-and-go: one task per machine, all created in one transaction. */
+    deploy(actor: Actor, input: DeployInput): { deployId: string; tasks: Task[] } {
+      const url = checkRepoUrl(input.repo, { allowFile: policy.allowFileRepos });
+      const ref = input.ref !== undefined ? checkRef(input.ref) : undefined;
+      if (input.targets.length === 0) throw new PiaError('no_machines', 'Name at least one machine to deploy to.');
+      const seen = new Set<string>();
+      const deployId = newTaskId();
+      const created = input.targets.map((target) => {
+        const machine = machines.get(target.machine);
+        if (seen.has(machine.name)) throw new PiaError('duplicate_machine', `${machine.name} is named twice in this deploy.`);
+        seen.add(machine.name);
+        return {
+          ...base(machine, actor, input.origin, input.timeoutS),
+          kind: 'deploy' as const,
+          prompt: checkPrompt(target.prompt),
+          repo: { url, ...(ref ? { ref } : {}) },
+          workspace: repoFolderName(url),
+          deployId,
+          ...(input.agent ? { agent: input.agent } : {}),
+        };
+      });
+      return { deployId, tasks: submit(actor, 'task.deploy', created) };
+    },
+
+    /** A command as an argv array (admin only: the caller checks the role). */
+    shell(actor: Actor, input: { machine: string; argv: string[]; timeoutS?: number; origin: Origin }): Task {
+      const machine = machines.get(input.machine);
+      if (input.argv.length === 0 || input.argv[0]!.length === 0) throw new PiaError('argv_empty', 'Give the command to run after --, e.g. sh m2 -- uptime');
+      return submit(actor, 'task.shell', [{ ...base(machine, actor, input.origin, input.timeoutS), kind: 'shell', argv: input.argv }])[0]!;
+    },
+
+    /** Cancels a task: at once when queued; through its worker (SIGINT, SIGTERM, SIGKILL) when it runs. */
+    cancel(actor: Actor, id: string): Task {
+      const task = service.get(id);
+      if (finalStates.has(task.state)) throw new PiaError('task_finished', `Task ${task.id} already ${task.state.replace('_', ' ')}.`);
+      audit.record({ actor: actor.id, origin: actor.origin, action: 'task.cancel', target: `${task.machine}/${task.id}`, outcome: 'ok' });
+      if (task.state === 'queued' && tasks.finish(task.id, { state: 'cancelled', exitCode: null, cancelledBy: actor.id })) {
+        const done = tasks.get(task.id)!;
+        bus.emit('task.finished', { task: done });
+        return done;
+      }
+      tasks.requestCancel(task.id, actor.id);
+      const machine = machines.find(task.machine);
+      const link = machine ? deps.links.get(machine.id) : undefined;
+      link?.send({ type: 'task.cancel', taskId: task.id, by: actor.id });
+      bus.emit('task.cancel_requested', { taskId: task.id, machine: task.machine, by: actor.id });
+      return tasks.get(task.id)!;
+    },
+
+    /** A task by id; `task_unknown` otherwise. */
+    get(id: string): Task {
+      const task = tasks.get(id.trim().toLowerCase());
+      if (!task) throw new PiaError('task_unknown', `No task "${id.slice(0, 40)}". List recent ones with: pia tasks`);
+      return task;
+    },
+
+    list(q: { machine?: string; state?: TaskState; deployId?: string; limit?: number }): Task[] {
+      const machine = q.machine ? machines.get(q.machine).name : undefined;
+      return tasks.list({ ...q, machine });
+    },
+
+    /** Stored output from `fromSeq` on. */
+    output(id: string, fromSeq = 1, limit = 1000): { chunks: StoredChunk[]; nextSeq: number; done: boolean } {
+      const task = service.get(id);
+      const chunks = readOutput(deps.db, task.id, Math.max(1, fromSeq), Math.min(Math.max(limit, 1), 10_000));
+      const nextSeq = chunks.length ? chunks[chunks.length - 1]!.seq + 1 : Math.max(1, fromSeq);
+      return { chunks, nextSeq, done: finalStates.has(task.state) && nextSeq > task.outputSeq };
+    },
+  };
+  return service;
+}

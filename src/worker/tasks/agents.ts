@@ -1,0 +1,119 @@
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { PiaError } from '../../common/errors.js';
+
+/** How an agent's output is read: Claude Code's stream-json, or plain text passed through. */
+export type AgentFormat = 'claude-stream-json' | 'text';
+
+/** One configured agent: argv templates for a new session and for continuing one. */
+export interface AgentDefinition {
+  name: string;
+  /** argv with placeholders: {prompt}, {workspace}, {task}, {session}. */
+  command: string[];
+  /** argv to continue a session ({session} and {prompt}); absent: the agent cannot continue sessions. */
+  resume?: string[];
+  format: AgentFormat;
+}
+
+const AgentJson = z.object({
+  command: z.array(z.string()).min(1),
+  resume: z.array(z.string()).min(1).optional(),
+  format: z.enum(['claude-stream-json', 'text']).optional(),
+});
+
+/** Claude Code, printing stream-json so its steps become progress. */
+export const CLAUDE_AGENT: AgentDefinition = {
+  name: 'claude',
+  command: ['claude', '-p', '{prompt}', '--output-format', 'stream-json', '--verbose'],
+  resume: ['claude', '--resume', '{session}', '-p', '{prompt}', '--output-format', 'stream-json', '--verbose'],
+  format: 'claude-stream-json',
+};
+
+/** Guesses the output format from the command: Claude with `--output-format stream-json`. */
+export function guessFormat(command: string[]): AgentFormat {
+  const i = command.indexOf('--output-format');
+  return i >= 0 && command[i + 1] === 'stream-json' ? 'claude-stream-json' : 'text';
+}
+
+/**
+ * Reads the agents from the worker's environment. `PIA_AGENTS` is a JSON object of named agents
+ * (`{"codex": {"command": ["codex", "exec", "{prompt}"]}}`); `PIA_AGENT_CMD` is one argv template for the default
+ * agent. Without either, Claude Code is the default.
+ */
+export function loadAgents(env: { PIA_AGENTS?: string; PIA_AGENT_CMD?: string; PIA_AGENT?: string }): { agents: Map<string, AgentDefinition>; defaultAgent: string } {
+  const agents = new Map<string, AgentDefinition>([[CLAUDE_AGENT.name, CLAUDE_AGENT]]);
+  if (env.PIA_AGENTS?.trim()) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(env.PIA_AGENTS);
+    } catch {
+      throw new PiaError('config_invalid', "PIA_AGENTS must be a JSON object of agents, e.g. {\"codex\":{\"command\":[\"codex\",\"exec\",\"{prompt}\"]}}, got invalid JSON");
+    }
+    const parsed = z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/), AgentJson).safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PiaError('config_invalid', `PIA_AGENTS must map agent names to {"command": [argv...]}: ${issue?.path.join('.')}: ${issue?.message}`);
+    }
+    for (const [name, def] of Object.entries(parsed.data)) {
+      agents.set(name, { name, command: def.command, ...(def.resume ? { resume: def.resume } : {}), format: def.format ?? guessFormat(def.command) });
+    }
+  }
+  let defaultAgent = env.PIA_AGENT?.trim() || 'claude';
+  if (env.PIA_AGENT_CMD?.trim()) {
+    let command: unknown;
+    try {
+      command = JSON.parse(env.PIA_AGENT_CMD);
+    } catch {
+      command = undefined;
+    }
+    const ok = z.array(z.string()).min(1).safeParse(command);
+    if (!ok.success) {
+      throw new PiaError('config_invalid', `PIA_AGENT_CMD must be a JSON array of arguments, e.g. ["claude","-p","{prompt}"], got '${env.PIA_AGENT_CMD}'`);
+    }
+    const name = env.PIA_AGENT?.trim() || path.basename(ok.data[0]!).replace(/\.[a-z]+$/i, '') || 'agent';
+    const known = agents.get(name);
+    agents.set(name, { name, command: ok.data, ...(known?.resume ? { resume: known.resume } : {}), format: guessFormat(ok.data) });
+    defaultAgent = name;
+  }
+  if (!agents.has(defaultAgent)) {
+    throw new PiaError('config_invalid', `PIA_AGENT must name a configured agent (${[...agents.keys()].join(', ')}), got '${defaultAgent}'`);
+  }
+  return { agents, defaultAgent };
+}
+
+/** Fills an argv template. Each placeholder is replaced inside its own element: no shell ever sees the text. */
+export function expandArgv(template: string[], values: Record<string, string>): string[] {
+  return template.map((arg) => arg.replace(/\{(prompt|workspace|task|session)\}/g, (_, key: string) => values[key] ?? ''));
+}
+
+/**
+ * Resolves a command's program like the OS would (a path, or a name on PATH), so a missing agent fails at once
+ * with a message that says how to fix it instead of a bare ENOENT.
+ */
+export async function resolveProgram(program: string, pathEnv: string, hint: string): Promise<string> {
+  const candidates = program.includes('/') ? [program] : pathEnv.split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, program));
+  for (const file of candidates) {
+    try {
+      await access(file, constants.X_OK);
+      return file;
+    } catch {
+      // try the next directory
+    }
+  }
+  throw new PiaError('agent_missing', `${program} is not installed on this machine (not found on PATH). ${hint}`);
+}
+
+/** Variables never passed to an agent: the hub's, the worker's, chat and mail credentials. */
+const secretPrefixes = ['PIA_', 'SLACK_', 'DISCORD_', 'IMAP_', 'SMTP_'];
+
+/** The agent's environment: the worker's, less PIA's own and the chat and mail secrets, plus the task's identity. */
+export function agentEnv(base: NodeJS.ProcessEnv, extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(base)) {
+    if (value === undefined) continue;
+    if (secretPrefixes.some((p) => key.toUpperCase().startsWith(p))) continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { errorMessage } from '../../common/errors.js';
+
+/** How a process ended. */
+export interface ProcessEnd {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  /** `cancelled` and `timed_out` when we stopped it. */
+  reason: 'exited' | 'cancelled' | 'timed_out' | 'spawn_failed';
+  error?: string;
+}
+
+/** A running process, in its own process group. */
+export interface RunningProcess {
+  pid: number | undefined;
+  done: Promise<ProcessEnd>;
+  /** SIGINT to the group, then SIGTERM, then SIGKILL, `graceMs` apart. */
+  stop(reason: 'cancelled' | 'timed_out'): void;
+}
+
+/** What to run. `argv[0]` is resolved on PATH by the OS; never through a shell. */
+export interface ProcessSpec {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  graceMs: number;
+  onStdout(data: string): void;
+  onStderr(data: string): void;
+}
+
+/**
+ * Starts a process as the leader of a new process group, so cancelling reaches everything it started (an agent's
+ * own tool processes too). Output is decoded as UTF-8 in order. The time-out runs the same signal ladder as cancel.
+ */
+export function startProcess(spec: ProcessSpec): RunningProcess {
+  let stopReason: 'cancelled' | 'timed_out' | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  const child = spawn(spec.argv[0]!, spec.argv.slice(1), {
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', spec.onStdout);
+  child.stderr.on('data', spec.onStderr);
+
+  function signalGroup(sig: NodeJS.Signals): void {
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      // the group is gone already
+    }
+  }
+
+  function stop(reason: 'cancelled' | 'timed_out'): void {
+    if (stopReason) return;
+    stopReason = reason;
+    signalGroup('SIGINT');
+    timers.push(setTimeout(() => signalGroup('SIGTERM'), spec.graceMs));
+    timers.push(setTimeout(() => signalGroup('SIGKILL'), spec.graceMs * 2));
+  }
+
+  const timeout = setTimeout(() => stop('timed_out'), spec.timeoutMs);
+
+  const done = new Promise<ProcessEnd>((resolve) => {
+    let settled = false;
+    const finish = (end: ProcessEnd) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timeout);
+      for (const t of timers) clearTimeout(t);
+      resolve(end);
+    };
+    child.once('error', (err) => finish({ exitCode: null, signal: null, reason: 'spawn_failed', error: errorMessage(err) }));
+    child.once('exit', (code, signal) => {
+      // Wait for the pipes to drain; a grandchild still holding them open is cut off after a moment.
+      const cut = setTimeout(() => {
+        signalGroup('SIGKILL');
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 2000);
+      child.once('close', () => {
+        clearTimeout(cut);
+        finish({ exitCode: code, signal, reason: stopReason ?? 'exited' });
+      });
+    });
+  });
+
+  return { pid: child.pid, done, stop };
+}

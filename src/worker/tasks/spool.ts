@@ -1,0 +1,140 @@
+import { closeSync, openSync, readFileSync, readSync, rmSync, writeSync, ftruncateSync, fstatSync } from 'node:fs';
+import path from 'node:path';
+import { OutputChunk } from '../../protocol/tasks.js';
+
+/** Unacknowledged chunks kept in memory; past this the spool file alone holds them (a long hub outage). */
+const MEMORY_CAP_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One task's output spool: every chunk is appended to a file before it is sent, and stays until the hub
+ * acknowledges it. After a reconnect (or a worker restart) everything past the last acknowledgement is replayed from
+ * here, so the hub ends up with every chunk exactly once.
+ */
+export class TaskSpool {
+  private readonly fd: number;
+  /** File offset of each chunk's line, by seq - 1. */
+  private readonly offsets: number[] = [];
+  private size = 0;
+  private memory: OutputChunk[] = [];
+  private memoryBytes = 0;
+  private overflow = false;
+  lastSeq = 0;
+  ackedSeq = 0;
+
+  private constructor(readonly file: string) {
+    this.fd = openSync(file, 'a+', 0o600);
+  }
+
+  /** Opens (or creates) the spool of a task; an existing file is indexed and a torn last line cut off. */
+  static open(dir: string, taskId: string, ackedSeq = 0): TaskSpool {
+    const spool = new TaskSpool(path.join(dir, `${taskId}.jsonl`));
+    spool.ackedSeq = ackedSeq;
+    spool.load();
+    return spool;
+  }
+
+  private load(): void {
+    const text = readFileSync(this.file, 'utf8');
+    if (!text) return;
+    let pos = 0;
+    let good = 0;
+    for (const line of text.split('\n')) {
+      const bytes = Buffer.byteLength(line) + 1;
+      if (!line) break;
+      try {
+        const chunk = OutputChunk.parse(JSON.parse(line));
+        this.offsets[chunk.seq - 1] = pos;
+        this.lastSeq = chunk.seq;
+        good = pos + bytes;
+      } catch {
+        break; // a line cut short by a crash: everything after it is discarded
+      }
+      pos += bytes;
+    }
+    if (good < fstatSync(this.fd).size) ftruncateSync(this.fd, good);
+    this.size = good;
+    this.overflow = this.lastSeq > this.ackedSeq; // replay these from disk
+  }
+
+  /** Appends a chunk (synchronously: ordering and durability against a worker crash are then trivial). */
+  append(chunk: OutputChunk): void {
+    const line = JSON.stringify(chunk) + '\n';
+    writeSync(this.fd, line);
+    this.offsets[chunk.seq - 1] = this.size;
+    this.size += Buffer.byteLength(line);
+    this.lastSeq = chunk.seq;
+    if (!this.overflow) {
+      this.memory.push(chunk);
+      this.memoryBytes += chunk.data.length;
+      if (this.memoryBytes > MEMORY_CAP_BYTES) {
+        this.overflow = true;
+        this.memory = [];
+        this.memoryBytes = 0;
+      }
+    }
+  }
+
+  /** Everything up to `seq` is stored on the hub. */
+  ack(seq: number): void {
+    if (seq <= this.ackedSeq) return;
+    this.ackedSeq = Math.min(seq, this.lastSeq);
+    while (this.memory.length && this.memory[0]!.seq <= this.ackedSeq) this.memoryBytes -= this.memory.shift()!.data.length;
+    if (this.overflow && this.ackedSeq >= this.lastSeq) this.overflow = false;
+  }
+
+  /** Chunks from `fromSeq` on, at most `maxBytes` of data (at least one chunk). */
+  read(fromSeq: number, maxBytes: number): OutputChunk[] {
+    if (fromSeq > this.lastSeq) return [];
+    if (!this.overflow && this.memory.length && this.memory[0]!.seq <= fromSeq) {
+      const start = fromSeq - this.memory[0]!.seq;
+      const out: OutputChunk[] = [];
+      let bytes = 0;
+      for (let i = start; i < this.memory.length && (out.length === 0 || bytes < maxBytes); i++) {
+        out.push(this.memory[i]!);
+        bytes += this.memory[i]!.data.length;
+      }
+      return out;
+    }
+    return this.readFromDisk(fromSeq, maxBytes);
+  }
+
+  private readFromDisk(fromSeq: number, maxBytes: number): OutputChunk[] {
+    const start = this.offsets[fromSeq - 1];
+    if (start === undefined) return [];
+    const length = Math.min(this.size - start, Math.max(maxBytes * 2, 64 * 1024));
+    const buf = Buffer.alloc(length);
+    readSync(this.fd, buf, 0, length, start);
+    const lines = buf.toString('utf8').split('\n');
+    lines.pop(); // the last piece may be cut mid-line
+    const out: OutputChunk[] = [];
+    let bytes = 0;
+    for (const line of lines) {
+      const chunk = JSON.parse(line) as OutputChunk;
+      out.push(chunk);
+      bytes += chunk.data.length;
+      if (bytes >= maxBytes) break;
+    }
+    if (out.length === 0) {
+      // one line longer than the window: read exactly it
+      const end = this.offsets[fromSeq] ?? this.size;
+      const one = Buffer.alloc(end - start);
+      readSync(this.fd, one, 0, one.length, start);
+      out.push(JSON.parse(one.toString('utf8')) as OutputChunk);
+    }
+    return out;
+  }
+
+  /** Closes the file and deletes it (the task is recorded and every chunk acknowledged). */
+  remove(): void {
+    this.close();
+    rmSync(this.file, { force: true });
+  }
+
+  close(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}

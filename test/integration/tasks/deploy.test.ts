@@ -1,0 +1,115 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type TestFleet } from '../../helpers/fleet.js';
+import { git, makeBareRepo } from '../../helpers/git.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { nextEvent } from '../../helpers/wait.js';
+import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
+
+let f: TestFleet;
+const tmp = tempDir('pia-deploy-');
+let repo: ReturnType<typeof makeBareRepo>;
+
+beforeAll(async () => {
+  f = await startFleet();
+  repo = makeBareRepo(tmp.dir);
+});
+afterAll(async () => {
+  await f.stop();
+  tmp.cleanup();
+});
+
+type ErrorBody = { error: { code: string; message: string } };
+
+describe('deploy: clone and go', () => {
+  it('clones the repository, checks out the default branch and runs the agent in it', async () => {
+    const [task] = await f.create({ kind: 'deploy', repo: repo.url, machines: ['local'], prompt: 'fix the flaky test lines=1' });
+    expect(task).toMatchObject({ kind: 'deploy', repo: { url: repo.url, ref: null }, workspace: 'app' });
+    const done = await f.finished(task!.id);
+    expect(done.state).toBe('succeeded');
+    const dir = path.join(f.worker.workspace, 'app');
+    expect(done.workspacePath).toBe(dir);
+    expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('# app\n');
+    expect(await f.outputText(task!.id, ['stdout'])).toContain(`cwd: ${dir}\n`);
+    const steps = (await f.outputText(task!.id, ['event'])).trim().split('\n').map((l) => JSON.parse(l).message);
+    const sha = git(dir, 'rev-parse', 'HEAD');
+    expect(steps).toEqual([`cloning ${repo.url}`, `checked out ${sha.slice(0, 12)} (main)`, 'fake started', 'finished']);
+    // The identity file is there and kept out of git.
+    expect(existsSync(path.join(dir, 'MACHINE_IDENTITY.local.md'))).toBe(true);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+
+  it('fetches and fast-forwards when the repository is already there, and checks out a ref', async () => {
+    const newSha = repo.commit('CHANGELOG.md', 'v2\n');
+    const [task] = await f.create({ kind: 'deploy', repo: repo.url, machines: ['local'], prompt: 'again lines=0' });
+    await f.finished(task!.id);
+    const dir = path.join(f.worker.workspace, 'app');
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(newSha);
+    const steps = (await f.outputText(task!.id, ['event'])).trim().split('\n').map((l) => JSON.parse(l).message);
+    expect(steps[0]).toBe(`fetching ${repo.url}`);
+
+    const [tagged] = await f.create({ kind: 'deploy', repo: repo.url, ref: 'v1', machines: ['local'], prompt: 'lines=0' });
+    const tagDone = await f.finished(tagged!.id);
+    expect(tagDone.state).toBe('succeeded');
+    expect(existsSync(path.join(dir, 'CHANGELOG.md'))).toBe(false);
+
+    const [missing] = await f.create({ kind: 'deploy', repo: repo.url, ref: 'no-such-branch', machines: ['local'], prompt: 'lines=0' });
+    const missingDone = await f.finished(missing!.id);
+    expect(missingDone).toMatchObject({ state: 'failed', error: `No branch, tag or commit "no-such-branch" in ${repo.url}.` });
+  });
+
+  it('fans out one task per machine, with a text each, sharing a deploy id', async () => {
+    const { body } = await f.t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'm2' });
+    const second = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: { ...fakeAgentEnv(), PIA_ALLOW_FILE_REPOS: '1' } });
+    const online = nextEvent(f.t.hub.bus, 'machine.online', (e) => e.machine === 'm2');
+    void second.run();
+    await online;
+    const res = await f.t.api<{ deployId: string; tasks: Array<{ id: string; machine: string; prompt: string; deployId: string }> }>('POST', '/api/tasks', {
+      kind: 'deploy',
+      repo: repo.url,
+      targets: [
+        { machine: 'local', prompt: 'unit tests lines=0' },
+        { machine: 'm2', prompt: 'docs lines=0' },
+      ],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.tasks.map((t) => [t.machine, t.prompt])).toEqual([['local', 'unit tests lines=0'], ['m2', 'docs lines=0']]);
+    expect(new Set(res.body.tasks.map((t) => t.deployId))).toEqual(new Set([res.body.deployId]));
+    for (const t of res.body.tasks) expect((await f.finished(t.id)).state).toBe('succeeded');
+    expect(readFileSync(path.join(second.workspace, 'app', 'README.md'), 'utf8')).toBe('# app\n');
+    const listed = await f.t.api<{ tasks: unknown[] }>('GET', `/api/tasks?deploy=${res.body.deployId}`);
+    expect(listed.body.tasks).toHaveLength(2);
+    await second.stop();
+  });
+
+  it('refuses hostile URLs and refs before anything runs, with a clear error', async () => {
+    const before = f.t.hub.taskStore.list({ limit: 1000 }).length;
+    const cases: Array<[object, RegExp]> = [
+      [{ repo: '--upload-pack=touch /tmp/x' }, /looks like a command-line option/],
+      [{ repo: 'ext::sh -c touch% /tmp/pwned' }, /Refused repository URL/],
+      [{ repo: 'ext::sh' }, /transport helpers/],
+      [{ repo: 'https://github.com/acme/app', ref: '-x' }, /starts with "-" and would be read as an option/],
+      [{ repo: 'https://github.com/acme/app', ref: '--output=/tmp/x' }, /Refused git ref/],
+      [{ repo: 'http://github.com/acme/app' }, /plain http/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await f.t.api<ErrorBody>('POST', '/api/tasks', { kind: 'deploy', machines: ['local'], prompt: 'x', ...body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.message).toMatch(message);
+    }
+    const unknown = await f.t.api<ErrorBody>('POST', '/api/tasks', { kind: 'deploy', repo: repo.url, machines: ['local', 'ghost'], prompt: 'x' });
+    expect(unknown.status).toBe(404);
+    expect(f.t.hub.taskStore.list({ limit: 1000 })).toHaveLength(before);
+    expect(existsSync('/tmp/pwned')).toBe(false);
+    expect(existsSync('/tmp/x')).toBe(false);
+  });
+
+  it('file: URLs are refused unless the hub allows them', async () => {
+    const strict = await startFleet({ hubEnv: { PIA_ALLOW_FILE_REPOS: '0' } });
+    const res = await strict.t.api<ErrorBody>('POST', '/api/tasks', { kind: 'deploy', repo: repo.url, machines: ['local'], prompt: 'x' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/file: URLs are not allowed/);
+    await strict.stop();
+  });
+});
