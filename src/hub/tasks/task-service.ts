@@ -31,7 +31,7 @@ function checkPrompt(prompt: string): string {
 function checkTimeout(timeoutS: number | undefined, fallback: number): number {
   if (timeoutS === undefined) return fallback;
   if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 7 * 86400) {
-    throw new PiaError('timeout_invalid', 'A task time-out must be between 1 second and 7 days.');
+    throw new PiaError('timeout_invalid', 'A task time-out must be more than 0 seconds and at most 7 days.');
   }
   return timeoutS;
 }

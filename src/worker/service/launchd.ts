@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { PiaError } from '../../common/errors.js';
+import type { ServiceCommand, WorkerServiceSpec } from './install.js';
+
+/** The launchd label: `launchctl print gui/$(id -u)/dev.pia.worker`. */
+export const LAUNCHD_LABEL = 'dev.pia.worker';
+
+/** Where the agent's plist goes: `~/Library/LaunchAgents/dev.pia.worker.plist`. */
+export function launchdPlistPath(home: string): string {
+  return path.posix.join(home, 'Library/LaunchAgents', `${LAUNCHD_LABEL}.plist`);
+}
+
+/** Where the agent's stdout and stderr go (~/Library/Logs exists on every Mac, and Console.app shows it). */
+export function launchdLogPath(home: string): string {
+  return path.posix.join(home, 'Library/Logs/pia-worker.log');
+}
+
+/**
+ * The plist of a per-user launch agent that runs `<node> <cli> worker --hub <url> --state-dir <dir>` at login and
+ * keeps it alive. launchd execs ProgramArguments directly (no shell), so each argument only needs XML escaping.
+ */
+export function launchdPlist(opts: WorkerServiceSpec & { logPath: string }): string {
+  const argv = [opts.execPath, opts.cliPath, 'worker', '--hub', opts.hubUrl, '--state-dir', opts.stateDir];
+  const env = Object.entries(opts.env ?? {});
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
+    '<!-- Written by `pia worker install-service`; run that again rather than editing this file. -->',
+    '<plist version="1.0">',
+    '<dict>',
+    '  <key>Label</key>',
+    `  <string>${LAUNCHD_LABEL}</string>`,
+    '  <key>ProgramArguments</key>',
+    '  <array>',
+    ...argv.map((a) => `    <string>${xmlText(a)}</string>`),
+    '  </array>',
+    ...(env.length === 0
+      ? []
+      : ['  <key>EnvironmentVariables</key>', '  <dict>', ...env.flatMap(([k, v]) => [`    <key>${xmlText(k)}</key>`, `    <string>${xmlText(v)}</string>`]), '  </dict>']),
+    '  <key>RunAtLoad</key>',
+    '  <true/>',
+    '  <key>KeepAlive</key>',
+    '  <true/>',
+    // launchd's default; spelled out so a crash loop restarts every 10 s rather than as fast as it can.
+    '  <key>ThrottleInterval</key>',
+    '  <integer>10</integer>',
+    '  <key>StandardOutPath</key>',
+    `  <string>${xmlText(opts.logPath)}</string>`,
+    '  <key>StandardErrorPath</key>',
+    `  <string>${xmlText(opts.logPath)}</string>`,
+    '</dict>',
+    '</plist>',
+    '',
+  ].join('\n');
+}
+
+/** What install-service runs after writing the plist, in order. */
+export function launchdEnableCommands(uid: number, plistPath: string): ServiceCommand[] {
+  const domain = `gui/${uid}`;
+  return [
+    // bootstrap fails if the label is already loaded (a reinstall), so unload the old one first if there is one.
+    { argv: ['launchctl', 'bootout', `${domain}/${LAUNCHD_LABEL}`], mayFail: true },
+    { argv: ['launchctl', 'bootstrap', domain, plistPath] },
+    { argv: ['launchctl', 'kickstart', '-k', `${domain}/${LAUNCHD_LABEL}`] },
+  ];
+}
+
+/** What to tell the operator afterwards. */
+export function launchdHint(plistPath: string, logPath: string): string {
+  return `Installed ${plistPath} and started it; it starts again at every login (launchctl print gui/$(id -u)/${LAUNCHD_LABEL}; log: ${logPath}).`;
+}
+
+const XML_ENTITIES: Record<string, string> = { '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos', '\r': '#13' };
+
+/**
+ * Text escaped for an XML element (also used for the Windows task). Characters XML 1.0 cannot carry at all are
+ * refused rather than silently dropped; a carriage return is written as a reference because parsers turn a raw
+ * one into a newline.
+ */
+export function xmlText(value: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  if (/[\0-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/.test(value)) {
+    throw new PiaError('service_arg_invalid', `${JSON.stringify(value.slice(0, 80))} contains control characters that an XML service file cannot carry; remove them`);
+  }
+  return value.replace(/[&<>"'\r]/g, (ch) => `&${XML_ENTITIES[ch]};`);
+}
