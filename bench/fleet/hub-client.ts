@@ -5,7 +5,7 @@ export interface HubClient {
   /** `pia_linked_workers` from /metrics: links that completed the hello, right now. */
   linkedWorkers(): Promise<number>;
   /** One `GET /api/machines`, timed to the last byte of the body; with the machine and online counts. */
-  timeMachines(): Promise<{ ms: number; machines: number; online: number }>;
+  timeMachines(): Promise<{ ms: number; bytes: number; machines: number; online: number }>;
 }
 
 /** Creates a client for the hub at `httpUrl` (e.g. http://127.0.0.1:4000). */
@@ -26,7 +26,7 @@ export function hubClient(httpUrl: string, token: string): HubClient {
       const ms = performance.now() - t0;
       if (!res.ok) throw new Error(`GET /api/machines: HTTP ${res.status}`);
       const { machines } = JSON.parse(body) as { machines: { status: string }[] };
-      return { ms, machines: machines.length, online: machines.filter((m) => m.status === 'online').length };
+      return { ms, bytes: Buffer.byteLength(body), machines: machines.length, online: machines.filter((m) => m.status === 'online').length };
     },
   };
 }

@@ -7,7 +7,7 @@
 import { parseFleetArgs, type FleetArgs } from './args.js';
 import { installCleanup } from './cleanup.js';
 import { openFilesLimit } from './proc-stats.js';
-import { humanTable, jsonLine, machineInfo, type SizeFailure } from './report.js';
+import { humanTable, jsonLine, machineInfo, missedTargets, type SizeFailure } from './report.js';
 import type { SizeResult } from './result.js';
 import { progress, runSize } from './scenario.js';
 
@@ -53,7 +53,8 @@ async function main(): Promise<number> {
     (globalThis as { gc?: () => void }).gc?.();
   }
   process.stdout.write(`${jsonLine(results, failures, args, machine)}\n\n${humanTable(results, failures, machine)}\n`);
-  return failures.length ? 1 : 0;
+  // Non-zero when a size could not be measured or a target was missed, so a script can gate on it.
+  return failures.length || missedTargets(results).length ? 1 : 0;
 }
 
 process.exitCode = await main();

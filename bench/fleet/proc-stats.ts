@@ -66,3 +66,32 @@ export function openFilesLimit(): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * The kernel's count of connections dropped because a listen queue was full (TcpExt ListenDrops in
+ * /proc/net/netstat, for this network namespace). A rise while workers connect means the hub's accept backlog
+ * overflowed and those clients waited for a SYN retransmit or their own backoff. Undefined if unreadable.
+ */
+export function readListenDrops(): number | undefined {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.startsWith('TcpExt:'));
+    const names = lines[i]?.split(/\s+/) ?? [];
+    const values = lines[i + 1]?.split(/\s+/) ?? [];
+    const at = names.indexOf('ListenDrops');
+    return at > 0 ? Number(values[at]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts counting {@link readListenDrops}; `stop()` gives the rise since, or null when unreadable. */
+export function listenDropMeter(): { stop(): number | null } {
+  const start = readListenDrops();
+  return {
+    stop() {
+      const end = readListenDrops();
+      return start === undefined || end === undefined ? null : end - start;
+    },
+  };
+}

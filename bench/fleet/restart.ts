@@ -1,6 +1,6 @@
 import { hubClient, waitForLinked } from './hub-client.js';
 import type { HubProcess } from './hub-process.js';
-import { cpuMeter, readMemory } from './proc-stats.js';
+import { cpuMeter, listenDropMeter, readMemory } from './proc-stats.js';
 import type { RestartResult } from './result.js';
 
 /** How long the old hub gets to close its links and exit after SIGTERM before it is killed. */
@@ -17,7 +17,9 @@ export async function restartStorm(opts: {
   workers: number;
   phaseMs: number;
   start: () => Promise<HubProcess>;
+  onProgress?: (linked: number, sinceStopMs: number) => void;
 }): Promise<{ hub: HubProcess; result: RestartResult }> {
+  const drops = listenDropMeter();
   const tStop = performance.now();
   const stopped = await opts.hub.stop(STOP_GRACE_MS);
   const tSpawn = performance.now();
@@ -25,7 +27,7 @@ export async function restartStorm(opts: {
   const tReady = performance.now();
   const cpu = cpuMeter(() => [hub.pid]);
   const client = hubClient(hub.httpUrl, opts.token);
-  const back = await waitForLinked(client, opts.workers, { since: tStop, timeoutMs: opts.phaseMs });
+  const back = await waitForLinked(client, opts.workers, { since: tStop, timeoutMs: opts.phaseMs, onProgress: opts.onProgress });
   return {
     hub,
     result: {
@@ -35,6 +37,7 @@ export async function restartStorm(opts: {
       backMs: back.ms,
       backAfterStartMs: back.ms === null ? null : back.ms - (tReady - tStop),
       linked: back.linked,
+      listenDrops: drops.stop(),
       hubRssMb: readMemory(hub.pid).rssBytes / (1024 * 1024),
       hubCpuPct: cpu.stop(),
     },

@@ -7,18 +7,24 @@ export interface SizeResult {
   /** From the start message to the simulated workers until the hub counted all of them linked. */
   registerMs: number | null;
   registeredLinked: number;
+  /** Connections the kernel dropped at a full listen queue while registering (null: not readable). */
+  registerListenDrops: number | null;
   /** CPU while registering: the hub alone, and all simulated-worker processes together. */
   registerHubCpuPct: number;
   registerSimCpuPct: number;
   /** Hub VmRSS right after all registered. */
   hubRssMb: number;
-  /** Hub VmHWM (peak RSS) before the restart. */
+  /** Hub VmHWM (peak RSS) right after all registered: the registration burst's high-water mark. */
+  hubPeakAtRegisterMb: number;
+  /** Hub VmHWM before the restart, after the GET /api/machines calls as well. */
   hubPeakRssMb: number;
   /** Hub CPU over the steady window, heartbeats only. */
   steadyCpuPct: number;
   steadyWindowS: number;
   machinesMedianMs: number;
   machinesP99Ms: number;
+  /** Size of one GET /api/machines response body. */
+  machinesBytes: number;
   /** What GET /api/machines returned on the first call (all machines, all online expected). */
   machinesListed: number;
   machinesOnline: number;
@@ -43,6 +49,8 @@ export interface RestartResult {
   /** The same, counted from the new hub answering health checks. */
   backAfterStartMs: number | null;
   linked: number;
+  /** Connections the kernel dropped at a full listen queue during the storm (null: not readable). */
+  listenDrops: number | null;
   hubRssMb: number;
   /** Hub CPU (one core = 100) from its start until all were back. */
   hubCpuPct: number;

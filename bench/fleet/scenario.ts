@@ -9,7 +9,7 @@ import { enrollFleet } from './enroll.js';
 import { forkFleet } from './fleet.js';
 import { hubClient, waitForLinked, type HubClient } from './hub-client.js';
 import { freePort, startHub, type HubProcess } from './hub-process.js';
-import { cpuMeter, readMemory } from './proc-stats.js';
+import { cpuMeter, listenDropMeter, readMemory } from './proc-stats.js';
 import { restartStorm } from './restart.js';
 import type { SizeResult } from './result.js';
 import { median, percentile } from './stats.js';
@@ -26,7 +26,7 @@ async function timeMachines(client: HubClient, calls: number) {
   const first = await client.timeMachines(); // warm-up, also the correctness check
   const times: number[] = [];
   for (let i = 0; i < calls; i++) times.push((await client.timeMachines()).ms);
-  return { median: median(times), p99: percentile(times, 99), listed: first.machines, online: first.online };
+  return { median: median(times), p99: percentile(times, 99), bytes: first.bytes, listed: first.machines, online: first.online };
 }
 
 function mergeCounts(into: Record<string, number>, from: Map<string, number>): void {
@@ -64,6 +64,7 @@ export async function runSize(workers: number, args: FleetArgs, cleanup: Cleanup
       const hubPid = hub.pid;
       const hubCpu = cpuMeter(() => [hubPid]);
       const simCpu = cpuMeter(() => fleet.pids());
+      const drops = listenDropMeter();
       const t0 = fleet.start(hub.linkUrl);
       const reg = await waitForLinked(client, workers, {
         since: t0,
@@ -72,9 +73,11 @@ export async function runSize(workers: number, args: FleetArgs, cleanup: Cleanup
       });
       const registerHubCpuPct = hubCpu.stop();
       const registerSimCpuPct = simCpu.stop();
-      const hubRssMb = readMemory(hub.pid).rssBytes / MB;
+      const registerListenDrops = drops.stop();
+      const memAtRegister = readMemory(hub.pid);
+      const hubRssMb = memAtRegister.rssBytes / MB;
       if (reg.ms === null) errors.push(`registration: only ${reg.linked}/${workers} linked after ${args.phaseTimeoutS} s`);
-      progress(`  registered ${reg.linked}/${workers} in ${reg.ms === null ? 'FAILED' : `${(reg.ms / 1000).toFixed(2)} s`}; hub RSS ${hubRssMb.toFixed(0)} MB`);
+      progress(`  registered ${reg.linked}/${workers} in ${reg.ms === null ? 'FAILED' : `${(reg.ms / 1000).toFixed(2)} s`}; listen-queue drops ${registerListenDrops ?? '?'}; hub RSS ${hubRssMb.toFixed(0)} MB (peak ${(memAtRegister.peakBytes / MB).toFixed(0)} MB)`);
 
       await sleep(args.settleS * 1000);
       progress(`  measuring steady CPU for ${args.cpuWindowS} s`);
@@ -84,12 +87,19 @@ export async function runSize(workers: number, args: FleetArgs, cleanup: Cleanup
 
       const api = await timeMachines(client, args.latencyCalls);
       const hubPeakRssMb = readMemory(hub.pid).peakBytes / MB;
-      progress(`  steady CPU ${steadyCpuPct.toFixed(1)} %; GET /api/machines median ${api.median.toFixed(0)} ms, p99 ${api.p99.toFixed(0)} ms`);
+      progress(`  steady CPU ${steadyCpuPct.toFixed(1)} %; GET /api/machines median ${api.median.toFixed(0)} ms, p99 ${api.p99.toFixed(0)} ms; hub peak RSS now ${hubPeakRssMb.toFixed(0)} MB`);
 
-      const storm = await restartStorm({ hub, token, workers, phaseMs, start: startOne });
+      const storm = await restartStorm({
+        hub,
+        token,
+        workers,
+        phaseMs,
+        start: startOne,
+        onProgress: (n, ms) => progress(`  reconnecting: ${n}/${workers} ${(ms / 1000).toFixed(0)} s after SIGTERM`),
+      });
       hub = storm.hub;
       if (storm.result.backMs === null) errors.push(`restart: only ${storm.result.linked}/${workers} back after ${args.phaseTimeoutS} s`);
-      progress(`  restart: old hub exited in ${(storm.result.stopMs / 1000).toFixed(1)} s, all back ${storm.result.backMs === null ? 'FAILED' : `in ${(storm.result.backMs / 1000).toFixed(2)} s`}`);
+      progress(`  restart: old hub exited in ${(storm.result.stopMs / 1000).toFixed(1)} s, all back ${storm.result.backMs === null ? 'FAILED' : `in ${(storm.result.backMs / 1000).toFixed(2)} s`}; listen-queue drops ${storm.result.listenDrops ?? '?'}`);
 
       return {
         workers,
@@ -97,14 +107,17 @@ export async function runSize(workers: number, args: FleetArgs, cleanup: Cleanup
         enrollMs,
         registerMs: reg.ms,
         registeredLinked: reg.linked,
+        registerListenDrops,
         registerHubCpuPct,
         registerSimCpuPct,
         hubRssMb,
+        hubPeakAtRegisterMb: memAtRegister.peakBytes / MB,
         hubPeakRssMb,
         steadyCpuPct,
         steadyWindowS: args.cpuWindowS,
         machinesMedianMs: api.median,
         machinesP99Ms: api.p99,
+        machinesBytes: api.bytes,
         machinesListed: api.listed,
         machinesOnline: api.online,
         restart: storm.result,

@@ -6,6 +6,7 @@ import { auditCommand } from './commands/audit.js';
 import { hubCommand } from './commands/hub.js';
 import { machinesCommand } from './commands/machines.js';
 import { statusCommand } from './commands/status.js';
+import { taskCommands } from './commands/tasks.js';
 import { workerCommand } from './commands/worker.js';
 import { apiTarget } from './target.js';
 
@@ -15,11 +16,13 @@ export function buildProgram(): Command {
   const program = new Command('pia')
     .description('PIA: drive a fleet of your own machines from chat, mail or this terminal')
     .version(version)
-    .showHelpAfterError('(run pia --help for usage)');
+    .showHelpAfterError('(run pia --help for usage)')
+    .enablePositionalOptions();
   program.addCommand(hubCommand());
   program.addCommand(workerCommand());
   program.addCommand(machinesCommand(api, () => apiTarget().url));
   program.addCommand(statusCommand(api, () => apiTarget().url));
+  for (const cmd of taskCommands(api)) program.addCommand(cmd);
   program.addCommand(auditCommand(api));
   return program;
 }
