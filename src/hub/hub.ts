@@ -105,6 +105,10 @@ export function createHub(opts: HubOptions): Hub {
     bus,
     log,
     ack: (machineId, taskId, seq) => links.get(machineId)?.send({ type: 'output.ack', taskId, seq }),
+    observe: (bytes, latencyMs) => {
+      metrics.outputBytes.inc(bytes);
+      metrics.outputLatency.observe(Math.max(0, latencyMs) / 1000);
+    },
     options: { flushMs: opts.outputFlushMs },
   });
   let publicUrl = '';
@@ -150,7 +154,9 @@ export function createHub(opts: HubOptions): Hub {
     dispatcher,
     http,
     async start() {
-      await http.listen({ host: config.host, port: config.port });
+      // A deep accept queue: after a hub restart every worker reconnects at once, and a dropped SYN costs a
+      // worker seconds of TCP retransmission. The kernel caps it at net.core.somaxconn.
+      await http.listen({ host: config.host, port: config.port, backlog: 8192 });
       const port = (http.server.address() as AddressInfo).port;
       const host = config.host.includes(':') ? `[${config.host}]` : config.host;
       const secure = config.tls !== undefined;

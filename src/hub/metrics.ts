@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus } from './events.js';
 import type { MachineStore } from './registry/machines.js';
 
@@ -7,6 +7,10 @@ export interface HubMetrics {
   registry: Registry;
   handshakesRefused: Counter<'reason'>;
   linkedWorkers: Gauge;
+  /** Seconds from a worker reading output to the hub publishing it (stored and acknowledged). */
+  outputLatency: Histogram;
+  /** Output bytes stored. */
+  outputBytes: Counter;
 }
 
 /**
@@ -46,5 +50,12 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
     registers: [registry],
   });
   deps.bus.onAny((e) => events.inc({ type: e.name }));
-  return { registry, handshakesRefused, linkedWorkers };
+  const outputLatency = new Histogram({
+    name: 'pia_output_latency_seconds',
+    help: "Time from a worker reading task output to the hub publishing it, stored",
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const outputBytes = new Counter({ name: 'pia_output_bytes_total', help: 'Task output bytes stored', registers: [registry] });
+  return { registry, handshakesRefused, linkedWorkers, outputLatency, outputBytes };
 }

@@ -235,11 +235,15 @@ export function createLinkServer(deps: {
       clearInterval(sweeper);
       clearInterval(flusher);
       flushSeen();
-      for (const link of links.values()) goneOffline(link, 'hub stopped');
+      // One transaction for the whole fleet: a restart must not spend seconds on 10k separate commits.
+      const gone = [...links.values()];
       links.clear();
+      machines.saveLastSeen(gone.map((l): [number, string] => [l.machineId, new Date(l.lastSeenMs).toISOString()]));
+      machines.markManyOffline(gone.map((l) => l.machineId), 'hub stopped');
+      for (const link of gone) bus.emit('machine.offline', { machine: link.machine, reason: 'hub stopped' });
       for (const ws of wss.clients) ws.close(CloseCode.hubShutdown, 'hub shutting down');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      // Sockets that do not answer the close handshake promptly are cut.
+      // Give the close handshakes a moment, not the 30 s the library would wait: workers reconnect to the next hub.
+      await Promise.race([new Promise<void>((resolve) => wss.close(() => resolve())), new Promise((r) => setTimeout(r, 300))]);
       for (const ws of wss.clients) ws.terminate();
     },
   };

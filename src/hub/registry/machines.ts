@@ -168,6 +168,12 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
       return offline.run({ id, at: now().toISOString(), evidence }).changes > 0;
     },
 
+    /** Records many lost links at once (hub shutdown), in one transaction. */
+    markManyOffline: db.transaction((ids: number[], evidence: string) => {
+      const at = now().toISOString();
+      for (const id of ids) offline.run({ id, at, evidence });
+    }),
+
     /** At hub start nothing is linked yet: every machine is offline with unknown power. */
     markAllOffline(): number {
       return allOffline.run(now().toISOString()).changes;

@@ -45,6 +45,8 @@ export function createOutputWriter(deps: {
   bus: EventBus;
   log: Logger;
   ack: (machineId: number, taskId: string, seq: number) => void;
+  /** Called for each stored chunk with its size and the time since the worker read it. */
+  observe?: (bytes: number, latencyMs: number) => void;
   options?: OutputWriterOptions;
 }): OutputWriter {
   const flushMs = deps.options?.flushMs ?? 10;
@@ -101,7 +103,9 @@ export function createOutputWriter(deps: {
     pendingBytes = 0;
     const { stored, touched } = writeBatch(batch);
     for (const [taskId, { machineId, cursor: c }] of touched) deps.ack(machineId, taskId, c.seq);
+    const now = Date.now();
     for (const { machine, chunk } of stored) {
+      deps.observe?.(Buffer.byteLength(chunk.data), now - chunk.at);
       deps.bus.emit('task.output', { taskId: chunk.taskId, machine, seq: chunk.seq, stream: chunk.stream, data: chunk.data, at: chunk.at });
       if (chunk.stream === 'event') publishProgress(machine, chunk);
     }
