@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { boolField, enumField, parseEnv, portField, positiveIntField, secondsField, textField } from '../common/env.js';
+import { boolField, enumField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { MachineName } from '../protocol/messages.js';
+import { loadPowerConfig, type PowerConfig } from '../power/config.js';
 
 /** The hub's configuration, parsed once from the environment and frozen. */
 export interface HubConfig {
@@ -25,6 +26,9 @@ export interface HubConfig {
   taskQueueExpiryH: number;
   /** Allow file:/// repository URLs in deploys (tests, local mirrors). */
   allowFileRepos: boolean;
+  power: Readonly<PowerConfig>;
+  /** The hub's address as workers on other machines reach it (start commands, identity file). */
+  publicUrl: string | undefined;
 }
 
 /**
@@ -50,6 +54,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_TASK_TIMEOUT_S: [secondsField, '7200'],
     PIA_TASK_QUEUE_EXPIRY_H: [secondsField, '24'],
     PIA_ALLOW_FILE_REPOS: [boolField, '0'],
+    PIA_PUBLIC_URL: [urlField(['http', 'https']), undefined],
   });
   if ((e.PIA_TLS_CERT === undefined) !== (e.PIA_TLS_KEY === undefined)) {
     throw new PiaError('config_invalid', 'PIA_TLS_CERT and PIA_TLS_KEY must be set together (paths to a PEM certificate and its key)');
@@ -80,5 +85,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     taskTimeoutS: e.PIA_TASK_TIMEOUT_S,
     taskQueueExpiryH: e.PIA_TASK_QUEUE_EXPIRY_H,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
+    power: loadPowerConfig(env),
+    publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
   });
 }

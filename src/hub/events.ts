@@ -1,6 +1,20 @@
 import type { Logger } from '../common/logger.js';
 import type { OutputStream, ProgressEvent } from '../protocol/tasks.js';
 import type { Task } from './tasks/task.js';
+import type { PowerState } from './registry/machine.js';
+
+/** One step of a wake or bootstrap, as chat, mail and the CLI stream it. */
+export interface PowerProgress {
+  machine: string;
+  operation: string;
+  kind: 'wake' | 'bootstrap';
+  step: 'start' | 'wake' | 'wait_awake' | 'bootstrap' | 'wait_online' | 'done';
+  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  message: string;
+  /** 0-100. */
+  progress: number;
+  error?: string;
+}
 
 /** A machine as events carry it: enough to render, no secrets. */
 export interface MachineRef {
@@ -27,6 +41,9 @@ export interface HubEvents {
   'task.progress': { taskId: string; machine: string; event: ProgressEvent };
   'task.cancel_requested': { taskId: string; machine: string; by: string };
   'task.finished': { task: Task };
+  'power.progress': PowerProgress;
+  /** A machine's power state changed, with the evidence that changed it. */
+  'machine.power': { machine: string; state: PowerState; evidence: string };
 }
 export type HubEventName = keyof HubEvents;
 

@@ -21,10 +21,19 @@ import { createOutputWriter, type OutputWriter } from './tasks/output-writer.js'
 import { wireTaskMessages } from './tasks/task-link.js';
 import { createTaskService, type TaskService } from './tasks/task-service.js';
 import { createTaskStore, type TaskStore } from './tasks/task-store.js';
+import { createPowerManager, type PowerManager } from '../power/power-manager.js';
 
 /** Where workers link and observers listen. */
 export const LINK_PATH = '/link';
 export const EVENTS_PATH = '/api/events';
+
+/** The worker link URL for a hub reached at `httpUrl`. */
+function linkUrlOf(httpUrl: string): string {
+  const url = new URL(httpUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.pathname = LINK_PATH;
+  return url.toString();
+}
 
 /** A running hub's parts, for the CLI, the embedded worker and tests. */
 export interface Hub {
@@ -41,6 +50,7 @@ export interface Hub {
   tasks: TaskService;
   output: OutputWriter;
   dispatcher: Dispatcher;
+  power: PowerManager;
   http: FastifyInstance;
   /** Listens on the configured host and port; resolves with the bound port and URLs. */
   start(): Promise<{ port: number; httpUrl: string; linkUrl: string }>;
@@ -57,6 +67,8 @@ export interface HubOptions {
   lastSeenFlushMs?: number;
   /** Longest an output chunk waits in the hub before its batch is written. */
   outputFlushMs?: number;
+  /** Probe offline machines every PIA_PROBE_INTERVAL_S (default true). */
+  periodicProbe?: boolean;
 }
 
 /**
@@ -114,6 +126,16 @@ export function createHub(opts: HubOptions): Hub {
   let publicUrl = '';
   const dispatcher = createDispatcher({ tasks: taskStore, machines, links, output, bus, log: log.child({ component: 'tasks' }), hubUrl: () => publicUrl });
   wireTaskMessages({ links, tasks: taskStore, output, dispatcher, bus, log: log.child({ component: 'tasks' }) });
+  const power = createPowerManager({
+    machines,
+    links,
+    bus,
+    audit,
+    config: config.power,
+    log: log.child({ component: 'power' }),
+    hubLinkUrl: () => linkUrlOf(publicUrl),
+    periodicProbe: opts.periodicProbe,
+  });
   const tasks = createTaskService({
     db,
     tasks: taskStore,
@@ -123,8 +145,9 @@ export function createHub(opts: HubOptions): Hub {
     bus,
     audit,
     policy: { defaultTimeoutS: config.taskTimeoutS, queueExpiryMs: config.taskQueueExpiryH * 3600_000, allowFileRepos: config.allowFileRepos },
+    onQueuedOffline: (machineId, actor) => power.autoWake(machineId, actor),
   });
-  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics, tasks });
+  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics, tasks, power });
 
   http.server.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -152,6 +175,7 @@ export function createHub(opts: HubOptions): Hub {
     tasks,
     output,
     dispatcher,
+    power,
     http,
     async start() {
       // A deep accept queue: after a hub restart every worker reconnects at once, and a dropped SYN costs a
@@ -162,7 +186,7 @@ export function createHub(opts: HubOptions): Hub {
       const secure = config.tls !== undefined;
       const httpUrl = `${secure ? 'https' : 'http'}://${host}:${port}`;
       const linkUrl = `${secure ? 'wss' : 'ws'}://${host}:${port}${LINK_PATH}`;
-      publicUrl = httpUrl;
+      publicUrl = config.publicUrl ?? httpUrl;
       log.info({ url: httpUrl, link: linkUrl }, 'hub listening');
       return { port, httpUrl, linkUrl };
     },
@@ -170,6 +194,7 @@ export function createHub(opts: HubOptions): Hub {
       if (stopped) return;
       stopped = true;
       dispatcher.close();
+      power.close();
       output.close();
       await links.close();
       await observers.close();

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { mayReach } from '../common/net-guard.js';
 import { PiaError } from '../common/errors.js';
 
 /**
@@ -45,6 +46,7 @@ export function probeTcp(host: string, port: number, timeoutMs: number, signal?:
     return Promise.reject(err);
   }
   if (signal?.aborted) return Promise.resolve('timeout');
+  if (!mayReach(host)) return Promise.resolve('unreachable'); // loopback-only mode: nothing leaves the machine
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     let settled = false;

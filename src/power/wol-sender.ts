@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { PiaError, errorMessage } from '../common/errors.js';
 import type { WolTarget } from './wol-targets.js';
 import { formatWolTarget } from './wol-targets.js';
+import { loopbackOnly, mayReach } from '../common/net-guard.js';
 
 /** The UDP socket families a sender may need. */
 export type UdpFamily = 'udp4' | 'udp6';
@@ -16,7 +17,14 @@ export interface WolSenderDeps {
   now?: () => number;
   /** Resolves a host name to one address; default `dns.promises.lookup`. */
   lookup?: (host: string) => Promise<{ address: string }>;
+  /**
+   * Send only to loopback addresses (127.0.0.0/8, ::1); anything else is reported as refused, never sent.
+   * Default: on when PIA_NET_LOOPBACK_ONLY=1, which the test suite and benchmarks set as a safety net.
+   */
+  loopbackOnly?: boolean;
 }
+
+
 
 /** Options for one burst. */
 export interface WolBurstOptions {
@@ -100,7 +108,12 @@ function closeQuietly(socket: dgram.Socket): void {
 export function createWolSender(deps: WolSenderDeps = {}): WolSender {
   const createSocket = deps.createSocket ?? ((family: UdpFamily) => dgram.createSocket(family));
   const now = deps.now ?? Date.now;
-  const lookup = deps.lookup ?? ((host: string) => dnsLookup(host));
+  const lookup =
+    deps.lookup ??
+    ((host: string) =>
+      // In loopback-only mode a name is not even looked up: the DNS server is another machine.
+      mayReach(host, deps.loopbackOnly ?? loopbackOnly()) ? dnsLookup(host) : Promise.reject(new Error('loopback-only mode (PIA_NET_LOOPBACK_ONLY=1)')));
+  const guard = deps.loopbackOnly ?? loopbackOnly();
   const sockets = new Map<UdpFamily, Promise<dgram.Socket>>();
 
   function bind(family: UdpFamily): Promise<dgram.Socket> {
@@ -142,6 +155,10 @@ export function createWolSender(deps: WolSenderDeps = {}): WolSender {
   }
 
   async function sendOne(packet: Buffer, report: WolTargetReport, address: string): Promise<void> {
+    if (!mayReach(address, guard)) {
+      report.error ??= `not sent to ${formatWolTarget(report.target)}: loopback-only mode (PIA_NET_LOOPBACK_ONLY=1)`;
+      return;
+    }
     try {
       const socket = await socketFor(isIP(address) === 6 ? 'udp6' : 'udp4');
       await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Facts } from './facts.js';
 import { LedgerEntry, OutputChunk, TaskId, TaskOutcome, TaskSpec } from './tasks.js';
+import { PowerCommand, PowerResult, WolRequest } from './power.js';
 
 /** The wire protocol version both sides speak. Bumped on any incompatible change. */
 export const PROTOCOL_VERSION = 1;
@@ -37,6 +38,7 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('task.started'), taskId: TaskId, workspace: z.string().max(4096), at: z.number().int().nonnegative() }),
   z.object({ type: z.literal('task.output'), chunk: OutputChunk }),
   z.object({ type: z.literal('task.finished'), outcome: TaskOutcome }),
+  PowerResult,
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 export type WorkerMessageType = WorkerMessage['type'];
@@ -57,6 +59,8 @@ export const HubMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('output.ack'), taskId: TaskId, seq: z.number().int().nonnegative() }),
   /** The outcome is recorded: the worker may forget the task. */
   z.object({ type: z.literal('task.recorded'), taskId: TaskId }),
+  WolRequest,
+  PowerCommand,
 ]);
 export type HubMessage = z.infer<typeof HubMessage>;
 export type HubMessageType = HubMessage['type'];

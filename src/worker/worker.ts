@@ -10,6 +10,7 @@ import { collectFacts } from './facts/collect.js';
 import { createWorkerLink, type WorkerLink } from './link.js';
 import { readWorkerState, writeWorkerState, type WorkerState } from './state.js';
 import { createTaskManager, type TaskManager } from './tasks/task-manager.js';
+import { createPowerHandler } from './power-handler.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -84,6 +85,8 @@ export function createWorker(deps: {
     log: log.child({ component: 'tasks' }),
   });
 
+  const power = createPowerHandler({ send: (m) => link.send(m), env: deps.env ?? process.env, log });
+
   const link = createWorkerLink({
     url: config.hub,
     log,
@@ -94,7 +97,9 @@ export function createWorker(deps: {
       return { auth, facts: facts ?? (await refreshFacts()), maxTasks: config.maxTasks, ledger: tasks.ledger() };
     },
     onUp: () => tasks.onLinkUp(),
-    onMessage: (message) => tasks.handle(message),
+    onMessage: (message) => {
+      if (!power.handle(message)) tasks.handle(message);
+    },
     onWelcome(welcome) {
       if (welcome.secret) {
         state = {
@@ -138,6 +143,7 @@ export function createWorker(deps: {
       clearInterval(refresher);
       await tasks.stop();
       await link.stop();
+      power.close();
     },
   };
 }

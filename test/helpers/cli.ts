@@ -32,7 +32,8 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** The environment without any PIA_* variable of the machine running the tests. */
+/** The environment without any PIA_* variable of the machine running the tests (but with the loopback guard). */
 function cleanEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => !k.startsWith('PIA_') && v !== undefined)) as Record<string, string>;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => !k.startsWith('PIA_') && v !== undefined)) as Record<string, string>;
+  return { ...env, PIA_NET_LOOPBACK_ONLY: '1' };
 }

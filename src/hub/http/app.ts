@@ -13,6 +13,8 @@ import { hasAdminToken } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { machineRoutes } from './routes/machines.js';
 import { taskRoutes } from './routes/tasks.js';
+import { powerRoutes } from './routes/power.js';
+import type { PowerManager } from '../../power/power-manager.js';
 import type { TaskService } from '../tasks/task-service.js';
 
 /** Everything the HTTP API reads or changes. */
@@ -26,6 +28,7 @@ export interface HttpDeps {
   audit: AuditLog;
   metrics: HubMetrics;
   tasks: TaskService;
+  power: PowerManager;
 }
 
 /** Routes anyone may call; everything else needs the admin token. */
@@ -67,5 +70,6 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   machineRoutes(app, deps);
   taskRoutes(app, deps);
+  powerRoutes(app, deps);
   return app;
 }

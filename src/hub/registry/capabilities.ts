@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseMac } from '../../power/mac.js';
+import { parseSecureOn } from '../../power/magic-packet.js';
+import { formatWolTarget, parseWolTargets } from '../../power/wol-targets.js';
 
 const macSchema = z.string().transform((v, ctx) => {
   try {
@@ -10,6 +12,16 @@ const macSchema = z.string().transform((v, ctx) => {
     return z.NEVER;
   }
 });
+
+function checked<T>(parse: (v: string) => T) {
+  return (v: string, ctx: z.RefinementCtx) => {
+    try {
+      parse(v);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  };
+}
 
 /** A tag: what `tag:<t>` selects in chat. */
 export const Tag = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,31}$/, 'a tag is 1-32 of a-z, 0-9, _ . - starting with a letter or digit');
@@ -23,6 +35,20 @@ const fields = {
   sshHostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'must be a fingerprint like SHA256:<43 base64 characters>'),
   workerPath: z.string().min(1).max(4096),
   tags: z.array(Tag).max(64),
+  /** Where this machine's magic packets go (`host:port`); replaces the computed targets. */
+  wolTargets: z.array(z.string().superRefine(checked((v) => parseWolTargets(v, 'wolTargets'))).transform((v) => formatWolTarget(parseWolTargets(v)[0]!))).max(32),
+  /** SecureOn password for its network card (4 or 6 bytes). */
+  secureOn: z.string().superRefine(checked(parseSecureOn)),
+  /** Wake it when a task is sent while it is off. */
+  autoWake: z.boolean(),
+  /** The command that starts its worker over SSH (argv), instead of the OS default. */
+  startCommand: z.array(z.string().min(1).max(4096)).min(1).max(64),
+  /** Its OS, when its worker has never linked to say so. */
+  os: z.enum(['linux', 'darwin', 'win32']),
+  /** TCP ports that show it is awake; default the hub's PIA_PROBE_PORTS. */
+  probePorts: z.array(z.number().int().min(1).max(65535)).min(1).max(16),
+  /** Host name or address for SSH, when not its IP. */
+  sshHost: z.string().regex(/^[A-Za-z0-9.:-]{1,255}$/, 'must be a host name or address').refine((v) => !v.startsWith('-'), 'must not start with -'),
 };
 
 /**
@@ -42,6 +68,13 @@ export const CapabilitiesPatch = z
     sshHostKey: fields.sshHostKey.nullable(),
     workerPath: fields.workerPath.nullable(),
     tags: fields.tags.nullable(),
+    wolTargets: fields.wolTargets.nullable(),
+    secureOn: fields.secureOn.nullable(),
+    autoWake: fields.autoWake.nullable(),
+    startCommand: fields.startCommand.nullable(),
+    os: fields.os.nullable(),
+    probePorts: fields.probePorts.nullable(),
+    sshHost: fields.sshHost.nullable(),
   })
   .partial()
   .strict();

@@ -71,6 +71,8 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
   const allOffline = db.prepare(`UPDATE machines SET status = 'offline', power_state = 'unknown', power_state_at = ?,
       power_evidence = 'hub restarted; no worker linked yet' WHERE status = 'online'`);
   const seen = db.prepare('UPDATE machines SET last_seen = ? WHERE id = ?');
+  const setPower = db.prepare(`UPDATE machines SET power_state = @state, power_state_at = @at, power_evidence = @evidence
+      WHERE id = @id AND status = 'offline' AND (power_state IS NOT @state OR power_evidence IS NOT @evidence)`);
   const setFacts = db.prepare(`UPDATE machines SET facts = @facts, hostname = @hostname, os = @os, arch = @arch,
       cpus = @cpus, memory_bytes = @memory WHERE id = @id`);
 
@@ -166,6 +168,14 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
     /** Records a lost link. Returns false when the machine was not online. */
     markOffline(id: number, evidence: string): boolean {
       return offline.run({ id, at: now().toISOString(), evidence }).changes > 0;
+    },
+
+    /**
+     * Sets the power state with its evidence, unless the worker is linked (then `online` says more than any
+     * probe). Returns false when nothing changed.
+     */
+    setPowerState(id: number, state: PowerState, evidence: string): boolean {
+      return setPower.run({ id, state, evidence, at: now().toISOString() }).changes > 0;
     },
 
     /** Records many lost links at once (hub shutdown), in one transaction. */

@@ -69,6 +69,8 @@ export function createTaskService(deps: {
   bus: EventBus;
   audit: AuditLog;
   policy: TaskPolicy;
+  /** Called for each machine that got new tasks while its worker is not linked (auto-wake). */
+  onQueuedOffline?: (machineId: number, actor: Actor) => void;
 }) {
   const { tasks, machines, bus, audit, policy } = deps;
 
@@ -91,7 +93,10 @@ export function createTaskService(deps: {
       audit.record({ actor: actor.id, origin: actor.origin, action, target: `${t.machine}/${t.id}`, outcome: 'ok', detail: t.prompt?.slice(0, 200) ?? t.argv?.join(' ').slice(0, 200) ?? null });
       bus.emit('task.created', { task: t });
     }
-    for (const machineId of new Set(created.map((t) => t.machineId))) deps.dispatcher.pump(machineId);
+    for (const machineId of new Set(created.map((t) => t.machineId))) {
+      deps.dispatcher.pump(machineId);
+      if (!deps.links.get(machineId)) deps.onQueuedOffline?.(machineId, actor);
+    }
     return out.map((t) => tasks.get(t.id)!);
   }
 

@@ -2,6 +2,7 @@ import { Client } from 'ssh2';
 import type { ServerHostKeyAlgorithm } from 'ssh2';
 import { PiaError, errorMessage } from '../../common/errors.js';
 import { fingerprintOf, normalizeFingerprint } from './fingerprint.js';
+import { mayReach } from '../../common/net-guard.js';
 
 /**
  * Host key algorithms we accept, in order. Spelled out (rather than ssh2's defaults) so the key a server presents
@@ -160,6 +161,10 @@ function connect<T>(
       ready = true;
       onReady(client, done);
     });
+    if (!mayReach(target.host)) {
+      done.fail(new PiaError('ssh_unreachable', `not connecting to ${where(target)}: loopback-only mode (PIA_NET_LOOPBACK_ONLY=1)`), client);
+      return;
+    }
     try {
       client.connect({
         host: target.host,

@@ -330,7 +330,9 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
         case 'task.recorded':
           return forget(msg.taskId);
         case 'welcome':
-          return;
+        case 'power.wol':
+        case 'power.command':
+          return; // not task messages
       }
     },
     onLinkUp() {
