@@ -127,15 +127,15 @@ export function createPowerOperations(deps: {
   }
 
   async function wakeUntilAwake(machine: Machine, emit: (s: PowerProgress['step'], p: number, m: string) => void, check: () => void, signal: AbortSignal): Promise<void> {
-    const first = await deps.prober.probe(machine);
-    check();
-    if (first.powerState === 'online') return;
-    if (first.powerState === 'awake') {
-      emit('wait_awake', 60, `${machine.name} is already awake: ${first.evidence}`);
-      return;
-    }
     const mac = machine.capabilities.mac;
-    if (!mac) throw new PiaError('mac_unknown', `no MAC address known for ${machine.name}; set it with pia machines set ${machine.name} --mac <mac>`);
+    if (!mac) {
+      // Without a MAC nothing can be sent; an awake machine can still be brought online.
+      const reading = await deps.prober.probe(machine);
+      check();
+      if (reading.powerState === 'online') return;
+      if (reading.powerState === 'awake') return emit('wait_awake', 60, `${machine.name} is already awake: ${reading.evidence}`);
+      throw new PiaError('mac_unknown', `no MAC address known for ${machine.name}; set it with pia machines set ${machine.name} --mac <mac>`);
+    }
     const packet = buildMagicPacket(mac, machine.capabilities.secureOn);
     const targets = planWolTargets({
       ...(machine.capabilities.ip ? { lastIp: machine.capabilities.ip } : {}),
@@ -144,8 +144,10 @@ export function createPowerOperations(deps: {
       hubTargets: config.wolTargets,
     });
     const burst = { count: config.burstCount, intervalMs: config.burstIntervalMs };
-    // The hub's own burst leaves first, in this tick; relays are asked in parallel.
+    // The hub's own burst leaves first, in this tick, before any probe: a sleeping machine gains nothing from
+    // waiting, and an awake one ignores the packet. Relays are asked in parallel.
     const fromHub = deps.sender.sendBurst(packet, targets, { ...burst, signal });
+    const firstProbe = deps.prober.probe(machine);
     const online = machines.list().filter((m) => m.status === 'online' && deps.isLinked(m.id));
     const { relays, networks } = chooseRelays(machine, online);
     const relayed = relays.map((r) =>
@@ -160,8 +162,12 @@ export function createPowerOperations(deps: {
     const hubText = sent > 0 ? `${sent} magic packets from the hub to ${hubReport.targets.filter((t) => t.sent).map((t) => formatWolTarget(t.target)).join(', ')}` : `the hub could not send: ${hubReport.targets.map((t) => t.error).filter(Boolean).join('; ')}`;
     const peerText = relays.length ? `relayed via ${relayText}` : networks.length ? `no awake peer on ${networks.join(', ')}; sent from the hub only` : 'its network is unknown; sent from the hub only';
     if (sent === 0 && !relays.length) throw new PiaError('wol_failed', hubText);
-    setPower(machine, 'waking', `magic packets sent at ${new Date().toISOString()}`);
     emit('wake', 20, `Sent ${hubText}; ${peerText}`);
+    const first = await firstProbe;
+    check();
+    if (first.powerState === 'online' || deps.isLinked(machine.id)) return;
+    if (first.powerState === 'awake') return emit('wait_awake', 60, `${machine.name} is already awake: ${first.evidence}`);
+    setPower(machine, 'waking', `magic packets sent at ${new Date().toISOString()}`);
 
     const deadline = Date.now() + config.wakeTimeoutS * 1000;
     let lastReport = Date.now();

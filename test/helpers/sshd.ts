@@ -1,0 +1,90 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { tempDir } from './tmp.js';
+import { until } from './wait.js';
+
+/** The OpenSSH server binary; it lives in /usr/sbin, which is not on every PATH. */
+export const SSHD = '/usr/sbin/sshd';
+
+/** A real OpenSSH server on a loopback high port, with a client key it accepts. */
+export interface TestSshd {
+  port: number;
+  user: string;
+  dir: string;
+  clientKeyFile: string;
+  hostFingerprint: string;
+  stop(): void;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/** Starts sshd per TESTING.md ("SSH: OpenSSH on a high port"); stop it by its PID. */
+export async function startSshd(): Promise<TestSshd> {
+  const tmp = tempDir('pia-sshd-');
+  const S = tmp.dir;
+  const keygen = (name: string) => {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path.join(S, name)]);
+    return path.join(S, name);
+  };
+  if (process.getuid?.() === 0) execFileSync('install', ['-d', '-m', '0755', '/run/sshd']);
+  const hostKey = keygen('host_ed25519');
+  const client = keygen('client_ed25519');
+  writeFileSync(path.join(S, 'authorized_keys'), readFileSync(`${client}.pub`, 'utf8'));
+  const hostFingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  const config = path.join(S, 'sshd_config');
+  writeFileSync(
+    config,
+    [
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `PidFile ${path.join(S, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${path.join(S, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'UsePAM no',
+      'StrictModes no',
+      '',
+    ].join('\n'),
+  );
+  const port = await freePort();
+  const log = path.join(S, 'sshd.log');
+  const sshd: ChildProcess = spawn(SSHD, ['-D', '-E', log, '-f', config, '-p', String(port)], { stdio: 'ignore' });
+  let exited: number | null = null;
+  sshd.once('exit', (code) => (exited = code ?? -1));
+  await until(async () => {
+    if (exited !== null) throw new Error(`sshd exited with ${exited}: ${existsSync(log) ? readFileSync(log, 'utf8') : '(no log)'}`);
+    return accepts(port);
+  }, 10_000, 50);
+  return {
+    port,
+    user: os.userInfo().username,
+    dir: S,
+    clientKeyFile: client,
+    hostFingerprint,
+    stop() {
+      if (sshd.pid !== undefined && sshd.exitCode === null) process.kill(sshd.pid, 'SIGTERM');
+      tmp.cleanup();
+    },
+  };
+}
