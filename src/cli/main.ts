@@ -7,6 +7,7 @@ import { hubCommand } from './commands/hub.js';
 import { machinesCommand } from './commands/machines.js';
 import { statusCommand } from './commands/status.js';
 import { taskCommands } from './commands/tasks.js';
+import { powerCommands } from './commands/power.js';
 import { workerCommand } from './commands/worker.js';
 import { apiTarget } from './target.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   program.addCommand(machinesCommand(api, () => apiTarget().url));
   program.addCommand(statusCommand(api, () => apiTarget().url));
   for (const cmd of taskCommands(api)) program.addCommand(cmd);
+  for (const cmd of powerCommands(api, apiTarget)) program.addCommand(cmd);
   program.addCommand(auditCommand(api));
   return program;
 }

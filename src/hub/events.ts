@@ -8,6 +8,8 @@ export interface PowerProgress {
   machine: string;
   operation: string;
   kind: 'wake' | 'bootstrap';
+  /** Position of this step in its operation (0, 1, 2...): lets a late listener skip what it has shown. */
+  index: number;
   step: 'start' | 'wake' | 'wait_awake' | 'bootstrap' | 'wait_online' | 'done';
   state: 'running' | 'succeeded' | 'failed' | 'cancelled';
   message: string;

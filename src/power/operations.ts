@@ -85,7 +85,7 @@ export function createPowerOperations(deps: {
   async function run(op: LiveOperation, machine: Machine): Promise<void> {
     const signal = op.abort.signal;
     const emit = (step: PowerProgress['step'], progress: number, message: string, state: PowerProgress['state'] = 'running', error?: string) => {
-      const p: PowerProgress = { machine: op.machine, operation: op.id, kind: op.kind, step, state, message, progress, ...(error ? { error } : {}) };
+      const p: PowerProgress = { machine: op.machine, operation: op.id, kind: op.kind, index: op.steps.length, step, state, message, progress, ...(error ? { error } : {}) };
       op.steps.push(p);
       if (state !== 'running') {
         op.state = state;

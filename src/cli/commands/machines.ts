@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
+import { PiaError } from '../../common/errors.js';
 import type { MachineJson } from '../../hub/http/machine-json.js';
 import type { ApiClient } from '../api-client.js';
+import { confirm } from './power.js';
 import { ago, formatTable, gib, printJson } from '../output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -38,6 +40,9 @@ export function machineDetails(m: MachineJson): string {
   if (c.sshHostKey) lines.push(`  host key:     ${c.sshHostKey}`);
   if (c.workerPath) lines.push(`  worker path:  ${c.workerPath}`);
   if (c.tags?.length) lines.push(`  tags:         ${c.tags.join(', ')}`);
+  if (c.wolTargets?.length) lines.push(`  wol targets:  ${c.wolTargets.join(', ')}`);
+  if (c.autoWake !== undefined) lines.push(`  auto-wake:    ${c.autoWake ? 'on' : 'off'}`);
+  if (c.startCommand) lines.push(`  start:        ${c.startCommand.join(' ')}`);
   const f = m.facts;
   if (f) {
     lines.push(`  host:         ${f.hostname}, ${f.os.platform} ${f.os.release} ${f.arch}, ${f.cpus} CPUs, ${gib(f.memoryBytes)}`);
@@ -118,14 +123,41 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .option('--ssh-user <user>', 'SSH user for bootstrap')
     .addOption(new Option('--ssh-port <port>', 'SSH port').argParser((v) => Number(v)))
     .option('--worker-path <path>', 'where the worker is installed on it')
+    .option('--ssh-host <host>', 'host name or address for SSH, when not its IP')
     .option('--tag <tag>', 'set the tags (repeatable; replaces the list)', collect)
     .option('--alias <alias>', 'set the aliases (repeatable; replaces the list)', collect)
-    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHostKey, workerPath, tags)', collect)
+    .option('--wol-target <host:port>', 'where its magic packets go (repeatable; replaces the computed targets)', collect)
+    .option('--secure-on <password>', 'SecureOn password of its network card (4 or 6 bytes)')
+    .addOption(new Option('--auto-wake <on|off>', 'wake it when a task is sent while it is off').choices(['on', 'off']))
+    .addOption(new Option('--os <os>', 'its OS, when its worker never linked').choices(['linux', 'darwin', 'win32']))
+    .option('--start-command <json>', 'argv that starts its worker over SSH, as a JSON array')
+    .addOption(new Option('--probe-port <port>', 'a TCP port that shows it is awake (repeatable)').argParser((v, prev: number[] = []) => [...prev, Number(v)]))
+    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts)', collect)
     .option('--json', 'print JSON')
     .action(async (name: string, opts: Record<string, unknown> & { unset?: string[]; alias?: string[]; json?: boolean }) => {
       const capabilities: Record<string, unknown> = {};
-      const map: Record<string, string> = { mac: 'mac', ip: 'ip', sshUser: 'sshUser', sshPort: 'sshPort', workerPath: 'workerPath', tag: 'tags' };
+      const map: Record<string, string> = {
+        mac: 'mac',
+        ip: 'ip',
+        sshUser: 'sshUser',
+        sshPort: 'sshPort',
+        sshHost: 'sshHost',
+        workerPath: 'workerPath',
+        tag: 'tags',
+        wolTarget: 'wolTargets',
+        secureOn: 'secureOn',
+        os: 'os',
+        probePort: 'probePorts',
+      };
       for (const [flag, key] of Object.entries(map)) if (opts[flag] !== undefined) capabilities[key] = opts[flag];
+      if (opts.autoWake !== undefined) capabilities.autoWake = opts.autoWake === 'on';
+      if (typeof opts.startCommand === 'string') {
+        try {
+          capabilities.startCommand = JSON.parse(opts.startCommand);
+        } catch {
+          throw new PiaError('invalid_flag', `--start-command must be a JSON array of arguments, e.g. '["pia","worker"]', got '${opts.startCommand}'`);
+        }
+      }
       for (const key of opts.unset ?? []) capabilities[key] = null;
       const body = { ...(Object.keys(capabilities).length ? { capabilities } : {}), ...(opts.alias ? { aliases: opts.alias } : {}) };
       const { machine } = await api().patch<{ machine: MachineJson }>(`/api/machines/${encodeURIComponent(name)}`, body);
@@ -151,6 +183,30 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
       const out = await api().post<{ revoked: number }>(`/api/machines/${encodeURIComponent(name)}/revoke`);
       if (opts.json) printJson(out);
       else process.stdout.write(`Revoked ${out.revoked} credential(s) of ${name}. Re-enrol it with: pia machines token ${name}\n`);
+    });
+
+  cmd
+    .command('trust <name>')
+    .description("pin a machine's SSH host key: shows the key it presents and asks, or pins --fingerprint as given")
+    .option('--fingerprint <SHA256:...>', 'pin this fingerprint (checked out of band) without connecting')
+    .option('-y, --yes', 'pin the presented key without asking')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { fingerprint?: string; yes?: boolean; json?: boolean }) => {
+      const client = api();
+      let fingerprint = opts.fingerprint;
+      if (!fingerprint) {
+        const key = await client.get<{ host: string; port: number; fingerprint: string; pinned: string | null }>(`/api/machines/${encodeURIComponent(name)}/host-key`);
+        if (!opts.json) {
+          process.stdout.write(`${name} (${key.host}:${key.port}) presents host key ${key.fingerprint}\n`);
+          if (key.pinned && key.pinned !== key.fingerprint) process.stdout.write(`WARNING: the pinned key is ${key.pinned}; it has CHANGED.\n`);
+          process.stdout.write('Compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on that machine.\n');
+        }
+        await confirm(`Trust this key for ${name}?`, opts.yes);
+        fingerprint = key.fingerprint;
+      }
+      const out = await client.post<{ machine: string; sshHostKey: string }>(`/api/machines/${encodeURIComponent(name)}/trust`, { fingerprint });
+      if (opts.json) printJson(out);
+      else process.stdout.write(`Pinned ${out.sshHostKey} for ${out.machine}.\n`);
     });
 
   cmd

@@ -1,11 +1,49 @@
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Command } from 'commander';
+import { projectRoot } from '../../common/version.js';
+import { installService } from '../../worker/service/install.js';
 import { createLogger } from '../../common/logger.js';
 import { loadWorkerConfig, type WorkerFlags } from '../../worker/config.js';
 import { createWorker } from '../../worker/worker.js';
 
+/** `pia worker install-service`: run the worker as a login service (systemd user unit, launchd agent, scheduled task). */
+function installServiceCommand(): Command {
+  return new Command('install-service')
+    .description('install and start the worker as a service that starts at login and restarts when it dies')
+    .requiredOption('--hub <url>', 'hub link URL, ws:// or wss://')
+    .option('--state-dir <dir>', 'where the machine secret is kept (enrol first with pia worker --join)')
+    .action(async (opts: { hub: string; stateDir?: string }) => {
+      const config = loadWorkerConfig({ hub: opts.hub, stateDir: opts.stateDir });
+      const result = await installService({
+        platform: process.platform,
+        home: os.homedir(),
+        uid: process.getuid?.() ?? 0,
+        execPath: process.execPath,
+        cliPath: path.join(projectRoot, 'bin', 'pia.js'),
+        hubUrl: config.hub,
+        stateDir: config.stateDir,
+        // Services start with a minimal PATH; keep this one so the worker finds the coding agents.
+        ...(process.platform !== 'win32' ? { env: { PATH: process.env.PATH ?? '' } } : {}),
+        writeFile: async (file, text) => {
+          await mkdir(path.dirname(file), { recursive: true });
+          await writeFile(file, text);
+        },
+        run: (argv) =>
+          new Promise((resolve) =>
+            execFile(argv[0]!, argv.slice(1), (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr: stderr || (err?.message ?? '') })),
+          ),
+      });
+      process.stdout.write(`Wrote ${result.files.join(', ')}\n${result.commands.map((c) => `ran: ${c.join(' ')}`).join('\n')}\n${result.hint}\n`);
+    });
+}
+
 /** `pia worker`: link this machine to a hub. */
 export function workerCommand(): Command {
   return new Command('worker')
+    .addCommand(installServiceCommand())
     .description('run the worker daemon that links this machine to a hub')
     .option('--hub <url>', 'hub link URL, ws:// or wss:// (env PIA_HUB)')
     .option('--join <token>', 'single-use join token from `pia machines add` (first start only)')
