@@ -1,0 +1,22 @@
+/** Which machines a command targets: one by name or alias, every one, or those with a tag. */
+export type MachineSelector = { kind: 'name'; name: string } | { kind: 'all' } | { kind: 'tag'; tag: string };
+
+/** A parsed command: the one typed shape every front end (chat, mail, CLI, web) hands to the hub's actions. */
+export type Command =
+  | { name: 'help'; topic?: string }
+  | { name: 'status'; machine?: MachineSelector }
+  | { name: 'machines' }
+  | { name: 'wake' | 'bootstrap' | 'power' | 'sleep' | 'shutdown' | 'restart'; machine: MachineSelector }
+  | { name: 'run'; machine: MachineSelector; prompt: string }
+  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string }
+  | { name: 'sh'; machine: MachineSelector; argv: string[] }
+  | { name: 'tasks'; machine?: MachineSelector }
+  | { name: 'logs' | 'cancel'; taskId: string }
+  | { name: 'whoami' };
+
+export type CommandName = Command['name'];
+
+/** How a selector reads in a reply. */
+export function describeSelector(s: MachineSelector): string {
+  return s.kind === 'name' ? s.name : s.kind === 'all' ? 'all machines' : `machines tagged ${s.tag}`;
+}

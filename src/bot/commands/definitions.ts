@@ -1,0 +1,203 @@
+import type { Role } from '../../hub/auth/roles.js';
+import type { Command, CommandName, MachineSelector } from './command.js';
+import { restOf, type Token } from './tokenize.js';
+
+/** Why a command line could not be understood, in words for the person who typed it. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One command of the language: its words, who may use it, and how its arguments are read. */
+export interface CommandDefinition {
+  name: CommandName;
+  usage: string;
+  summary: string;
+  role: Role;
+  examples: string[];
+  /** Reads the arguments (the tokens after the command word; `text` is the whole line, for verbatim prompts). */
+  parse(args: Token[], text: string): Command;
+}
+
+const selectorPattern = /^(all|tag:[a-z0-9][a-z0-9_.-]{0,31}|[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)$/;
+
+/** Reads a machine word: a name or alias, `all`, or `tag:<t>`. */
+export function parseSelector(word: string, usage: string): MachineSelector {
+  const w = word.trim().toLowerCase();
+  if (!selectorPattern.test(w)) throw new UsageError(`"${word.slice(0, 64)}" is not a machine name, "all" or tag:<tag>.`, usage);
+  if (w === 'all') return { kind: 'all' };
+  if (w.startsWith('tag:')) return { kind: 'tag', tag: w.slice(4) };
+  return { kind: 'name', name: w };
+}
+
+function need(args: Token[], n: number, what: string, usage: string): void {
+  if (args.length < n) throw new UsageError(`Missing ${what}.`, usage);
+}
+
+function noMore(args: Token[], from: number, usage: string): void {
+  if (args.length > from) throw new UsageError(`Unexpected "${args[from]!.value.slice(0, 40)}".`, usage);
+}
+
+const TASK_ID = /^[a-z0-9]{8,32}$/;
+function taskId(word: string, usage: string): string {
+  const id = word.trim().toLowerCase();
+  if (!TASK_ID.test(id)) throw new UsageError(`"${word.slice(0, 40)}" is not a task id.`, usage);
+  return id;
+}
+
+const machineCommand = (name: 'wake' | 'bootstrap' | 'power' | 'sleep' | 'shutdown' | 'restart', summary: string, role: Role): CommandDefinition => ({
+  name,
+  usage: `${name} <machine>`,
+  summary,
+  role,
+  examples: [`${name} m2`],
+  parse(args) {
+    need(args, 1, 'the machine', this.usage);
+    noMore(args, 1, this.usage);
+    return { name, machine: parseSelector(args[0]!.value, this.usage) };
+  },
+});
+
+/** Every command, in the order help lists them. */
+export const definitions: CommandDefinition[] = [
+  {
+    name: 'help',
+    usage: 'help [command]',
+    summary: 'what you can do here',
+    role: 'viewer',
+    examples: ['help', 'help deploy'],
+    parse(args) {
+      return args[0] ? { name: 'help', topic: args[0].value.toLowerCase() } : { name: 'help' };
+    },
+  },
+  {
+    name: 'status',
+    usage: 'status [machine]',
+    summary: 'the fleet at a glance, or one machine',
+    role: 'viewer',
+    examples: ['status', 'status m2'],
+    parse(args) {
+      noMore(args, 1, this.usage);
+      return args[0] ? { name: 'status', machine: parseSelector(args[0].value, this.usage) } : { name: 'status' };
+    },
+  },
+  {
+    name: 'machines',
+    usage: 'machines',
+    summary: 'every machine with its status',
+    role: 'viewer',
+    examples: ['machines'],
+    parse(args) {
+      noMore(args, 0, this.usage);
+      return { name: 'machines' };
+    },
+  },
+  machineCommand('wake', 'wake a machine and bring its worker online', 'operator'),
+  machineCommand('bootstrap', "start a machine's worker over SSH", 'operator'),
+  machineCommand('power', "probe a machine's power state now", 'viewer'),
+  {
+    name: 'run',
+    usage: 'run <machine> <prompt...>',
+    summary: "ask a machine's agent to do something",
+    role: 'operator',
+    examples: ['run m2 fix the flaky test', 'run tag:gpu "train the small model"'],
+    parse(args, text) {
+      need(args, 1, 'the machine', this.usage);
+      const prompt = restOf(text, args[0]!.end);
+      if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
+      return { name: 'run', machine: parseSelector(args[0]!.value, this.usage), prompt };
+    },
+  },
+  {
+    name: 'deploy',
+    usage: 'deploy <git-url> <machine>[,<machine>...] [--ref <ref>] <prompt...>',
+    summary: 'clone a repository on machines and run the agent there',
+    role: 'operator',
+    examples: ['deploy https://github.com/acme/app m2,m3 fix the flaky test', 'deploy git@github.com:acme/app.git all --ref main "update deps"'],
+    parse(args, text) {
+      need(args, 2, 'the repository and the machines', this.usage);
+      const machines = args[1]!.value.split(',').filter(Boolean).map((w) => parseSelector(w, this.usage));
+      if (machines.length === 0) throw new UsageError('Missing the machines.', this.usage);
+      let from = args[1]!.end;
+      let ref: string | undefined;
+      if (args[2]?.value === '--ref') {
+        need(args, 4, 'the ref after --ref', this.usage);
+        ref = args[3]!.value;
+        from = args[3]!.end;
+      }
+      const prompt = restOf(text, from);
+      if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
+      return { name: 'deploy', repo: args[0]!.value, ...(ref !== undefined ? { ref } : {}), machines, prompt };
+    },
+  },
+  {
+    name: 'sh',
+    usage: 'sh <machine> -- <command> [args...]',
+    summary: 'run a command on a machine (no shell: arguments as written)',
+    role: 'admin',
+    examples: ['sh m2 -- uptime', 'sh m2 -- df -h /'],
+    parse(args) {
+      need(args, 1, 'the machine', this.usage);
+      const sep = args[1]?.value === '--' ? 2 : 1;
+      const argv = args.slice(sep).map((t) => t.value);
+      if (argv.length === 0) throw new UsageError('Missing the command after --.', this.usage);
+      return { name: 'sh', machine: parseSelector(args[0]!.value, this.usage), argv };
+    },
+  },
+  {
+    name: 'tasks',
+    usage: 'tasks [machine]',
+    summary: 'recent tasks',
+    role: 'viewer',
+    examples: ['tasks', 'tasks m2'],
+    parse(args) {
+      noMore(args, 1, this.usage);
+      return args[0] ? { name: 'tasks', machine: parseSelector(args[0].value, this.usage) } : { name: 'tasks' };
+    },
+  },
+  {
+    name: 'logs',
+    usage: 'logs <task-id>',
+    summary: "a task's output",
+    role: 'viewer',
+    examples: ['logs k3x9q2mfab'],
+    parse(args) {
+      need(args, 1, 'the task id', this.usage);
+      noMore(args, 1, this.usage);
+      return { name: 'logs', taskId: taskId(args[0]!.value, this.usage) };
+    },
+  },
+  {
+    name: 'cancel',
+    usage: 'cancel <task-id>',
+    summary: 'cancel a task',
+    role: 'operator',
+    examples: ['cancel k3x9q2mfab'],
+    parse(args) {
+      need(args, 1, 'the task id', this.usage);
+      noMore(args, 1, this.usage);
+      return { name: 'cancel', taskId: taskId(args[0]!.value, this.usage) };
+    },
+  },
+  machineCommand('sleep', 'put a machine to sleep', 'admin'),
+  machineCommand('shutdown', 'shut a machine down', 'admin'),
+  machineCommand('restart', 'restart a machine', 'admin'),
+  {
+    name: 'whoami',
+    usage: 'whoami',
+    summary: 'who PIA thinks you are, and what you may do',
+    role: 'viewer',
+    examples: ['whoami'],
+    parse(args) {
+      noMore(args, 0, this.usage);
+      return { name: 'whoami' };
+    },
+  },
+];
+
+/** The definition of a command by name. */
+export const definitionOf = new Map(definitions.map((d) => [d.name, d]));

