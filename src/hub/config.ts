@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { boolField, enumField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
+import { boolField, enumField, listField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { MachineName } from '../protocol/messages.js';
 import { loadPowerConfig, type PowerConfig } from '../power/config.js';
+import type { RoleConfig } from './auth/users.js';
 
 /** The hub's configuration, parsed once from the environment and frozen. */
 export interface HubConfig {
@@ -29,6 +30,7 @@ export interface HubConfig {
   power: Readonly<PowerConfig>;
   /** The hub's address as workers on other machines reach it (start commands, identity file). */
   publicUrl: string | undefined;
+  roles: Readonly<RoleConfig>;
 }
 
 /**
@@ -55,6 +57,10 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_TASK_QUEUE_EXPIRY_H: [secondsField, '24'],
     PIA_ALLOW_FILE_REPOS: [boolField, '0'],
     PIA_PUBLIC_URL: [urlField(['http', 'https']), undefined],
+    PIA_ADMINS: [listField, ''],
+    PIA_OPERATORS: [listField, ''],
+    PIA_VIEWERS: [listField, ''],
+    PIA_DEFAULT_ROLE: [enumField(['none', 'viewer']), 'none'],
   });
   if ((e.PIA_TLS_CERT === undefined) !== (e.PIA_TLS_KEY === undefined)) {
     throw new PiaError('config_invalid', 'PIA_TLS_CERT and PIA_TLS_KEY must be set together (paths to a PEM certificate and its key)');
@@ -87,5 +93,6 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
     power: loadPowerConfig(env),
     publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
+    roles: Object.freeze({ admins: e.PIA_ADMINS, operators: e.PIA_OPERATORS, viewers: e.PIA_VIEWERS, defaultRole: e.PIA_DEFAULT_ROLE }),
   });
 }

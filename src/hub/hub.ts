@@ -22,6 +22,13 @@ import { wireTaskMessages } from './tasks/task-link.js';
 import { createTaskService, type TaskService } from './tasks/task-service.js';
 import { createTaskStore, type TaskStore } from './tasks/task-store.js';
 import { createPowerManager, type PowerManager } from '../power/power-manager.js';
+import { createUserStore, type UserStore } from './auth/users.js';
+import { createActions, type Actions } from './actions/actions.js';
+import { createReporter, type Reporter } from '../bot/reporter/reporter.js';
+import { createThreadStore } from '../bot/thread-store.js';
+import { createBotCore } from '../bot/core.js';
+import type { BotCore } from '../bot/port.js';
+import { readOutput } from './tasks/task-store.js';
 
 /** Where workers link and observers listen. */
 export const LINK_PATH = '/link';
@@ -51,6 +58,11 @@ export interface Hub {
   output: OutputWriter;
   dispatcher: Dispatcher;
   power: PowerManager;
+  users: UserStore;
+  actions: Actions;
+  reporter: Reporter;
+  /** The chat core the Slack, Discord and console adapters hand their input to. */
+  bot: BotCore;
   http: FastifyInstance;
   /** Listens on the configured host and port; resolves with the bound port and URLs. */
   start(): Promise<{ port: number; httpUrl: string; linkUrl: string }>;
@@ -147,7 +159,16 @@ export function createHub(opts: HubOptions): Hub {
     policy: { defaultTimeoutS: config.taskTimeoutS, queueExpiryMs: config.taskQueueExpiryH * 3600_000, allowFileRepos: config.allowFileRepos },
     onQueuedOffline: (machineId, actor) => power.autoWake(machineId, actor),
   });
-  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics, tasks, power });
+  const users = createUserStore(db, config.roles);
+  const actions = createActions({ db, machines, tasks, power, users, audit, links });
+  const reporter = createReporter({
+    bus,
+    log: log.child({ component: 'chat' }),
+    getTask: (id) => taskStore.get(id),
+    fullLog: (id) => readOutput(db, id, 1, 1_000_000).filter((c) => c.stream !== 'event').map((c) => c.data).join(''),
+  });
+  const bot = createBotCore({ actions, tasks, reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
+  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics, tasks, power, users });
 
   http.server.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -176,6 +197,10 @@ export function createHub(opts: HubOptions): Hub {
     output,
     dispatcher,
     power,
+    users,
+    actions,
+    reporter,
+    bot,
     http,
     async start() {
       // A deep accept queue: after a hub restart every worker reconnects at once, and a dropped SYN costs a
@@ -195,6 +220,7 @@ export function createHub(opts: HubOptions): Hub {
       stopped = true;
       dispatcher.close();
       power.close();
+      reporter.close();
       output.close();
       await links.close();
       await observers.close();

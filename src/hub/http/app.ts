@@ -15,6 +15,7 @@ import { machineRoutes } from './routes/machines.js';
 import { taskRoutes } from './routes/tasks.js';
 import { powerRoutes } from './routes/power.js';
 import type { PowerManager } from '../../power/power-manager.js';
+import type { UserStore } from '../auth/users.js';
 import type { TaskService } from '../tasks/task-service.js';
 
 /** Everything the HTTP API reads or changes. */
@@ -29,6 +30,7 @@ export interface HttpDeps {
   metrics: HubMetrics;
   tasks: TaskService;
   power: PowerManager;
+  users: UserStore;
 }
 
 /** Routes anyone may call; everything else needs the admin token. */
@@ -61,6 +63,20 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   app.get('/metrics', async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+
+  app.get('/api/users', async () => ({ users: deps.users.list() }));
+  app.post('/api/users', async (req, reply) => {
+    const body = z.object({ identity: z.string().min(1).max(400), role: z.string() }).strict().parse(req.body);
+    const user = deps.users.add(body.identity, body.role, 'admin-token');
+    deps.audit.record({ actor: 'admin-token', origin: 'http', action: 'user.add', target: user.identity, outcome: 'ok', detail: user.role });
+    return reply.status(201).send({ user });
+  });
+  app.delete('/api/users/:identity', async (req) => {
+    const { identity } = z.object({ identity: z.string().min(1).max(400) }).parse(req.params);
+    if (!deps.users.remove(identity)) throw new PiaError('not_found', `No user ${identity.slice(0, 80)} was added with pia users add${deps.users.list().some((u) => u.identity === identity) ? ' (that one comes from PIA_ADMINS/PIA_OPERATORS/PIA_VIEWERS: change the configuration)' : ''}.`);
+    deps.audit.record({ actor: 'admin-token', origin: 'http', action: 'user.remove', target: identity, outcome: 'ok' });
+    return { removed: identity };
   });
 
   app.get('/api/audit', async (req) => {

@@ -1,0 +1,96 @@
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { Actions, Requester } from '../hub/actions/actions.js';
+import type { ActionResult } from '../hub/actions/result.js';
+import type { TaskService } from '../hub/tasks/task-service.js';
+import type { Task } from '../hub/tasks/task.js';
+import { parseCommand } from './commands/parse.js';
+import type { BotCore, ButtonPress, ChatPort, Inbound, ThreadRef } from './port.js';
+import type { Reporter } from './reporter/reporter.js';
+import { resultMessage } from './reporter/views.js';
+import type { ThreadStore } from './thread-store.js';
+
+/** A reply that starts like this is a new command even inside a task's thread. */
+const explicitCommand = /^\s*(?:\/pia|@pia|pia)\b/i;
+
+/**
+ * The chat core every adapter hands its input to: parse with the one grammar, execute through the hub's actions
+ * (role check, audit), answer in a thread, and let the reporter follow what was started. A reply inside a task's
+ * thread continues that task's agent session on the same machine.
+ */
+export function createBotCore(deps: { actions: Actions; tasks: TaskService; reporter: Reporter; threads: ThreadStore; log: Logger }): BotCore {
+  const { actions, reporter, threads } = deps;
+
+  const requester = (port: ChatPort, actor: string, where: ThreadRef): Requester => ({
+    identity: actor,
+    origin: { kind: port.platform, ref: `${where.channel}${where.thread ? `/${where.thread}` : ''}` },
+  });
+
+  /** Posts the answer (starting a thread when there is none) and follows whatever it started. */
+  async function answer(port: ChatPort, where: ThreadRef, result: ActionResult): Promise<void> {
+    const posted = await reporter.outbox(port).post(where, resultMessage(result));
+    const thread = posted.thread;
+    if (result.kind === 'tasks_started') {
+      if (thread.thread) threads.link(port.platform, thread.channel, thread.thread, result.tasks.map((t) => t.id));
+      reporter.watchTasks(port, thread, result.tasks);
+    } else if (result.kind === 'operations') {
+      reporter.watchOperations(port, thread, result.operations);
+    }
+  }
+
+  async function continueThread(inbound: Inbound, port: ChatPort, taskIds: string[]): Promise<void> {
+    const who = requester(port, inbound.actor, inbound.where);
+    // Continue the newest task of each machine in this thread (a deploy's thread has one per machine).
+    const newest = new Map<string, Task>();
+    for (const id of taskIds) {
+      const t = deps.tasks.get(id);
+      const seen = newest.get(t.machine);
+      if (!seen || t.createdAt >= seen.createdAt) newest.set(t.machine, t);
+    }
+    const started: Task[] = [];
+    const problems: string[] = [];
+    for (const parent of newest.values()) {
+      const result = actions.followUp(parent.id, inbound.text, who);
+      if (result.kind === 'tasks_started') started.push(...result.tasks);
+      else problems.push(resultMessage(result).text);
+    }
+    if (started.length) await answer(port, inbound.where, { kind: 'tasks_started', tasks: started });
+    if (problems.length) await reporter.outbox(port).post(inbound.where, { text: problems.join('\n') });
+  }
+
+  return {
+    async handle(inbound, port) {
+      try {
+        if (inbound.isReply && inbound.where.thread && !explicitCommand.test(inbound.text)) {
+          const linked = threads.tasksOf(port.platform, inbound.where.channel, inbound.where.thread);
+          if (linked.length) return await continueThread(inbound, port, linked);
+        }
+        const parsed = parseCommand(inbound.text);
+        if (!parsed.ok) return await answer(port, inbound.where, { kind: 'error', text: parsed.error, ...(parsed.usage ? { usage: parsed.usage } : {}) });
+        const result = await actions.execute(parsed.command, requester(port, inbound.actor, inbound.where), { confirmFirst: true });
+        await answer(port, inbound.where, result);
+      } catch (err) {
+        deps.log.error({ err, platform: port.platform }, 'chat command failed');
+        await reporter.outbox(port).post(inbound.where, { text: `⚠️ Something went wrong on the hub: ${errorMessage(err)}` }).catch(() => undefined);
+      }
+    },
+
+    async press(press: ButtonPress, port: ChatPort) {
+      const who = requester(port, press.actor, press.where);
+      try {
+        switch (press.actionId) {
+          case 'cancel_task':
+            return await answer(port, press.where, await actions.execute({ name: 'cancel', taskId: press.value }, who));
+          case 'wake_machine':
+            return await answer(port, press.where, await actions.execute({ name: 'wake', machine: { kind: 'name', name: press.value } }, who));
+          case 'confirm':
+            return await answer(port, press.where, await actions.confirm(press.value, who));
+          case 'dismiss':
+            return await answer(port, press.where, { kind: 'text', text: 'Dismissed; nothing done.' });
+        }
+      } catch (err) {
+        deps.log.error({ err, platform: port.platform }, 'button press failed');
+      }
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * The small port every chat adapter implements (Slack, Discord, the console): post into a thread, edit a message,
+ * attach a file, show buttons. The shared reporter renders hub events through it; adapters never see hub types.
+ */
+
+/** Where a conversation lives: a channel, and the thread inside it (absent: start a new thread). */
+export interface ThreadRef {
+  channel: string;
+  /** The platform's thread id (Slack: the parent message ts; Discord: the thread channel id). */
+  thread?: string;
+}
+
+/** A button under a message; pressing it comes back to the core as (actionId, value). */
+export interface Button {
+  actionId: 'cancel_task' | 'wake_machine' | 'confirm' | 'dismiss';
+  label: string;
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
+/** A message as the core means it; each adapter renders it in its platform's format. */
+export interface OutMessage {
+  /** Short text, a few lines; plain text with `code` spans allowed. */
+  text: string;
+  /** Preformatted text shown in a code block (an output tail, a table). */
+  code?: string;
+  buttons?: Button[];
+}
+
+/** A message that was posted, to update it later. */
+export interface PostedMessage {
+  thread: ThreadRef;
+  id: string;
+}
+
+/** A file to attach in a thread (a full task log). */
+export interface Attachment {
+  filename: string;
+  title: string;
+  content: string;
+}
+
+/** The platform's published limits the reporter keeps to. */
+export interface ChatLimits {
+  /** Longest `text` + `code` of one message, in characters. */
+  maxMessageChars: number;
+  /** Longest code block (Slack: a section block's 3,000 characters). */
+  maxCodeChars: number;
+  /** Messages per second per channel, sustained (Slack: about 1; Discord: 5 per 5 s). */
+  postsPerSecond: number;
+  /** Edits per second per channel, sustained. */
+  updatesPerSecond: number;
+  /** Burst allowance above the sustained rates. */
+  burst: number;
+}
+
+/** What an adapter offers the core. */
+export interface ChatPort {
+  /** `slack`, `discord`, `console`: the prefix of its users' identities. */
+  readonly platform: string;
+  readonly limits: ChatLimits;
+  /** Posts a message; with no `thread.thread`, starts a thread and returns its id in the result. */
+  post(thread: ThreadRef, message: OutMessage): Promise<PostedMessage>;
+  update(message: PostedMessage, next: OutMessage): Promise<void>;
+  attach(thread: ThreadRef, file: Attachment): Promise<void>;
+}
+
+/** Thrown by an adapter when the platform said "too many requests": the reporter waits and retries. */
+export class RateLimited extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`rate limited; retry after ${retryAfterMs} ms`);
+  }
+}
+
+/** A command as it arrived from a person, converted at the edge into PIA's own shape. */
+export interface Inbound {
+  /** The person's identity: `slack:U123`, `discord:4567`, `console:ada`. */
+  actor: string;
+  displayName?: string;
+  text: string;
+  /** Where to answer. `thread` set when the person wrote inside an existing thread (a reply). */
+  where: ThreadRef;
+  /** A reply in a thread PIA started: continue what that thread is about rather than a new command. */
+  isReply: boolean;
+}
+
+/** A button press, converted at the edge. */
+export interface ButtonPress {
+  actor: string;
+  actionId: Button['actionId'];
+  value: string;
+  where: ThreadRef;
+}
+
+/** What the core offers adapters: hand it what people said and pressed. */
+export interface BotCore {
+  handle(inbound: Inbound, port: ChatPort): Promise<void>;
+  press(press: ButtonPress, port: ChatPort): Promise<void>;
+}

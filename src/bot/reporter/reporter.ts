@@ -1,0 +1,175 @@
+import type { Logger } from '../../common/logger.js';
+import type { EventBus, PowerProgress } from '../../hub/events.js';
+import type { Task } from '../../hub/tasks/task.js';
+import type { PowerOperation } from '../../power/operations.js';
+import type { ChatPort, PostedMessage, ThreadRef } from '../port.js';
+import { Outbox } from './outbox.js';
+import { powerStatus, taskResult, taskStatus } from './views.js';
+
+/** Reporter settings. */
+export interface ReporterOptions {
+  /** Longest a change waits before the status message is edited (edits are also paced by the outbox). */
+  updateEveryMs?: number;
+  /** Lines of live output shown in a status message. */
+  tailLines?: number;
+}
+
+interface TaskWatch {
+  outbox: Outbox;
+  thread: ThreadRef;
+  status: Promise<PostedMessage | undefined>;
+  task: Task;
+  tail: string;
+  step?: string;
+  timer?: NodeJS.Timeout;
+  bytes: number;
+}
+
+interface OpWatch {
+  outbox: Outbox;
+  thread: ThreadRef;
+  status: Promise<PostedMessage | undefined>;
+  steps: PowerProgress[];
+  timer?: NodeJS.Timeout;
+}
+
+/** Turns task and power events into thread messages on any chat platform. */
+export type Reporter = ReturnType<typeof createReporter>;
+
+/**
+ * Creates the reporter. Each watched task gets a status message in its thread, edited in place with its state, the
+ * last step and a live tail of its output (at most every `updateEveryMs`, and within the platform's rates through
+ * the outbox), then a final message with the result; the full log is attached as a file when it does not fit. A
+ * wake or bootstrap gets one message that grows with each step. The bus is subscribed once, here, not per watch.
+ */
+export function createReporter(deps: { bus: EventBus; log: Logger; getTask: (id: string) => Task | undefined; fullLog: (id: string) => string; options?: ReporterOptions }) {
+  const updateEveryMs = deps.options?.updateEveryMs ?? 1500;
+  const tailLines = deps.options?.tailLines ?? 30;
+  const outboxes = new Map<ChatPort, Outbox>();
+  const tasks = new Map<string, TaskWatch[]>();
+  const ops = new Map<string, OpWatch[]>();
+
+  function outboxOf(port: ChatPort): Outbox {
+    let o = outboxes.get(port);
+    if (!o) outboxes.set(port, (o = new Outbox(port, deps.log)));
+    return o;
+  }
+
+  const settle = <T>(p: Promise<T>) => p.catch((err: unknown) => (deps.log.warn({ err: (err as Error).message }, 'chat post failed'), undefined));
+
+  function schedule(w: TaskWatch): void {
+    w.timer ??= setTimeout(() => {
+      w.timer = undefined;
+      void w.status.then((msg) => msg && settle(w.outbox.update(msg, taskStatus(w.task, { tail: w.tail, ...(w.step ? { step: w.step } : {}) }))));
+    }, updateEveryMs);
+  }
+
+  function keepTail(w: TaskWatch, data: string): void {
+    w.bytes += data.length;
+    const text = (w.tail + data).slice(-8000);
+    const lines = text.split('\n');
+    w.tail = lines.slice(-tailLines - 1).join('\n');
+  }
+
+  deps.bus.on('task.started', (e) => {
+    for (const w of tasks.get(e.taskId) ?? []) {
+      w.task = deps.getTask(e.taskId) ?? w.task;
+      schedule(w);
+    }
+  });
+  deps.bus.on('task.output', (e) => {
+    if (e.stream === 'event') return;
+    for (const w of tasks.get(e.taskId) ?? []) {
+      keepTail(w, e.data);
+      schedule(w);
+    }
+  });
+  deps.bus.on('task.progress', (e) => {
+    const step = e.event.kind === 'step' ? e.event.message : e.event.kind === 'tool' ? `${e.event.tool} ${e.event.detail}` : undefined;
+    if (!step) return;
+    for (const w of tasks.get(e.taskId) ?? []) {
+      w.step = step;
+      schedule(w);
+    }
+  });
+  deps.bus.on('task.finished', ({ task }) => {
+    const watches = tasks.get(task.id);
+    if (!watches) return;
+    tasks.delete(task.id);
+    for (const w of watches) void finishTask(w, task);
+  });
+
+  async function finishTask(w: TaskWatch, task: Task): Promise<void> {
+    if (w.timer) clearTimeout(w.timer);
+    const msg = await w.status;
+    if (msg) void settle(w.outbox.update(msg, taskStatus(task, { tail: w.tail, ...(w.step ? { step: w.step } : {}) })));
+    await settle(w.outbox.post(w.thread, taskResult(task, w.tail)));
+    if (w.bytes > w.tail.length) {
+      await settle(w.outbox.attach(w.thread, { filename: `pia-${task.machine}-${task.id}.log`, title: `Full log of ${task.id} on ${task.machine}`, content: deps.fullLog(task.id) }));
+    }
+  }
+
+  deps.bus.on('power.progress', (p) => {
+    const watches = ops.get(p.operation);
+    if (!watches) return;
+    for (const w of watches) {
+      if (w.steps.some((s) => s.index === p.index)) continue;
+      w.steps.push(p);
+      w.steps.sort((a, b) => a.index - b.index);
+      if (p.step === 'done') {
+        if (w.timer) clearTimeout(w.timer);
+        void w.status.then((msg) => msg && settle(w.outbox.update(msg, powerStatus(w.steps))));
+      } else {
+        w.timer ??= setTimeout(() => {
+          w.timer = undefined;
+          void w.status.then((msg) => msg && settle(w.outbox.update(msg, powerStatus(w.steps))));
+        }, updateEveryMs);
+      }
+    }
+    if (p.step === 'done') ops.delete(p.operation);
+  });
+
+  return {
+    outbox: outboxOf,
+
+    /** Follows tasks in a thread (which must exist: `thread.thread` set). */
+    watchTasks(port: ChatPort, thread: ThreadRef, list: Task[]): void {
+      const outbox = outboxOf(port);
+      for (const task of list) {
+        const w: TaskWatch = { outbox, thread, task, tail: '', bytes: 0, status: settle(outbox.post(thread, taskStatus(task, { tail: '' }))) };
+        const current = deps.getTask(task.id);
+        if (current && ['succeeded', 'failed', 'cancelled', 'timed_out', 'lost'].includes(current.state)) {
+          void finishTask(w, current);
+          continue;
+        }
+        const list2 = tasks.get(task.id) ?? [];
+        list2.push(w);
+        tasks.set(task.id, list2);
+      }
+    },
+
+    /** Follows wakes and bootstraps in a thread. */
+    watchOperations(port: ChatPort, thread: ThreadRef, list: PowerOperation[]): void {
+      const outbox = outboxOf(port);
+      for (const op of list) {
+        const steps = [...(op.steps as PowerProgress[])];
+        const w: OpWatch = { outbox, thread, steps, status: settle(outbox.post(thread, powerStatus(steps))) };
+        if (op.state !== 'running') continue;
+        const l = ops.get(op.id) ?? [];
+        l.push(w);
+        ops.set(op.id, l);
+      }
+    },
+
+    /** Tasks and operations being followed (for tests). */
+    watching(): number {
+      return tasks.size + ops.size;
+    },
+
+    close(): void {
+      for (const ws of tasks.values()) for (const w of ws) if (w.timer) clearTimeout(w.timer);
+      for (const ws of ops.values()) for (const w of ws) if (w.timer) clearTimeout(w.timer);
+      for (const o of outboxes.values()) o.close();
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { ActionResult } from '../../hub/actions/result.js';
+import type { PowerProgress } from '../../hub/events.js';
+import type { MachineJson } from '../../hub/http/machine-json.js';
+import type { Task } from '../../hub/tasks/task.js';
+import type { Button, OutMessage } from '../port.js';
+
+const stateMark: Record<Task['state'], string> = {
+  queued: '⏳',
+  dispatched: '⏳',
+  running: '▶',
+  succeeded: '✅',
+  failed: '❌',
+  cancelled: '⏹',
+  timed_out: '⌛',
+  lost: '❓',
+};
+
+/** "42 s", "3 min 5 s", "1 h 2 min". */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}
+
+function what(task: Task): string {
+  if (task.kind === 'shell') return `\`${(task.argv ?? []).join(' ').slice(0, 200)}\``;
+  const prompt = (task.prompt ?? '').replace(/\s+/g, ' ');
+  return prompt.length > 200 ? prompt.slice(0, 199) + '…' : prompt;
+}
+
+/** The status message of a task, updated in place: state, elapsed time, last step, the live tail, a Cancel button. */
+export function taskStatus(task: Task, opts: { tail: string; step?: string; now?: number }): OutMessage {
+  const now = opts.now ?? Date.now();
+  const since = task.startedAt ? ` for ${duration(now - Date.parse(task.startedAt))}` : '';
+  const head = `${stateMark[task.state]} *${task.kind}* on *${task.machine}* (${task.id}): ${task.state.replace('_', ' ')}${task.finishedAt ? '' : since}`;
+  const lines = [head, what(task)];
+  if (opts.step) lines.push(`» ${opts.step}`);
+  const live = task.state === 'queued' || task.state === 'dispatched' || task.state === 'running';
+  const buttons: Button[] = live ? [{ actionId: 'cancel_task', label: 'Cancel', value: task.id, style: 'danger' }] : [];
+  return { text: lines.join('\n'), ...(opts.tail ? { code: opts.tail } : {}), ...(buttons.length ? { buttons } : {}) };
+}
+
+/** The final message of a task: how it ended, how long it took, what the agent said it did, the last lines. */
+export function taskResult(task: Task, tail: string): OutMessage {
+  const took = task.startedAt && task.finishedAt ? ` in ${duration(Date.parse(task.finishedAt) - Date.parse(task.startedAt))}` : '';
+  const exit = task.exitCode !== null ? `, exit ${task.exitCode}` : '';
+  const cost = task.costUsd !== null ? `, $${task.costUsd.toFixed(4)}` : '';
+  const lines = [`${stateMark[task.state]} ${task.machine}: ${task.state.replace('_', ' ')}${took}${exit}${cost}`];
+  if (task.error && task.state !== 'succeeded') lines.push(task.error);
+  if (task.summary) lines.push(task.summary.length > 1500 ? task.summary.slice(0, 1499) + '…' : task.summary);
+  if (task.sessionId) lines.push('Reply in this thread to continue the same session.');
+  return { text: lines.join('\n'), ...(tail && !task.summary?.includes(tail.trim()) ? { code: tail } : {}) };
+}
+
+/** A wake or bootstrap, as one message updated with each step. */
+export function powerStatus(steps: PowerProgress[]): OutMessage {
+  const last = steps.at(-1);
+  if (!last) return { text: '…' };
+  const mark = last.state === 'running' ? '⏳' : last.state === 'succeeded' ? '✅' : last.state === 'cancelled' ? '⏹' : '❌';
+  const head = `${mark} *${last.kind}* ${last.machine}: ${last.progress}%`;
+  return { text: [head, ...steps.map((s) => `• ${s.message}`)].join('\n') };
+}
+
+function fleetTable(machines: MachineJson[]): string {
+  if (machines.length === 0) return 'No machines yet.';
+  const shown = machines.slice(0, 50);
+  const w = Math.max(4, ...shown.map((m) => m.name.length));
+  const rows = shown.map((m) => `${m.name.padEnd(w)}  ${m.status.padEnd(7)}  ${m.powerState.padEnd(8)}  ${m.facts ? `${m.facts.os.platform}/${m.facts.arch}` : '-'}`);
+  return [`${'NAME'.padEnd(w)}  STATUS   POWER     OS`, ...rows, ...(machines.length > shown.length ? [`… and ${machines.length - shown.length} more`] : [])].join('\n');
+}
+
+/** An action's immediate answer, as a message. */
+export function resultMessage(r: ActionResult): OutMessage {
+  switch (r.kind) {
+    case 'text':
+      return { text: r.text };
+    case 'refused':
+      return { text: `⛔ ${r.text}` };
+    case 'error':
+      return { text: `⚠️ ${r.text}${r.usage ? `\nUsage: \`${r.usage}\`` : ''}` };
+    case 'fleet': {
+      const online = r.machines.filter((m) => m.status === 'online').length;
+      const offline = r.machines.filter((m) => m.status !== 'online');
+      return {
+        text: `${online} of ${r.machines.length} machine(s) online.`,
+        code: fleetTable(r.machines),
+        ...(offline.length && offline.length <= 5 ? { buttons: offline.map((m) => ({ actionId: 'wake_machine' as const, label: `Wake ${m.name}`, value: m.name })) } : {}),
+      };
+    }
+    case 'machine': {
+      const m = r.machine;
+      const facts = m.facts ? `${m.facts.hostname}, ${m.facts.os.platform} ${m.facts.arch}, ${m.facts.cpus} CPUs` : 'never linked';
+      return {
+        text: `*${m.name}*${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''}: ${m.status}, power ${m.powerState}${m.powerEvidence ? ` (${m.powerEvidence})` : ''}\n${facts}`,
+        ...(m.status !== 'online' ? { buttons: [{ actionId: 'wake_machine' as const, label: `Wake ${m.name}`, value: m.name }] } : {}),
+      };
+    }
+    case 'power':
+      return { text: r.readings.map((x) => `${x.machine}: ${x.powerState} (${x.evidence})`).join('\n') };
+    case 'operations':
+      return { text: r.operations.map((o) => `${o.kind === 'wake' ? 'Waking' : 'Starting the worker on'} ${o.machine}…`).join('\n') };
+    case 'tasks_started':
+      return { text: r.tasks.map((t) => `${t.kind === 'deploy' ? 'Deploying to' : 'Running on'} ${t.machine}: task ${t.id} ${t.state}`).join('\n') };
+    case 'tasks':
+      return {
+        text: r.tasks.length ? `Last ${r.tasks.length} task(s):` : 'No tasks yet.',
+        ...(r.tasks.length ? { code: r.tasks.map((t) => `${t.id}  ${t.machine.padEnd(12)}  ${t.state.padEnd(10)}  ${what(t).slice(0, 60)}`).join('\n') } : {}),
+      };
+    case 'logs':
+      return { text: `Output of ${r.task.id} on ${r.task.machine} (${r.task.state}):`, code: r.text || '(no output yet)' };
+    case 'task':
+      return { text: r.task.state === 'cancelled' ? `Task ${r.task.id} cancelled.` : `Cancelling task ${r.task.id} on ${r.task.machine}…` };
+    case 'power_commands':
+      return { text: r.results.map((x) => `${x.ok ? '✅' : '❌'} ${x.machine}: ${x.message}`).join('\n') };
+    case 'confirm':
+      return {
+        text: `${r.text} This cannot be undone from here.`,
+        buttons: [
+          { actionId: 'confirm', label: 'Confirm', value: r.token, style: 'danger' },
+          { actionId: 'dismiss', label: 'Dismiss', value: r.token },
+        ],
+      };
+  }
+}

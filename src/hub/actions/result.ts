@@ -1,0 +1,21 @@
+import type { PowerReading } from '../../power/prober.js';
+import type { PowerOperation } from '../../power/operations.js';
+import type { Finding } from '../../power/doctor.js';
+import type { MachineJson } from '../http/machine-json.js';
+import type { Task } from '../tasks/task.js';
+
+/** What an action produced, for a front end to render (the reporter, the mail gateway, the console). */
+export type ActionResult =
+  | { kind: 'text'; text: string }
+  | { kind: 'refused'; text: string }
+  | { kind: 'error'; text: string; usage?: string }
+  | { kind: 'fleet'; machines: MachineJson[] }
+  | { kind: 'machine'; machine: MachineJson; findings?: Finding[] }
+  | { kind: 'power'; readings: PowerReading[] }
+  | { kind: 'operations'; operations: PowerOperation[] }
+  | { kind: 'tasks_started'; tasks: Task[] }
+  | { kind: 'tasks'; tasks: Task[] }
+  | { kind: 'logs'; task: Task; text: string }
+  | { kind: 'task'; task: Task }
+  | { kind: 'power_commands'; results: Array<{ machine: string; ok: boolean; message: string }> }
+  | { kind: 'confirm'; text: string; token: string };
