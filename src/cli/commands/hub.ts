@@ -5,6 +5,8 @@ import { adminTokenFile, resolveAdminToken } from '../../hub/admin-token.js';
 import { loadHubConfig } from '../../hub/config.js';
 import { createHub } from '../../hub/hub.js';
 import { startLocalWorker } from '../local-worker.js';
+import os from 'node:os';
+import { createConsoleAdapter } from '../../bot/console/console-adapter.js';
 
 /** Runs the hub (and, unless PIA_LOCAL_WORKER=0, a worker for this machine) until SIGINT or SIGTERM. */
 export async function runHub(): Promise<void> {
@@ -28,11 +30,18 @@ export async function runHub(): Promise<void> {
     );
   }
 
+  // The terminal chat: the same commands as Slack and Discord, at a prompt. Off when stdin is not a terminal.
+  const chat = process.stdin.isTTY && process.env.PIA_CONSOLE !== '0'
+    ? createConsoleAdapter({ core: hub.bot, input: process.stdin, output: process.stdout, user: `console:${os.userInfo().username}` })
+    : undefined;
+  chat?.start();
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
+    chat?.stop();
     await worker?.stop();
     await hub.stop();
     process.exit(0);

@@ -1,0 +1,125 @@
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { BotCore, Button, ChatPort, OutMessage, PostedMessage, ThreadRef } from '../port.js';
+
+/** The console chat: commands typed at a prompt, threads rendered as indented live lines. */
+export interface ConsoleAdapter {
+  port: ChatPort;
+  start(): void;
+  stop(): void;
+}
+
+interface Shown {
+  thread: string;
+  text: string;
+  codeLines: string[];
+}
+
+/**
+ * Creates the console adapter: the way to try PIA with no Slack or Discord account. Each command starts a thread
+ * (`#1`, `#2`...); its messages print indented under a thread marker, and edits print only what changed (new output
+ * lines, a new state line). `>2 more text` replies in thread 2 (continuing its task); `confirm` / `dismiss` /
+ * `cancel` press the newest such button.
+ */
+export function createConsoleAdapter(deps: { core: BotCore; input: Readable; output: Writable; user: string; prompt?: string }): ConsoleAdapter {
+  let threads = 0;
+  let messages = 0;
+  const shown = new Map<string, Shown>();
+  const buttons: Array<Button & { thread: string }> = [];
+  let rl: Interface | undefined;
+
+  const write = (text: string) => {
+    deps.output.write(text);
+    rl?.prompt(true);
+  };
+  const indent = (thread: string, lines: string[]) => lines.map((l) => `  #${thread} │ ${l}`).join('\n') + '\n';
+
+  function render(thread: string, msg: OutMessage): string {
+    let out = indent(thread, msg.text.split('\n'));
+    if (msg.code) out += indent(thread, msg.code.split('\n').map((l) => `    ${l}`));
+    if (msg.buttons?.length) {
+      out += indent(thread, [msg.buttons.map((b) => `[${b.label}]`).join(' ') + `  (type: ${[...new Set(msg.buttons.map((b) => pressWord(b)))].join(' | ')})`]);
+      for (const b of msg.buttons) buttons.push({ ...b, thread });
+    }
+    return out;
+  }
+
+  const port: ChatPort = {
+    platform: 'console',
+    limits: { maxMessageChars: 100_000, maxCodeChars: 20_000, postsPerSecond: 100, updatesPerSecond: 100, burst: 100 },
+    async post(where, message): Promise<PostedMessage> {
+      const thread = where.thread ?? String(++threads);
+      const id = String(++messages);
+      shown.set(id, { thread, text: message.text, codeLines: message.code?.split('\n') ?? [] });
+      write((where.thread ? '' : `\n● thread #${thread}\n`) + render(thread, message));
+      return { thread: { channel: where.channel, thread }, id };
+    },
+    async update(target, next) {
+      const before = shown.get(target.id);
+      if (!before) return;
+      const lines: string[] = [];
+      if (next.text !== before.text) lines.push(...next.text.split('\n').filter((l, i) => l !== before.text.split('\n')[i]));
+      const code = next.code?.split('\n') ?? [];
+      // Print the output lines not shown yet: find where the old tail ends inside the new one.
+      const overlap = longestOverlap(before.codeLines, code);
+      const fresh = code.slice(overlap).filter((l) => l.length > 0);
+      let out = lines.length ? indent(before.thread, lines) : '';
+      if (fresh.length) out += indent(before.thread, fresh.map((l) => `    ${l}`));
+      shown.set(target.id, { thread: before.thread, text: next.text, codeLines: code });
+      if (out) write(out);
+    },
+    async attach(where: ThreadRef, file) {
+      write(indent(where.thread ?? '?', [`📎 ${file.title} (${file.filename}, ${file.content.length} characters): see pia logs`]));
+    },
+  };
+
+  function onLine(line: string): void {
+    const text = line.trim();
+    if (!text) return rl?.prompt();
+    const word = text.toLowerCase();
+    const button = [...buttons].reverse().find((b) => pressWord(b) === word);
+    if (button && (word === 'confirm' || word === 'dismiss')) {
+      void deps.core.press({ actor: deps.user, actionId: button.actionId, value: button.value, where: { channel: 'console', thread: button.thread } }, port);
+      return;
+    }
+    const reply = /^>(\d+)\s+([\s\S]+)$/.exec(text);
+    if (reply) {
+      void deps.core.handle({ actor: deps.user, text: reply[2]!, where: { channel: 'console', thread: reply[1]! }, isReply: true }, port);
+      return;
+    }
+    void deps.core.handle({ actor: deps.user, text, where: { channel: 'console' }, isReply: false }, port);
+  }
+
+  return {
+    port,
+    start() {
+      rl = createInterface({ input: deps.input, output: deps.output, prompt: deps.prompt ?? 'pia> ', terminal: (deps.output as { isTTY?: boolean }).isTTY === true });
+      rl.on('line', onLine);
+      deps.output.write('PIA console: type a command (`help`, `status`, `run local "..."`), `>N text` to reply in thread N.\n');
+      rl.prompt();
+    },
+    stop() {
+      rl?.close();
+      rl = undefined;
+    },
+  };
+}
+
+function pressWord(b: Button): string {
+  return b.actionId === 'cancel_task' ? `cancel ${b.value}` : b.actionId === 'wake_machine' ? `wake ${b.value}` : b.actionId;
+}
+
+/** How many leading lines of `next` were already shown as the end of `prev`. */
+function longestOverlap(prev: string[], next: string[]): number {
+  for (let k = Math.min(prev.length, next.length); k > 0; k--) {
+    let same = true;
+    for (let i = 0; i < k; i++) {
+      if (prev[prev.length - k + i] !== next[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return k;
+  }
+  return 0;
+}
