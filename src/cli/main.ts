@@ -8,6 +8,7 @@ import { machinesCommand } from './commands/machines.js';
 import { statusCommand } from './commands/status.js';
 import { taskCommands } from './commands/tasks.js';
 import { powerCommands } from './commands/power.js';
+import { usersCommand } from './commands/users.js';
 import { workerCommand } from './commands/worker.js';
 import { apiTarget } from './target.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   program.addCommand(statusCommand(api, () => apiTarget().url));
   for (const cmd of taskCommands(api)) program.addCommand(cmd);
   for (const cmd of powerCommands(api, apiTarget)) program.addCommand(cmd);
+  program.addCommand(usersCommand(api));
   program.addCommand(auditCommand(api));
   return program;
 }

@@ -20,6 +20,7 @@ export class TaskSpool {
   private overflow = false;
   lastSeq = 0;
   ackedSeq = 0;
+  private closed = false;
 
   private constructor(readonly file: string) {
     this.fd = openSync(file, 'a+', 0o600);
@@ -58,6 +59,8 @@ export class TaskSpool {
 
   /** Appends a chunk (synchronously: ordering and durability against a worker crash are then trivial). */
   append(chunk: OutputChunk): void {
+    // After close (worker shutdown) a late line from a dying process has nowhere to go; the task is reported lost.
+    if (this.closed) return;
     const line = JSON.stringify(chunk) + '\n';
     writeSync(this.fd, line);
     this.offsets[chunk.seq - 1] = this.size;
@@ -131,6 +134,7 @@ export class TaskSpool {
   }
 
   close(): void {
+    this.closed = true;
     try {
       closeSync(this.fd);
     } catch {

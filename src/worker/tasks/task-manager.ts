@@ -50,6 +50,8 @@ interface Active {
   pendingData: string;
   flushTimer: NodeJS.Timeout | undefined;
   process?: RunningProcess;
+  /** The task's whole run, until its outcome is recorded in the ledger. */
+  running?: Promise<void>;
   abort: AbortController;
   cancelledBy?: string;
   stopReason?: 'cancelled' | 'timed_out';
@@ -297,7 +299,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     ledger.put(record);
     const t = activate(spec, record);
     log.info({ taskId: spec.id, kind: spec.kind }, 'task accepted');
-    void runTask(t);
+    t.running = runTask(t);
   }
 
   function forget(taskId: string): void {
@@ -350,7 +352,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       if (pumpTimer) clearTimeout(pumpTimer);
       const running = [...tasks.values()].filter((t) => t.record.state === 'running');
       for (const t of running) stopTask(t, 'cancelled', 'worker shutdown');
-      await Promise.race([Promise.all(running.map((t) => t.process?.done)), new Promise((r) => setTimeout(r, config.graceMs * 2 + 500))]);
+      await Promise.race([Promise.all(running.map((t) => t.running)), new Promise((r) => setTimeout(r, config.graceMs * 2 + 2500))]);
       for (const t of tasks.values()) flushChunk(t);
       ledger.save();
       for (const t of tasks.values()) t.spool.close();
