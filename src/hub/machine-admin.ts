@@ -27,21 +27,10 @@ export function createMachineAdmin(deps: {
 }) {
   const { machines, credentials, audit, bus, links } = deps;
 
-  function audited<T>(actor: Actor, action: string, target: string, work: () => T): T {
-    try {
-      const result = work();
-      audit.record({ actor: actor.id, origin: actor.origin, action, target, outcome: 'ok' });
-      return result;
-    } catch (err) {
-      audit.record({ actor: actor.id, origin: actor.origin, action, target, outcome: 'failed', detail: (err as Error).message });
-      throw err;
-    }
-  }
-
   return {
     /** Registers a machine and issues its first join token. */
     add(actor: Actor, input: { name: string; capabilities?: Capabilities; aliases?: string[] }): { machine: Machine } & IssuedJoinToken {
-      return audited(actor, 'machine.add', input.name, () => {
+      return audit.around(actor, 'machine.add', input.name, () => {
         let machine = machines.create(input.name, input.capabilities);
         if (input.aliases?.length) {
           try {
@@ -60,13 +49,13 @@ export function createMachineAdmin(deps: {
     /** Issues a new join token for an existing machine (re-enrolment, a lost state dir). */
     issueJoinToken(actor: Actor, name: string): IssuedJoinToken {
       const machine = machines.get(name);
-      return audited(actor, 'machine.join-token', machine.name, () => credentials.issueJoinToken(machine, deps.joinTokenTtlMs));
+      return audit.around(actor, 'machine.join-token', machine.name, () => credentials.issueJoinToken(machine, deps.joinTokenTtlMs));
     },
 
     /** Merges capabilities and replaces aliases. */
     update(actor: Actor, name: string, patch: { capabilities?: CapabilitiesPatch; aliases?: string[] }): Machine {
       const machine = machines.get(name);
-      return audited(actor, 'machine.update', machine.name, () => {
+      return audit.around(actor, 'machine.update', machine.name, () => {
         let updated = machine;
         if (patch.capabilities) {
           updated = machines.updateCapabilities(machine.id, patch.capabilities);
@@ -83,7 +72,7 @@ export function createMachineAdmin(deps: {
     /** Revokes every credential of a machine and cuts its link; the machine stays registered. */
     revoke(actor: Actor, name: string): { revoked: number } {
       const machine = machines.get(name);
-      return audited(actor, 'machine.revoke', machine.name, () => {
+      return audit.around(actor, 'machine.revoke', machine.name, () => {
         const revoked = credentials.revokeAll(machine.id);
         links.disconnect(machine.id, CloseCode.revoked, 'credentials revoked by the operator');
         return { revoked };
@@ -93,7 +82,7 @@ export function createMachineAdmin(deps: {
     /** Revokes, cuts the link and removes the machine from the registry. */
     remove(actor: Actor, name: string): { removed: string; revoked: number } {
       const machine = machines.get(name);
-      return audited(actor, 'machine.remove', machine.name, () => {
+      return audit.around(actor, 'machine.remove', machine.name, () => {
         const revoked = credentials.revokeAll(machine.id);
         links.disconnect(machine.id, CloseCode.revoked, 'machine removed from the fleet');
         machines.remove(machine.id);

@@ -54,17 +54,6 @@ export function createPowerManager(deps: {
     bootstrap: (m, signal) => bootstrapWorker(m, { config, hubLinkUrl: deps.hubLinkUrl(), signal }),
   });
 
-  function audited<T>(actor: Actor, action: string, target: string, work: () => T): T {
-    try {
-      const out = work();
-      audit.record({ actor: actor.id, origin: actor.origin, action, target, outcome: 'ok' });
-      return out;
-    } catch (err) {
-      audit.record({ actor: actor.id, origin: actor.origin, action, target, outcome: 'failed', detail: (err as Error).message });
-      throw err;
-    }
-  }
-
   return {
     operations,
     prober,
@@ -77,13 +66,13 @@ export function createPowerManager(deps: {
     /** Starts (or joins) a wake. */
     wake(name: string, actor: Actor): PowerOperation {
       const m = machines.get(name);
-      return audited(actor, 'power.wake', m.name, () => operations.start('wake', m, actor.id));
+      return audit.around(actor, 'power.wake', m.name, () => operations.start('wake', m, actor.id));
     },
 
     /** Starts (or joins) an SSH bootstrap of the worker. */
     bootstrap(name: string, actor: Actor): PowerOperation {
       const m = machines.get(name);
-      return audited(actor, 'power.bootstrap', m.name, () => operations.start('bootstrap', m, actor.id));
+      return audit.around(actor, 'power.bootstrap', m.name, () => operations.start('bootstrap', m, actor.id));
     },
 
     /** Wakes a machine a task was just queued for, when it allows auto-wake and is not linked. */
@@ -125,7 +114,7 @@ export function createPowerManager(deps: {
       const m = machines.get(name);
       const normal = normalizeFingerprint(fingerprint);
       if (!normal) throw new PiaError('fingerprint_invalid', `"${fingerprint.slice(0, 80)}" is not a fingerprint like SHA256:<43 base64 characters>`);
-      return audited(actor, 'machine.trust', m.name, () => {
+      return audit.around(actor, 'machine.trust', m.name, () => {
         const updated = machines.updateCapabilities(m.id, { sshHostKey: normal });
         bus.emit('machine.updated', { machine: m.name, what: 'capabilities' });
         return updated;

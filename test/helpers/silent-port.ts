@@ -46,11 +46,13 @@ export async function silentPorts(count: number): Promise<{ ports: number[]; clo
   const fillers: net.Socket[] = [];
   for (const port of ports) {
     // Connect until one attempt goes unanswered: from then on the port drops SYNs.
-    for (let i = 0; i < 8; i++) {
+    let silent = false;
+    for (let i = 0; i < 8 && !silent; i++) {
       const s = await connectOnce(port, 150);
-      if (!s) break;
-      fillers.push(s);
+      if (s) fillers.push(s);
+      else silent = true;
     }
+    if (!silent) throw new Error(`port ${port} kept accepting connections; cannot make it silent`);
   }
   return {
     ports,

@@ -31,6 +31,17 @@ export function createAuditLog(db: Db, now: () => Date = () => new Date()) {
     record(entry: AuditRecord): void {
       insert.run({ target: null, detail: null, origin: null, ...entry, at: now().toISOString() });
     },
+    /** Runs `work` and records it: `ok`, or `failed` with the error's message (which is rethrown). */
+    around<T>(actor: { id: string; origin: string }, action: string, target: string, work: () => T): T {
+      try {
+        const result = work();
+        insert.run({ target, detail: null, actor: actor.id, origin: actor.origin, action, outcome: 'ok', at: now().toISOString() });
+        return result;
+      } catch (err) {
+        insert.run({ target, detail: (err as Error).message, actor: actor.id, origin: actor.origin, action, outcome: 'failed', at: now().toISOString() });
+        throw err;
+      }
+    },
     /** The newest entries first. */
     list(limit = 100): AuditEntry[] {
       return recent.all(Math.min(Math.max(1, limit), 10_000));

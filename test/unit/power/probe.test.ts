@@ -1,61 +1,16 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROBE_PORTS, probeHost, probeTcp } from '../../../src/power/probe.js';
+import { silentPorts as makeSilentPorts } from '../../helpers/silent-port.js';
 
-// Every probe targets 127.0.0.1. A "silent" port is a listening socket that never accepts, with
-// listen(0) and its accept queue already full: Linux then drops further SYNs, exactly like a host that
-// is off. Node's net.Server always accepts, so a small python3 child holds those sockets.
-const silentScript = `
-import socket, sys, time
-held = []
-for _ in range(2):
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    s.listen(0)
-    held.append(s)
-print(' '.join(str(s.getsockname()[1]) for s in held), flush=True)
-sys.stdin.read()  # lives until the test closes stdin (or kills it)
-`;
-
+// Every probe targets 127.0.0.1; the silent ports drop SYNs like a host that is off (see the helper).
 const TIMEOUT = 250;
-let silentHolder: ChildProcess;
+let silent: Awaited<ReturnType<typeof makeSilentPorts>>;
 let silentPorts: [number, number];
 let openServer: net.Server;
 let openPort: number;
 let refusedPort: number;
-const fillers: net.Socket[] = [];
-
-function connectOnce(port: number, ms: number): Promise<net.Socket | undefined> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(undefined);
-    }, ms);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.once('error', () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(undefined);
-    });
-  });
-}
-
-/** Connects until one attempt goes unanswered: from then on the port drops SYNs. */
-async function fillAcceptQueue(port: number): Promise<void> {
-  for (let i = 0; i < 8; i++) {
-    const socket = await connectOnce(port, 150);
-    if (!socket) return;
-    fillers.push(socket);
-  }
-  throw new Error(`port ${port} kept accepting connections; cannot make it silent`);
-}
 
 /** Open TCP handles once earlier closes have finished (a destroyed socket's handle closes a tick later). */
 async function tcpSockets(): Promise<number> {
@@ -64,13 +19,8 @@ async function tcpSockets(): Promise<number> {
 }
 
 beforeAll(async () => {
-  silentHolder = spawn('python3', ['-c', silentScript], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    silentHolder.once('error', reject);
-    silentHolder.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString()));
-  });
-  silentPorts = line.trim().split(' ').map(Number) as [number, number];
-  for (const port of silentPorts) await fillAcceptQueue(port);
+  silent = await makeSilentPorts(2);
+  silentPorts = silent.ports as [number, number];
 
   openServer = net.createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => openServer.listen(0, '127.0.0.1', resolve));
@@ -83,13 +33,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const socket of fillers) socket.destroy();
   openServer?.close();
-  if (silentHolder && silentHolder.exitCode === null) {
-    const exited = new Promise((resolve) => silentHolder.once('exit', resolve));
-    silentHolder.kill();
-    await exited;
-  }
+  await silent?.close();
 });
 
 describe('TCP probe', () => {
