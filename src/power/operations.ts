@@ -148,7 +148,9 @@ export function createPowerOperations(deps: {
     // waiting, and an awake one ignores the packet. Relays are asked in parallel.
     const fromHub = deps.sender.sendBurst(packet, targets, { ...burst, signal });
     const firstProbe = deps.prober.probe(machine);
-    const online = machines.list().filter((m) => m.status === 'online' && deps.isLinked(m.id));
+    // Let the first round leave before reading the registry for relays: that read grows with the fleet.
+    await new Promise((resolve) => setImmediate(resolve));
+    const online = machines.listByStatus('online').filter((m) => deps.isLinked(m.id));
     const { relays, networks } = chooseRelays(machine, online);
     const relayed = relays.map((r) =>
       deps.requests

@@ -124,7 +124,7 @@ export function createPowerManager(deps: {
     /** What could stop a wake. */
     doctor(name: string): Finding[] {
       const m = machines.get(name);
-      return diagnoseWake(m, machines.list().filter((x) => isLinked(x.id)), config);
+      return diagnoseWake(m, machines.listByStatus('online').filter((x) => isLinked(x.id)), config);
     },
 
     close(): void {

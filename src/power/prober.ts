@@ -56,7 +56,7 @@ export function createProber(deps: { machines: MachineStore; bus: EventBus; conf
   }
 
   async function sweep(): Promise<number> {
-    const offline = machines.list().filter((m) => m.status === 'offline' && !deps.isLinked(m.id));
+    const offline = machines.listByStatus('offline').filter((m) => !deps.isLinked(m.id));
     await mapLimit(offline, config.probeConcurrency, (m) => probe(m).catch((err) => deps.log.warn({ err, machine: m.name }, 'probe failed')));
     return offline.length;
   }

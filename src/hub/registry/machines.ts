@@ -54,6 +54,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
   );
   const byId = db.prepare<[number], MachineRow>(`${selectMachines} WHERE m.id = ?`);
   const all = db.prepare<[], MachineRow>(`${selectMachines} ORDER BY m.name`);
+  const byStatus = db.prepare<[string], MachineRow>(`${selectMachines} WHERE m.status = ? ORDER BY m.name`);
   const names = db.prepare<[], string>('SELECT name FROM machines UNION SELECT alias FROM machine_aliases').pluck();
   const insert = db.prepare('INSERT INTO machines (name, capabilities, created_at) VALUES (?, ?, ?)');
   const setCaps = db.prepare('UPDATE machines SET capabilities = ? WHERE id = ?');
@@ -115,6 +116,11 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
     /** Every machine, by name. */
     list(): Machine[] {
       return all.all().map(rowToMachine);
+    },
+
+    /** Machines in one status, by name (cheaper than `list` when most of a large fleet is in the other). */
+    listByStatus(status: MachineStatus): Machine[] {
+      return byStatus.all(status).map(rowToMachine);
     },
 
     /** Registers a new machine. */

@@ -1,0 +1,106 @@
+import {
+  MessageFlags,
+  type AutocompleteInteraction,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+} from 'discord.js';
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { BotCore, Button } from '../port.js';
+import type { DiscordChatPort } from './chat-port.js';
+import type { DeferredReplies } from './deferred-replies.js';
+import { machineChoices } from './machine-choices.js';
+import { actorOf, displayNameOf } from './people.js';
+import { threadName } from './render-message.js';
+import { forLog } from './rest-errors.js';
+import { SLASH_COMMAND, commandLine, machineOptionKind } from './slash-commands.js';
+import { placeOf } from './where.js';
+
+/** What the interaction handler needs. */
+export interface InteractionDeps {
+  core: BotCore;
+  port: DiscordChatPort;
+  replies: DeferredReplies;
+  log: Logger;
+  machineNames: () => string[];
+  now: () => number;
+}
+
+const actionIds: ReadonlySet<string> = new Set<Button['actionId']>(['cancel_task', 'wake_machine', 'confirm', 'dismiss']);
+const isActionId = (s: string): s is Button['actionId'] => actionIds.has(s);
+
+/**
+ * Handles every interaction: `/pia` commands go to the core as command text, buttons as presses, and
+ * autocomplete is answered from the machine list. Discord wants an answer within 3 s, so each kind is
+ * acknowledged before anything slow happens; failures are logged, never thrown into discord.js.
+ */
+export function createInteractionHandler(deps: InteractionDeps): (interaction: Interaction) => Promise<void> {
+  const { core, port, replies, log } = deps;
+
+  async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const line = commandLine(interaction.options.getSubcommand(false) ?? '', (name) => interaction.options.getString(name));
+    if (!line.ok) {
+      await interaction.reply({ content: line.problem, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    try {
+      await interaction.deferReply();
+    } catch (err) {
+      // Past 3 s Discord has already told the person it failed; running the command now would surprise them.
+      log.warn({ err: forLog(err), text: line.text }, 'discord: could not acknowledge a command in time; not running it');
+      return;
+    }
+    const where = placeOf(interaction.channelId, interaction.channel);
+    const reply = { token: interaction.token, where, threadName: threadName(line.text), receivedAt: deps.now() };
+    replies.add(reply);
+    const bound = port.forInteraction(reply);
+    const inbound = {
+      actor: actorOf(interaction.user),
+      displayName: displayNameOf(interaction.user, interaction.member),
+      text: line.text,
+      where,
+      isReply: false,
+    };
+    try {
+      await core.handle(inbound, bound);
+    } catch (err) {
+      log.error({ err: forLog(err), text: line.text }, 'discord: the core failed on a command');
+      // The person is still looking at "thinking…": tell them rather than leave it spinning.
+      await bound.post(where, { text: `Something went wrong: ${errorMessage(err)}` }).catch(() => undefined);
+    }
+  }
+
+  async function onButton(interaction: ButtonInteraction): Promise<void> {
+    const sep = interaction.customId.indexOf(':');
+    const actionId = sep === -1 ? interaction.customId : interaction.customId.slice(0, sep);
+    await interaction.deferUpdate();
+    if (!isActionId(actionId)) {
+      log.warn({ customId: interaction.customId }, 'discord: a button PIA does not know was pressed');
+      return;
+    }
+    let where = placeOf(interaction.channelId, interaction.channel);
+    // A button on a thread's starter message sits in the parent channel; the thread has the message's id.
+    if (!where.thread && interaction.message.hasThread) where = { channel: where.channel, thread: interaction.message.id };
+    const value = sep === -1 ? '' : interaction.customId.slice(sep + 1);
+    const press = { actor: actorOf(interaction.user), actionId, value, where };
+    await core.press(press, port);
+  }
+
+  async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const focused = interaction.options.getFocused(true);
+    const kind = machineOptionKind(interaction.options.getSubcommand(false) ?? '', focused.name);
+    const choices = kind ? machineChoices(String(focused.value), deps.machineNames(), kind === 'machines') : [];
+    await interaction.respond(choices);
+  }
+
+  return async (interaction) => {
+    try {
+      if (interaction.isChatInputCommand() && interaction.commandName === SLASH_COMMAND) await onCommand(interaction);
+      else if (interaction.isButton()) await onButton(interaction);
+      else if (interaction.isAutocomplete() && interaction.commandName === SLASH_COMMAND) await onAutocomplete(interaction);
+    } catch (err) {
+      log.error({ err: forLog(err) }, 'discord: failed to handle an interaction');
+    }
+  };
+}
