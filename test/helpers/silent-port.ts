@@ -39,8 +39,13 @@ function connectOnce(port: number, ms: number): Promise<net.Socket | undefined> 
 export async function silentPorts(count: number): Promise<{ ports: number[]; close: () => Promise<void> }> {
   const holder: ChildProcess = spawn('python3', ['-c', script, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
+    let text = '';
     holder.once('error', reject);
-    holder.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString()));
+    // The port list is one line; it may arrive in more than one chunk.
+    holder.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) resolve(text.split('\n')[0]!);
+    });
   });
   const ports = line.trim().split(' ').map(Number);
   const fillers: net.Socket[] = [];
