@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 /** Platform SDKs may only be imported inside their own adapter folders. */
-const sdkImports = ['@slack/*', 'discord.js', 'imapflow', 'nodemailer', 'mailparser', 'ssh2'];
+const sdkMessage = 'Platform SDKs stay in their adapter folder.';
+const sdkPackages = ['discord.js', '@discordjs/rest', 'imapflow', 'nodemailer', 'mailparser', 'ssh2'].map((name) => ({ name, message: sdkMessage }));
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
@@ -16,7 +17,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
-      'no-restricted-imports': ['error', { patterns: [{ group: sdkImports, message: 'Platform SDKs stay in their adapter folder.' }] }],
+      'no-restricted-imports': ['error', { paths: sdkPackages, patterns: [{ group: ['@slack/*'], message: sdkMessage }] }],
       'no-restricted-syntax': [
         'error',
         {

@@ -9,6 +9,7 @@ import { statusCommand } from './commands/status.js';
 import { taskCommands } from './commands/tasks.js';
 import { powerCommands } from './commands/power.js';
 import { usersCommand } from './commands/users.js';
+import { discordCommand } from './commands/discord.js';
 import { workerCommand } from './commands/worker.js';
 import { apiTarget } from './target.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   for (const cmd of taskCommands(api)) program.addCommand(cmd);
   for (const cmd of powerCommands(api, apiTarget)) program.addCommand(cmd);
   program.addCommand(usersCommand(api));
+  program.addCommand(discordCommand());
   program.addCommand(auditCommand(api));
   return program;
 }

@@ -3,6 +3,7 @@ import { nextEvent, until } from './wait.js';
 import { fakeAgentEnv, testWorker } from './worker.js';
 import type { Worker } from '../../src/worker/worker.js';
 import type { Task } from '../../src/hub/tasks/task.js';
+import type { Hub } from '../../src/hub/hub.js';
 
 /** A hub with one enrolled, linked worker that runs the fake agent. */
 export interface TestFleet {
@@ -18,8 +19,10 @@ export interface TestFleet {
 }
 
 /** Starts the fleet. `workerEnv` adds worker variables (PIA_MAX_TASKS, PIA_CANCEL_GRACE_S, ...). */
-export async function startFleet(opts: { hubEnv?: Record<string, string>; workerEnv?: Record<string, string>; name?: string } = {}): Promise<TestFleet> {
-  const t = await startTestHub({ env: { PIA_ALLOW_FILE_REPOS: '1', ...opts.hubEnv } });
+export async function startFleet(
+  opts: { hubEnv?: Record<string, string>; workerEnv?: Record<string, string>; name?: string; beforeStart?: (hub: Hub) => Promise<void> } = {},
+): Promise<TestFleet> {
+  const t = await startTestHub({ env: { PIA_ALLOW_FILE_REPOS: '1', ...opts.hubEnv }, ...(opts.beforeStart ? { beforeStart: opts.beforeStart } : {}) });
   const name = opts.name ?? 'local';
   const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name });
   const worker = testWorker({ hub: t.linkUrl, join: body.joinToken, env: { ...fakeAgentEnv(), PIA_ALLOW_FILE_REPOS: '1', ...opts.workerEnv } });

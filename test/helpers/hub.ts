@@ -19,11 +19,12 @@ export interface TestHub {
 }
 
 /** Starts a hub. `env` overrides PIA_* variables; `dataDir` reuses a directory (restart tests). */
-export async function startTestHub(opts: { env?: Record<string, string>; dataDir?: string; helloTimeoutMs?: number } = {}): Promise<TestHub> {
+export async function startTestHub(opts: { env?: Record<string, string>; dataDir?: string; helloTimeoutMs?: number; beforeStart?: (hub: Hub) => Promise<void> } = {}): Promise<TestHub> {
   const tmp = opts.dataDir ? undefined : tempDir();
   const dataDir = opts.dataDir ?? tmp!.dir;
   const config = loadHubConfig({ PIA_DATA_DIR: dataDir, PIA_PORT: '0', PIA_HOST: '127.0.0.1', PIA_LOCAL_WORKER: '0', ...opts.env });
   const hub = createHub({ config, adminToken: ADMIN_TOKEN, log: silentLogger(), helloTimeoutMs: opts.helloTimeoutMs });
+  await opts.beforeStart?.(hub);
   const { port, httpUrl, linkUrl } = await hub.start();
   return {
     hub,

@@ -23,6 +23,8 @@ export interface DeferredReplies {
    */
   take(where: ThreadRef, preferred?: DeferredReply): DeferredReply | undefined;
   giveBack(reply: DeferredReply): void;
+  /** Whether the reply is still waiting for its first answer. */
+  isPending(reply: DeferredReply): boolean;
   /** Records that message `id` is the reply's `@original`, to edit it through the token while it lives. */
   became(id: string, reply: DeferredReply): void;
   /** The live token that can edit message `id`, if it is an `@original`. */
@@ -61,6 +63,9 @@ export function createDeferredReplies(now: () => number): DeferredReplies {
     },
     giveBack(reply) {
       if (alive(reply) && !pending.includes(reply)) pending.unshift(reply);
+    },
+    isPending(reply) {
+      return alive(reply) && pending.includes(reply);
     },
     became(id, reply) {
       originals.set(id, reply);

@@ -66,8 +66,8 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
       await core.handle(inbound, bound);
     } catch (err) {
       log.error({ err: forLog(err), text: line.text }, 'discord: the core failed on a command');
-      // The person is still looking at "thinking…": tell them rather than leave it spinning.
-      await bound.post(where, { text: `Something went wrong: ${errorMessage(err)}` }).catch(() => undefined);
+      // If the person is still looking at "thinking…", tell them rather than leave it spinning.
+      if (replies.isPending(reply)) await bound.post(where, { text: `Something went wrong: ${errorMessage(err)}` }).catch(() => undefined);
     }
   }
 

@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../common/logger.js';
 import { RateLimited, type Attachment, type ChatPort, type OutMessage, type PostedMessage, type ThreadRef } from '../port.js';
 
-type Job =
+type Job = { via: ChatPort } & (
   | { kind: 'post'; thread: ThreadRef; message: OutMessage; resolve: (p: PostedMessage) => void; reject: (e: unknown) => void }
   | { kind: 'update'; target: PostedMessage; message: OutMessage; resolve: () => void; reject: (e: unknown) => void }
-  | { kind: 'attach'; thread: ThreadRef; file: Attachment; resolve: () => void; reject: (e: unknown) => void };
+  | { kind: 'attach'; thread: ThreadRef; file: Attachment; resolve: () => void; reject: (e: unknown) => void }
+);
 
 /** A token bucket: `rate` tokens a second, at most `burst` saved up. */
 class Bucket {
@@ -54,12 +55,16 @@ export class Outbox {
     private readonly now: () => number = Date.now,
   ) {}
 
-  post(thread: ThreadRef, message: OutMessage): Promise<PostedMessage> {
-    return new Promise((resolve, reject) => this.enqueue(thread.channel, { kind: 'post', thread, message: this.fit(message), resolve, reject }));
+  /**
+   * Posts a message. `via` is the port to send it through when an adapter hands out a port per conversation (a
+   * Discord interaction's first answer must edit that interaction's reply); pacing is still per channel.
+   */
+  post(thread: ThreadRef, message: OutMessage, via: ChatPort = this.port): Promise<PostedMessage> {
+    return new Promise((resolve, reject) => this.enqueue(thread.channel, { kind: 'post', via, thread, message: this.fit(message), resolve, reject }));
   }
 
   /** Edits a message; a queued edit of the same message is replaced by this one. */
-  update(target: PostedMessage, message: OutMessage): Promise<void> {
+  update(target: PostedMessage, message: OutMessage, via: ChatPort = this.port): Promise<void> {
     const lane = this.lane(target.thread.channel);
     const queued = lane.jobs.find((j): j is Extract<Job, { kind: 'update' }> => j.kind === 'update' && j.target.id === target.id);
     if (queued) {
@@ -71,11 +76,11 @@ export class Outbox {
         queued.reject = (e) => (prevReject(e), reject(e));
       });
     }
-    return new Promise((resolve, reject) => this.enqueue(target.thread.channel, { kind: 'update', target, message: this.fit(message), resolve, reject }));
+    return new Promise((resolve, reject) => this.enqueue(target.thread.channel, { kind: 'update', via, target, message: this.fit(message), resolve, reject }));
   }
 
-  attach(thread: ThreadRef, file: Attachment): Promise<void> {
-    return new Promise((resolve, reject) => this.enqueue(thread.channel, { kind: 'attach', thread, file, resolve, reject }));
+  attach(thread: ThreadRef, file: Attachment, via: ChatPort = this.port): Promise<void> {
+    return new Promise((resolve, reject) => this.enqueue(thread.channel, { kind: 'attach', via, thread, file, resolve, reject }));
   }
 
   /** Jobs waiting, across channels (for tests and the benchmark). */
@@ -140,12 +145,12 @@ export class Outbox {
     for (let attempt = 0; ; attempt++) {
       try {
         if (job.kind === 'post') {
-          job.resolve(await this.port.post(job.thread, job.message));
+          job.resolve(await job.via.post(job.thread, job.message));
         } else if (job.kind === 'update') {
-          await this.port.update(job.target, job.message);
+          await job.via.update(job.target, job.message);
           job.resolve();
         } else {
-          await this.port.attach(job.thread, job.file);
+          await job.via.attach(job.thread, job.file);
           job.resolve();
         }
         return;

@@ -14,8 +14,10 @@ export interface ReporterOptions {
   tailLines?: number;
 }
 
+type Sender = { post: Outbox['post']; update: Outbox['update']; attach: Outbox['attach'] };
+
 interface TaskWatch {
-  outbox: Outbox;
+  outbox: Sender;
   thread: ThreadRef;
   status: Promise<PostedMessage | undefined>;
   task: Task;
@@ -26,7 +28,7 @@ interface TaskWatch {
 }
 
 interface OpWatch {
-  outbox: Outbox;
+  outbox: Sender;
   thread: ThreadRef;
   status: Promise<PostedMessage | undefined>;
   steps: PowerProgress[];
@@ -45,14 +47,25 @@ export type Reporter = ReturnType<typeof createReporter>;
 export function createReporter(deps: { bus: EventBus; log: Logger; getTask: (id: string) => Task | undefined; fullLog: (id: string) => string; options?: ReporterOptions }) {
   const updateEveryMs = deps.options?.updateEveryMs ?? 1500;
   const tailLines = deps.options?.tailLines ?? 30;
-  const outboxes = new Map<ChatPort, Outbox>();
+  // One outbox per platform (its rates are per channel); adapters may hand out a port per conversation.
+  const outboxes = new Map<string, Outbox>();
   const tasks = new Map<string, TaskWatch[]>();
   const ops = new Map<string, OpWatch[]>();
 
   function outboxOf(port: ChatPort): Outbox {
-    let o = outboxes.get(port);
-    if (!o) outboxes.set(port, (o = new Outbox(port, deps.log)));
+    let o = outboxes.get(port.platform);
+    if (!o) outboxes.set(port.platform, (o = new Outbox(port, deps.log)));
     return o;
+  }
+
+  /** Sends through a port's platform outbox, via that very port. */
+  function via(port: ChatPort) {
+    const o = outboxOf(port);
+    return {
+      post: (thread: ThreadRef, m: Parameters<Outbox['post']>[1]) => o.post(thread, m, port),
+      update: (target: PostedMessage, m: Parameters<Outbox['update']>[1]) => o.update(target, m, port),
+      attach: (thread: ThreadRef, f: Parameters<Outbox['attach']>[1]) => o.attach(thread, f, port),
+    };
   }
 
   const settle = <T>(p: Promise<T>) => p.catch((err: unknown) => (deps.log.warn({ err: (err as Error).message }, 'chat post failed'), undefined));
@@ -130,11 +143,12 @@ export function createReporter(deps: { bus: EventBus; log: Logger; getTask: (id:
   });
 
   return {
-    outbox: outboxOf,
+    /** Sends messages for a port, paced with everything else on its platform. */
+    outbox: via,
 
     /** Follows tasks in a thread (which must exist: `thread.thread` set). */
     watchTasks(port: ChatPort, thread: ThreadRef, list: Task[]): void {
-      const outbox = outboxOf(port);
+      const outbox = via(port);
       for (const task of list) {
         const w: TaskWatch = { outbox, thread, task, tail: '', bytes: 0, status: settle(outbox.post(thread, taskStatus(task, { tail: '' }))) };
         const current = deps.getTask(task.id);
@@ -150,7 +164,7 @@ export function createReporter(deps: { bus: EventBus; log: Logger; getTask: (id:
 
     /** Follows wakes and bootstraps in a thread. */
     watchOperations(port: ChatPort, thread: ThreadRef, list: PowerOperation[]): void {
-      const outbox = outboxOf(port);
+      const outbox = via(port);
       for (const op of list) {
         const steps = [...(op.steps as PowerProgress[])];
         const w: OpWatch = { outbox, thread, steps, status: settle(outbox.post(thread, powerStatus(steps))) };

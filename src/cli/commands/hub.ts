@@ -5,15 +5,17 @@ import { adminTokenFile, resolveAdminToken } from '../../hub/admin-token.js';
 import { loadHubConfig } from '../../hub/config.js';
 import { createHub } from '../../hub/hub.js';
 import { startLocalWorker } from '../local-worker.js';
-import os from 'node:os';
-import { createConsoleAdapter } from '../../bot/console/console-adapter.js';
+import { loadChatConfig } from '../../bot/chat-config.js';
+import { prepareChat } from '../chat-gateways.js';
 
 /** Runs the hub (and, unless PIA_LOCAL_WORKER=0, a worker for this machine) until SIGINT or SIGTERM. */
 export async function runHub(): Promise<void> {
   const config = loadHubConfig();
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
   const { token, created } = resolveAdminToken(config.adminToken, config.dataDir);
+  const chatConfig = loadChatConfig(process.env);
   const hub = createHub({ config, adminToken: token, log });
+  const chat = await prepareChat(hub, chatConfig, log, { interactive: process.stdin.isTTY === true });
   const { httpUrl, linkUrl } = await hub.start();
 
   const worker = config.localWorker
@@ -30,18 +32,14 @@ export async function runHub(): Promise<void> {
     );
   }
 
-  // The terminal chat: the same commands as Slack and Discord, at a prompt. Off when stdin is not a terminal.
-  const chat = process.stdin.isTTY && process.env.PIA_CONSOLE !== '0'
-    ? createConsoleAdapter({ core: hub.bot, input: process.stdin, output: process.stdout, user: `console:${os.userInfo().username}` })
-    : undefined;
-  chat?.start();
+  await chat.start();
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    chat?.stop();
+    await chat.stop();
     await worker?.stop();
     await hub.stop();
     process.exit(0);

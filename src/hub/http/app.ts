@@ -53,6 +53,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   app.addHook('onRequest', async (req) => {
     const route = req.routeOptions.url;
     if (route !== undefined && publicRoutes.has(route)) return;
+    // Routes that authenticate themselves (a platform's request signature) say so in their config.
+    if ((req.routeOptions.config as { public?: boolean } | undefined)?.public === true) return;
     if (!hasAdminToken(req.raw, deps.adminToken)) {
       throw new PiaError('unauthorized', 'Missing or wrong admin token: send Authorization: Bearer $PIA_ADMIN_TOKEN');
     }
