@@ -10,6 +10,7 @@ import { taskCommands } from './commands/tasks.js';
 import { powerCommands } from './commands/power.js';
 import { usersCommand } from './commands/users.js';
 import { discordCommand } from './commands/discord.js';
+import { doCommand } from './commands/do.js';
 import { workerCommand } from './commands/worker.js';
 import { apiTarget } from './target.js';
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   for (const cmd of powerCommands(api, apiTarget)) program.addCommand(cmd);
   program.addCommand(usersCommand(api));
   program.addCommand(discordCommand());
+  program.addCommand(doCommand(api));
   program.addCommand(auditCommand(api));
   return program;
 }

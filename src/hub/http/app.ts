@@ -14,6 +14,8 @@ import { installErrorHandlers } from './errors.js';
 import { machineRoutes } from './routes/machines.js';
 import { taskRoutes } from './routes/tasks.js';
 import { powerRoutes } from './routes/power.js';
+import { commandRoutes } from './routes/commands.js';
+import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
 import type { TaskService } from '../tasks/task-service.js';
@@ -31,6 +33,7 @@ export interface HttpDeps {
   tasks: TaskService;
   power: PowerManager;
   users: UserStore;
+  actions: Actions;
 }
 
 /** Routes anyone may call; everything else needs the admin token. */
@@ -89,5 +92,6 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   machineRoutes(app, deps);
   taskRoutes(app, deps);
   powerRoutes(app, deps);
+  commandRoutes(app, deps);
   return app;
 }

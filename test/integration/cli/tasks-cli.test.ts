@@ -85,4 +85,13 @@ describe('task commands', () => {
     expect(hostile.code).toBe(1);
     expect(hostile.stderr).toBe('pia: Refused repository URL "--upload-pack=touch /tmp/x": it looks like a command-line option\n');
   });
+
+  it('pia do speaks the chat command language: the same words as in Slack or Discord', async () => {
+    const status = await pia(['do', 'status'], env());
+    expect(status.stdout).toMatch(/^1 of 1 machine\(s\) online\.\nNAME +STATUS +POWER +OS\nlocal +online +online/);
+    const run = await pia(['do', 'run', 'local', 'lines=1'], env());
+    expect(run.stdout).toMatch(/^Running on local: task \w+ (?:queued|dispatched)\n$/);
+    const typo = await pia(['do', 'wkae', 'local'], env());
+    expect(typo).toMatchObject({ code: 1, stdout: '⚠️ Unknown command "wkae". Did you mean `wake`?\n' });
+  });
 });
