@@ -62,12 +62,12 @@ export function powerStatus(steps: PowerProgress[]): OutMessage {
   return { text: [head, ...steps.map((s) => `• ${s.message}`)].join('\n') };
 }
 
-function fleetTable(machines: MachineJson[]): string {
+function fleetTable(machines: MachineJson[], total: number): string {
   if (machines.length === 0) return 'No machines yet.';
-  const shown = machines.slice(0, 50);
+  const shown = machines;
   const w = Math.max(4, ...shown.map((m) => m.name.length));
   const rows = shown.map((m) => `${m.name.padEnd(w)}  ${m.status.padEnd(7)}  ${m.powerState.padEnd(8)}  ${m.facts ? `${m.facts.os.platform}/${m.facts.arch}` : '-'}`);
-  return [`${'NAME'.padEnd(w)}  STATUS   POWER     OS`, ...rows, ...(machines.length > shown.length ? [`… and ${machines.length - shown.length} more`] : [])].join('\n');
+  return [`${'NAME'.padEnd(w)}  STATUS   POWER     OS`, ...rows, ...(total > shown.length ? [`… and ${total - shown.length} more (pia machines lists them all)`] : [])].join('\n');
 }
 
 /** An action's immediate answer, as a message. */
@@ -80,11 +80,10 @@ export function resultMessage(r: ActionResult): OutMessage {
     case 'error':
       return { text: `⚠️ ${r.text}${r.usage ? `\nUsage: \`${r.usage}\`` : ''}` };
     case 'fleet': {
-      const online = r.machines.filter((m) => m.status === 'online').length;
       const offline = r.machines.filter((m) => m.status !== 'online');
       return {
-        text: `${online} of ${r.machines.length} machine(s) online.`,
-        code: fleetTable(r.machines),
+        text: `${r.online} of ${r.total} machine(s) online.`,
+        code: fleetTable(r.machines, r.total),
         ...(offline.length && offline.length <= 5 ? { buttons: offline.map((m) => ({ actionId: 'wake_machine' as const, label: `Wake ${m.name}`, value: m.name })) } : {}),
       };
     }

@@ -23,6 +23,9 @@ export interface Requester {
   origin: Origin;
 }
 
+/** Machines listed in a chat answer. */
+const FLEET_PAGE = 50;
+
 /** Commands that change or stop a machine: asked to confirm first when they come from chat. */
 const destructive = new Set(['shutdown', 'sleep', 'restart', 'sh']);
 
@@ -41,6 +44,15 @@ export function createActions(deps: { db: Db; machines: MachineStore; tasks: Tas
     const found = s.kind === 'all' ? all : all.filter((m) => m.capabilities.tags?.includes(s.tag));
     if (found.length === 0) throw new PiaError('no_machines', s.kind === 'all' ? 'No machines are registered yet.' : `No machine is tagged ${s.tag}.`);
     return found;
+  }
+
+  /**
+   * Counts come from SQL and only a page of machines is read: a chat answer shows at most a screenful, and reading
+   * 10,000 machines' facts for it would hold up every other command.
+   */
+  function fleet(): ActionResult {
+    const counts = machines.countByStatus();
+    return { kind: 'fleet', total: counts.online + counts.offline, online: counts.online, machines: machines.page(FLEET_PAGE).map(view) };
   }
 
   /** The refusal (audited) when the requester's role is not enough for a command; undefined when allowed. */
@@ -66,10 +78,13 @@ export function createActions(deps: { db: Db; machines: MachineStore; tasks: Tas
         return { kind: 'text', text: role ? `You are ${who.identity}, ${role}.` : `You are ${who.identity}, with no role here; ask an admin: pia users add ${who.identity} operator` };
       }
       case 'machines':
-        return { kind: 'fleet', machines: machines.list().map(view) };
+        return fleet();
       case 'status':
-        if (!command.machine) return { kind: 'fleet', machines: machines.list().map(view) };
-        if (command.machine.kind !== 'name') return { kind: 'fleet', machines: select(command.machine).map(view) };
+        if (!command.machine) return fleet();
+        if (command.machine.kind !== 'name') {
+          const chosen = select(command.machine);
+          return { kind: 'fleet', total: chosen.length, online: chosen.filter((m) => m.status === 'online').length, machines: chosen.slice(0, FLEET_PAGE).map(view) };
+        }
         return { kind: 'machine', machine: view(select(command.machine)[0]!) };
       case 'power':
         return { kind: 'power', readings: await Promise.all(select(command.machine).map((m) => power.powerState(m.name))) };

@@ -9,7 +9,8 @@ export type ActionResult =
   | { kind: 'text'; text: string }
   | { kind: 'refused'; text: string }
   | { kind: 'error'; text: string; usage?: string }
-  | { kind: 'fleet'; machines: MachineJson[] }
+  /** The fleet at a glance: counts over all machines, and the first machines by name (offline ones first). */
+  | { kind: 'fleet'; total: number; online: number; machines: MachineJson[] }
   | { kind: 'machine'; machine: MachineJson; findings?: Finding[] }
   | { kind: 'power'; readings: PowerReading[] }
   | { kind: 'operations'; operations: PowerOperation[] }

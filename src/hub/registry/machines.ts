@@ -55,6 +55,9 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
   const byId = db.prepare<[number], MachineRow>(`${selectMachines} WHERE m.id = ?`);
   const all = db.prepare<[], MachineRow>(`${selectMachines} ORDER BY m.name`);
   const byStatus = db.prepare<[string], MachineRow>(`${selectMachines} WHERE m.status = ? ORDER BY m.name`);
+  // Offline machines first: they are the ones a person asking "status" wants to see (and wake).
+  const firstPage = db.prepare<[number], MachineRow>(`${selectMachines} ORDER BY m.status = 'online', m.name LIMIT ?`);
+  const counts = db.prepare<[], { status: MachineStatus; n: number }>('SELECT status, count(*) AS n FROM machines GROUP BY status');
   const names = db.prepare<[], string>('SELECT name FROM machines UNION SELECT alias FROM machine_aliases').pluck();
   const insert = db.prepare('INSERT INTO machines (name, capabilities, created_at) VALUES (?, ?, ?)');
   const setCaps = db.prepare('UPDATE machines SET capabilities = ? WHERE id = ?');
@@ -116,6 +119,11 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
     /** Every machine, by name. */
     list(): Machine[] {
       return all.all().map(rowToMachine);
+    },
+
+    /** The first `limit` machines, offline ones first, then by name. */
+    page(limit: number): Machine[] {
+      return firstPage.all(limit).map(rowToMachine);
     },
 
     /** Machines in one status, by name (cheaper than `list` when most of a large fleet is in the other). */
@@ -207,7 +215,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
 
     /** How many machines are in each status. */
     countByStatus(): Record<MachineStatus, number> {
-      const rows = db.prepare<[], { status: MachineStatus; n: number }>('SELECT status, count(*) AS n FROM machines GROUP BY status').all();
+      const rows = counts.all();
       const out: Record<MachineStatus, number> = { online: 0, offline: 0 };
       for (const r of rows) out[r.status] = r.n;
       return out;
