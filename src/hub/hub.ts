@@ -29,6 +29,7 @@ import { createThreadStore } from '../bot/thread-store.js';
 import { createBotCore } from '../bot/core.js';
 import type { BotCore } from '../bot/port.js';
 import { readOutput } from './tasks/task-store.js';
+import { createMailGateway, type MailGateway } from '../mail/gateway.js';
 
 /** Where workers link and observers listen. */
 export const LINK_PATH = '/link';
@@ -63,6 +64,8 @@ export interface Hub {
   reporter: Reporter;
   /** The chat core the Slack, Discord and console adapters hand their input to. */
   bot: BotCore;
+  /** The email gateway, when configured. */
+  mail: MailGateway | undefined;
   http: FastifyInstance;
   /** Listens on the configured host and port; resolves with the bound port and URLs. */
   start(): Promise<{ port: number; httpUrl: string; linkUrl: string }>;
@@ -168,7 +171,10 @@ export function createHub(opts: HubOptions): Hub {
     fullLog: (id) => readOutput(db, id, 1, 1_000_000).filter((c) => c.stream !== 'event').map((c) => c.data).join(''),
   });
   const bot = createBotCore({ actions, tasks, reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
-  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics, tasks, power, users, actions });
+  const mail = config.mail
+    ? createMailGateway({ config: config.mail, db, bus, machines, users, actions, tasks, taskStore, links, log })
+    : undefined;
+  const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics, tasks, power, users, actions, emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined });
 
   http.server.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -201,6 +207,7 @@ export function createHub(opts: HubOptions): Hub {
     actions,
     reporter,
     bot,
+    mail,
     http,
     async start() {
       // A deep accept queue: after a hub restart every worker reconnects at once, and a dropped SYN costs a
@@ -212,12 +219,14 @@ export function createHub(opts: HubOptions): Hub {
       const httpUrl = `${secure ? 'https' : 'http'}://${host}:${port}`;
       const linkUrl = `${secure ? 'wss' : 'ws'}://${host}:${port}${LINK_PATH}`;
       publicUrl = config.publicUrl ?? httpUrl;
+      mail?.start();
       log.info({ url: httpUrl, link: linkUrl }, 'hub listening');
       return { port, httpUrl, linkUrl };
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      await mail?.stop();
       dispatcher.close();
       power.close();
       reporter.close();

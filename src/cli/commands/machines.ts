@@ -33,6 +33,7 @@ export function machineDetails(m: MachineJson): string {
     `  status:       ${m.status}, last seen ${ago(m.lastSeen)}`,
     `  power:        ${m.powerState}${m.powerEvidence ? ` (${m.powerEvidence})` : ''}`,
   ];
+  if (m.email) lines.push(`  email:        ${m.email}`);
   const c = m.capabilities;
   if (c.mac) lines.push(`  mac:          ${c.mac}`);
   if (c.ip) lines.push(`  ip:           ${c.ip}`);

@@ -149,6 +149,9 @@ export function createActions(deps: { db: Db; machines: MachineStore; tasks: Tas
       }
     },
 
+    /** The refusal (audited) when `who` may not use `name`; undefined when allowed. For callers that act directly. */
+    authorize,
+
     /** Continues a task's agent session with a new prompt (a reply in its thread); needs what `run` needs. */
     followUp(taskId: string, prompt: string, who: Requester): ActionResult {
       const refused = authorize('run', who);

@@ -34,6 +34,8 @@ export interface HttpDeps {
   power: PowerManager;
   users: UserStore;
   actions: Actions;
+  /** A machine's mail address, when the email gateway is on. */
+  emailOf: ((machine: string) => string) | undefined;
 }
 
 /** Routes anyone may call; everything else needs the admin token. */

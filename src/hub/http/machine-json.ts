@@ -12,6 +12,8 @@ export interface MachineJson {
   facts: Machine['facts'];
   capabilities: Machine['capabilities'];
   createdAt: string;
+  /** Its mail address, when the email gateway is on. */
+  email?: string;
 }
 
 /**

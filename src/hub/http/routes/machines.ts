@@ -22,8 +22,11 @@ const PatchBody = z.object({
 const adminActor: Actor = { id: 'admin-token', origin: 'http' };
 
 /** `/api/machines`: the fleet registry. */
-export function machineRoutes(app: FastifyInstance, deps: { machines: MachineStore; admin: MachineAdmin; links: LinkServer }): void {
-  const view = (m: Machine) => machineJson(m, deps.links.get(m.id)?.lastSeenMs);
+export function machineRoutes(app: FastifyInstance, deps: { machines: MachineStore; admin: MachineAdmin; links: LinkServer; emailOf: ((machine: string) => string) | undefined }): void {
+  const view = (m: Machine) => {
+    const json = machineJson(m, deps.links.get(m.id)?.lastSeenMs);
+    return deps.emailOf ? { ...json, email: deps.emailOf(m.name) } : json;
+  };
 
   app.get('/api/machines', async () => ({ machines: deps.machines.list().map(view) }));
 

@@ -1,0 +1,214 @@
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { parseCommand } from '../bot/commands/parse.js';
+import { resultMessage } from '../bot/reporter/views.js';
+import type { Actions, Requester } from '../hub/actions/actions.js';
+import type { UserStore } from '../hub/auth/users.js';
+import type { Db } from '../hub/db/database.js';
+import type { LinkServer } from '../hub/link/link-server.js';
+import type { MachineStore } from '../hub/registry/machines.js';
+import type { Task } from '../hub/tasks/task.js';
+import type { TaskService } from '../hub/tasks/task-service.js';
+import type { AddressBook } from './addresses.js';
+import type { MailConfig } from './config.js';
+import type { MailOutbox } from './outbox.js';
+import { mailIntent } from './parse/mail-intent.js';
+import { parseMail, type ParsedMail } from './parse/parse-mail.js';
+
+/** One message as the IMAP intake hands it over. */
+export interface InboundMessage {
+  mailbox: string;
+  uidvalidity: number;
+  uid: number;
+  raw: Buffer;
+}
+
+/** What became of a message. */
+export type InboundOutcome = 'task' | 'command' | 'refused' | 'ignored' | 'duplicate' | 'failed' | 'foreign';
+
+/** Why a mail is not answered at all: robots, bounces and lists (no mail loops). */
+export function loopReason(mail: ParsedMail): string | undefined {
+  const h = mail.headers;
+  if (h.autoSubmitted && h.autoSubmitted.toLowerCase() !== 'no') return `Auto-Submitted: ${h.autoSubmitted}`;
+  if (h.precedence && /^(bulk|list|junk|auto_reply)$/i.test(h.precedence.trim())) return `Precedence: ${h.precedence}`;
+  if (h.returnPath === '') return 'empty Return-Path (a bounce)';
+  if (h.listId) return `List-Id: ${h.listId}`;
+  if (!mail.from) return 'no sender';
+  return undefined;
+}
+
+/**
+ * Turns a mail into work, once. The message's mailbox UID (with UIDVALIDITY) and its Message-ID are recorded in the
+ * same SQLite transaction that creates its tasks and queues the acknowledgement, so a crash before the commit leaves
+ * nothing (the mail is handled again) and a crash after it leaves everything (the mail is skipped).
+ */
+export function createInboundHandler(deps: {
+  db: Db;
+  config: Readonly<MailConfig>;
+  addresses: AddressBook;
+  machines: MachineStore;
+  users: UserStore;
+  actions: Actions;
+  tasks: TaskService;
+  links: LinkServer;
+  outbox: MailOutbox;
+  log: Logger;
+}) {
+  const { db, addresses, machines, outbox } = deps;
+  const seenUid = db.prepare<[string, number, number], number>('SELECT 1 FROM mail_inbound WHERE mailbox = ? AND uidvalidity = ? AND uid = ?').pluck();
+  const seenId = db.prepare<[string], number>('SELECT 1 FROM mail_inbound WHERE message_id = ?').pluck();
+  const knownRow = db.prepare<[string, number, number], { outcome: string }>('SELECT outcome FROM mail_inbound WHERE mailbox = ? AND uidvalidity = ? AND uid = ?');
+  const record = db.prepare(`INSERT INTO mail_inbound (mailbox, uidvalidity, uid, message_id, sender, received_at, outcome, detail)
+      VALUES (@mailbox, @uidvalidity, @uid, @messageId, @sender, @at, @outcome, @detail)`);
+  const linkMessage = db.prepare('INSERT OR IGNORE INTO mail_task_messages (message_id, task_id) VALUES (?, ?)');
+  const origin = db.prepare(`INSERT OR REPLACE INTO mail_task_origins (task_id, from_addr, reply_to, subject, in_reply_to, refs)
+      VALUES (@taskId, @from, @replyTo, @subject, @inReplyTo, @refs)`);
+  const tasksOf = (ids: string[]) =>
+    ids.length ? (db.prepare(`SELECT DISTINCT task_id FROM mail_task_messages WHERE message_id IN (${ids.map(() => '?').join(',')})`).pluck().all(...ids) as string[]) : [];
+  const lastRefusal = db.prepare<[string], string>('SELECT last_at FROM mail_refusals WHERE address = ?').pluck();
+  const noteRefusal = db.prepare('INSERT INTO mail_refusals (address, last_at) VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET last_at = excluded.last_at');
+
+  const replySubject = (s: string) => (/^re:/i.test(s.trim()) ? s.trim() : `Re: ${s.trim() || '(no subject)'}`);
+  const thread = (mail: ParsedMail) => [...mail.references, ...(mail.messageId && !mail.references.includes(mail.messageId) ? [mail.messageId] : [])];
+  const replyTo = (mail: ParsedMail) => (mail.replyTo.length ? mail.replyTo : [mail.from!.address]);
+
+  function ack(task: Task, mail: ParsedMail, from: string): string {
+    const linked = machines.find(task.machine) && deps.links.get(machines.find(task.machine)!.id);
+    const autoWake = machines.find(task.machine)?.capabilities.autoWake === true;
+    const state = linked ? 'It has started.' : autoWake ? `${task.machine} is asleep: waking it first.` : `${task.machine} is offline; the task starts when it comes online.`;
+    return outbox.enqueue({
+      kind: 'ack',
+      from,
+      to: replyTo(mail),
+      subject: replySubject(mail.subject),
+      ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
+      references: thread(mail),
+      text: `Task ${task.id} (${task.kind}) on ${task.machine}. ${state}\nYou will get the result in this thread. Reply to continue the same session.\n`,
+      taskId: task.id,
+    });
+  }
+
+  /** Creates the tasks a mail asks for on each target machine, inside the caller's transaction. */
+  function createTasks(mail: ParsedMail, targets: string[], who: Requester): Task[] {
+    const intent = mailIntent({ subject: mail.subject, text: mail.text });
+    const previous = tasksOf([...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references]).map((id) => deps.tasks.get(id));
+    const created: Task[] = [];
+    for (const machine of targets) {
+      const actor = { id: who.identity, origin: 'mail' };
+      const before = previous.filter((t) => t.machine === machine).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+      const prompt = intent.kind === 'run' || intent.kind === 'deploy' ? intent.prompt : '';
+      if (before?.sessionId && intent.kind === 'run') {
+        created.push(deps.tasks.followUp(actor, { taskId: before.id, prompt, origin: who.origin }));
+      } else if (intent.kind === 'deploy') {
+        created.push(...deps.tasks.deploy(actor, { repo: intent.repo, ...(intent.ref ? { ref: intent.ref } : {}), targets: [{ machine, prompt: prompt || 'Look at this repository and report what you find.' }], origin: who.origin }).tasks);
+      } else if (intent.kind === 'run') {
+        created.push(deps.tasks.run(actor, { machine, prompt, origin: who.origin }));
+      }
+    }
+    return created;
+  }
+
+  async function answerCommand(mail: ParsedMail, text: string, target: string, from: string, who: Requester): Promise<void> {
+    // A bare machine command ("wake") means the machine the mail was sent to.
+    let parsed = parseCommand(text);
+    if (!parsed.ok && parsed.error.startsWith('Missing the machine')) parsed = parseCommand(`${text} ${target}`);
+    const result = parsed.ok ? await deps.actions.execute(parsed.command, who) : { kind: 'error' as const, text: parsed.error };
+    const msg = resultMessage(result);
+    outbox.enqueue({
+      kind: 'answer',
+      from,
+      to: replyTo(mail),
+      subject: replySubject(mail.subject),
+      ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
+      references: thread(mail),
+      text: `${msg.text.replace(/\*/g, '')}\n${msg.code ? `\n${msg.code}\n` : ''}`,
+    });
+  }
+
+  return {
+    async handle(msg: InboundMessage): Promise<InboundOutcome> {
+      if (seenUid.get(msg.mailbox, msg.uidvalidity, msg.uid)) return 'duplicate';
+      return handleNew(msg);
+    },
+    /** Whether a message was handled already (its UID is recorded): the intake then only files it. */
+    known(mailbox: string, uidvalidity: number, uid: number): { outcome: string } | undefined {
+      return knownRow.get(mailbox, uidvalidity, uid);
+    },
+  };
+
+  async function handleNew(msg: InboundMessage): Promise<InboundOutcome> {
+    let mail: ParsedMail;
+    try {
+      mail = await parseMail(msg.raw);
+    } catch (err) {
+      record.run({ mailbox: msg.mailbox, uidvalidity: msg.uidvalidity, uid: msg.uid, messageId: null, sender: null, at: new Date().toISOString(), outcome: 'failed', detail: `unreadable: ${errorMessage(err)}` });
+      return 'failed';
+    }
+    const row = { mailbox: msg.mailbox, uidvalidity: msg.uidvalidity, uid: msg.uid, messageId: mail.messageId, sender: mail.from?.address ?? null, at: new Date().toISOString() };
+    if (mail.messageId && seenId.get(mail.messageId)) return 'duplicate';
+
+    const loop = loopReason(mail);
+    if (loop) return (record.run({ ...row, outcome: 'ignored', detail: loop }), 'ignored');
+    const targets = [...new Set([...mail.to, ...mail.cc].map((a) => addresses.machineOf(a)).filter((m): m is string => m !== undefined).map((m) => machines.find(m)?.name).filter((m): m is string => m !== undefined))];
+    // Not for the fleet (a person's own mail in a shared mailbox): remembered so it is not read again, never touched.
+    if (targets.length === 0) return (record.run({ ...row, outcome: 'ignored', detail: 'not addressed to a machine of this fleet' }), 'foreign');
+    const sender = mail.from!.address;
+    const who: Requester = { identity: `email:${sender}`, origin: { kind: 'mail', ...(mail.messageId ? { ref: mail.messageId } : {}) } };
+    const firstFrom = addresses.addressOf(targets[0]!);
+
+    const authenticated = !deps.config.requireAuth || /\b(dkim|spf)=pass\b/i.test(mail.headers.authenticationResults ?? '');
+    const intent = mailIntent({ subject: mail.subject, text: mail.text });
+    const refusal = !authenticated ? deps.actions.authorize('whoami', { ...who, identity: 'email:unauthenticated' }) : deps.actions.authorize(intent.kind === 'command' ? 'status' : 'run', who);
+    if (refusal) {
+      db.transaction(() => {
+        record.run({ ...row, outcome: 'refused', detail: authenticated ? 'no role' : 'no DKIM or SPF pass' });
+        const last = lastRefusal.get(sender);
+        if (deps.config.unknownSenders === 'refuse' && (!last || Date.now() - Date.parse(last) > 86_400_000)) {
+          noteRefusal.run(sender, new Date().toISOString());
+          outbox.enqueue({
+            kind: 'refusal',
+            from: firstFrom,
+            to: [sender],
+            subject: replySubject(mail.subject),
+            ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
+            references: thread(mail),
+            text: authenticated
+              ? `PIA does not take tasks from ${sender}. Ask the fleet's admin to run: pia users add email:${sender} operator\n`
+              : 'PIA only takes mail that passes DKIM or SPF, and this one did not.\n',
+          });
+        }
+      })();
+      return 'refused';
+    }
+
+    if (intent.kind === 'empty') return (record.run({ ...row, outcome: 'ignored', detail: 'nothing to do: no subject or text' }), 'ignored');
+    if (intent.kind === 'command') {
+      record.run({ ...row, outcome: 'command', detail: intent.text.slice(0, 200) });
+      for (const target of targets) await answerCommand(mail, intent.text, target, addresses.addressOf(target), who);
+      return 'command';
+    }
+
+    try {
+      db.transaction(() => {
+        const created = createTasks(mail, targets, who);
+        record.run({ ...row, outcome: 'task', detail: created.map((t) => `${t.machine}/${t.id}`).join(' ') });
+        for (const task of created) {
+          const from = addresses.addressOf(task.machine);
+          if (mail.messageId) linkMessage.run(mail.messageId, task.id);
+          origin.run({ taskId: task.id, from, replyTo: JSON.stringify(replyTo(mail)), subject: replySubject(mail.subject), inReplyTo: mail.messageId ?? '', refs: JSON.stringify(thread(mail)) });
+          linkMessage.run(ack(task, mail, from), task.id);
+        }
+      })();
+      return 'task';
+    } catch (err) {
+      // A refused repository URL, an unknown agent...: answer with the reason, once.
+      db.transaction(() => {
+        record.run({ ...row, outcome: 'failed', detail: errorMessage(err).slice(0, 500) });
+        outbox.enqueue({ kind: 'answer', from: firstFrom, to: replyTo(mail), subject: replySubject(mail.subject), ...(mail.messageId ? { inReplyTo: mail.messageId } : {}), references: thread(mail), text: `Nothing was started: ${errorMessage(err)}\n` });
+      })();
+      return 'failed';
+    }
+  }
+}
+
+export type InboundHandler = ReturnType<typeof createInboundHandler>;

@@ -1,0 +1,46 @@
+import { findDeployLines } from './deploy-lines.js';
+import { newText } from './reply-text.js';
+import { cleanSubject, isReplySubject, subjectCommand } from './subject.js';
+
+/**
+ * What a mail to a machine asks for.
+ * - `command`: the subject is a command line of the chat language. A bare machine command (`wake`, `restart`, ...)
+ *   is just the word: the caller appends the machine the mail was addressed to. `status`, `tasks` and the like
+ *   without a machine mean the whole fleet, as they do in chat.
+ * - `deploy`: clone `repo` (at `ref`) and run the agent there with `prompt` (which may be empty).
+ * - `run`: run the agent with `prompt`.
+ * - `empty`: nothing to do (no subject worth reading, no new text).
+ */
+export type MailIntent =
+  | { kind: 'command'; text: string }
+  | { kind: 'deploy'; repo: string; ref?: string; prompt: string }
+  | { kind: 'run'; prompt: string }
+  | { kind: 'empty' };
+
+/**
+ * Reads what a mail asks for from its subject and its plain text (the whole text: quoted replies and signatures are
+ * cut here with `newText`).
+ *
+ * The subject, without "Re:", "Fwd:", "AW:", "WG:" and `[tags]`, is a command when it is one by itself (see
+ * `subjectCommand`) — except in a reply that has new text, where the subject is only the thread's old title
+ * ("Re: status" answered with "now restart nginx" is a request, not another status). Otherwise a `repo: <url>` line
+ * (with an optional `ref:` line), or a git URL alone on a line, makes a deploy, those lines taken out of the prompt;
+ * a URL that `checkRepoUrl` refuses is no deploy and stays in the prompt as text. Anything else is a run. The prompt
+ * is the subject, a blank line, and the new text, or whichever of the two there is.
+ */
+export function mailIntent(mail: { subject: string; text: string }): MailIntent {
+  const subject = cleanSubject(mail.subject);
+  const body = newText(mail.text);
+  const command = body !== '' && isReplySubject(mail.subject) ? null : subjectCommand(subject);
+  if (command !== null) return { kind: 'command', text: command };
+  const deploy = findDeployLines(body);
+  if (deploy) {
+    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest) };
+  }
+  const prompt = joinPrompt(subject, body);
+  return prompt === '' ? { kind: 'empty' } : { kind: 'run', prompt };
+}
+
+function joinPrompt(subject: string, body: string): string {
+  return [subject, body].filter((part) => part !== '').join('\n\n');
+}
