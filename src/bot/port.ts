@@ -50,6 +50,8 @@ export interface ChatLimits {
   postsPerSecond: number;
   /** Edits per second per channel, sustained. */
   updatesPerSecond: number;
+  /** Edits per second for the whole app, when the platform counts them that way (Slack's chat.update, Tier 3). */
+  appUpdatesPerSecond?: number;
   /** Burst allowance above the sustained rates. */
   burst: number;
 }

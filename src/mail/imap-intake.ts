@@ -44,10 +44,8 @@ export function createImapIntake(deps: { imap: MailConfig['imap']; handler: Inbo
         const msg = await c.fetchOne(String(uid), { source: true }, { uid: true });
         if (!msg || !msg.source) continue;
         const result = await handler.handle({ mailbox: imap.mailbox, uidvalidity, uid, raw: msg.source });
-        outcome = result === 'foreign' ? 'foreign' : result;
+        outcome = result;
         log.info({ uid, outcome: result }, 'mail handled');
-      } else if (known.outcome === 'ignored' && !(await ours(uid))) {
-        outcome = 'foreign';
       }
       if (outcome === 'foreign') {
         foreign.add(key);
@@ -55,12 +53,8 @@ export function createImapIntake(deps: { imap: MailConfig['imap']; handler: Inbo
       }
       await c.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
       await c.messageMove(String(uid), imap.doneFolder, { uid: true });
+      handler.filed(imap.mailbox, uidvalidity, uid);
     }
-  }
-
-  /** An `ignored` record is ours to file unless it was "not addressed to the fleet". */
-  async function ours(_uid: number): Promise<boolean> {
-    return false;
   }
 
   async function session(): Promise<void> {
@@ -75,10 +69,12 @@ export function createImapIntake(deps: { imap: MailConfig['imap']; handler: Inbo
     }
     const lock = await c.getMailboxLock(imap.mailbox);
     try {
-      let again = true;
+      let again = false;
       let running = false;
+      // A trigger while a pass runs asks for one more pass after it: new mail may have come in behind it.
       const run = async () => {
-        if (running) return void (again = true);
+        again = true;
+        if (running) return;
         running = true;
         try {
           while (again && !stopped) {

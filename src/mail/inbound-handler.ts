@@ -13,6 +13,7 @@ import type { AddressBook } from './addresses.js';
 import type { MailConfig } from './config.js';
 import type { MailOutbox } from './outbox.js';
 import { mailIntent } from './parse/mail-intent.js';
+import { newText } from './parse/reply-text.js';
 import { parseMail, type ParsedMail } from './parse/parse-mail.js';
 
 /** One message as the IMAP intake hands it over. */
@@ -57,6 +58,7 @@ export function createInboundHandler(deps: {
   const { db, addresses, machines, outbox } = deps;
   const seenUid = db.prepare<[string, number, number], number>('SELECT 1 FROM mail_inbound WHERE mailbox = ? AND uidvalidity = ? AND uid = ?').pluck();
   const seenId = db.prepare<[string], number>('SELECT 1 FROM mail_inbound WHERE message_id = ?').pluck();
+  const markFiled = db.prepare('UPDATE mail_inbound SET filed = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?');
   const knownRow = db.prepare<[string, number, number], { outcome: string }>('SELECT outcome FROM mail_inbound WHERE mailbox = ? AND uidvalidity = ? AND uid = ?');
   const record = db.prepare(`INSERT INTO mail_inbound (mailbox, uidvalidity, uid, message_id, sender, received_at, outcome, detail)
       VALUES (@mailbox, @uidvalidity, @uid, @messageId, @sender, @at, @outcome, @detail)`);
@@ -98,7 +100,8 @@ export function createInboundHandler(deps: {
       const before = previous.filter((t) => t.machine === machine).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
       const prompt = intent.kind === 'run' || intent.kind === 'deploy' ? intent.prompt : '';
       if (before?.sessionId && intent.kind === 'run') {
-        created.push(deps.tasks.followUp(actor, { taskId: before.id, prompt, origin: who.origin }));
+        // A reply continues the conversation: its new text is the prompt, not the thread's old subject again.
+        created.push(deps.tasks.followUp(actor, { taskId: before.id, prompt: newText(mail.text) || prompt, origin: who.origin }));
       } else if (intent.kind === 'deploy') {
         created.push(...deps.tasks.deploy(actor, { repo: intent.repo, ...(intent.ref ? { ref: intent.ref } : {}), targets: [{ machine, prompt: prompt || 'Look at this repository and report what you find.' }], origin: who.origin }).tasks);
       } else if (intent.kind === 'run') {
@@ -134,6 +137,10 @@ export function createInboundHandler(deps: {
     known(mailbox: string, uidvalidity: number, uid: number): { outcome: string } | undefined {
       return knownRow.get(mailbox, uidvalidity, uid);
     },
+    /** Records that a message was flagged and moved to the done folder. */
+    filed(mailbox: string, uidvalidity: number, uid: number): void {
+      markFiled.run(mailbox, uidvalidity, uid);
+    },
   };
 
   async function handleNew(msg: InboundMessage): Promise<InboundOutcome> {
@@ -151,7 +158,7 @@ export function createInboundHandler(deps: {
     if (loop) return (record.run({ ...row, outcome: 'ignored', detail: loop }), 'ignored');
     const targets = [...new Set([...mail.to, ...mail.cc].map((a) => addresses.machineOf(a)).filter((m): m is string => m !== undefined).map((m) => machines.find(m)?.name).filter((m): m is string => m !== undefined))];
     // Not for the fleet (a person's own mail in a shared mailbox): remembered so it is not read again, never touched.
-    if (targets.length === 0) return (record.run({ ...row, outcome: 'ignored', detail: 'not addressed to a machine of this fleet' }), 'foreign');
+    if (targets.length === 0) return (record.run({ ...row, outcome: 'foreign', detail: 'not addressed to a machine of this fleet' }), 'foreign');
     const sender = mail.from!.address;
     const who: Requester = { identity: `email:${sender}`, origin: { kind: 'mail', ...(mail.messageId ? { ref: mail.messageId } : {}) } };
     const firstFrom = addresses.addressOf(targets[0]!);

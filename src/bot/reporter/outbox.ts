@@ -48,12 +48,17 @@ interface Lane {
 export class Outbox {
   private readonly lanes = new Map<string, Lane>();
   private closed = false;
+  /** Edits for the whole app, where the platform limits them that way; shared by every channel's lane. */
+  private readonly appUpdates: Bucket | undefined;
 
   constructor(
     private readonly port: ChatPort,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const app = port.limits.appUpdatesPerSecond;
+    this.appUpdates = app ? new Bucket(app, port.limits.burst, now()) : undefined;
+  }
 
   /**
    * Posts a message. `via` is the port to send it through when an adapter hands out a port per conversation (a
@@ -126,12 +131,14 @@ export class Outbox {
       while (lane.jobs.length && !this.closed) {
         const job = lane.jobs[0]!;
         const bucket = job.kind === 'update' ? lane.updates : lane.posts;
-        const wait = bucket.wait(this.now());
+        const app = job.kind === 'update' ? this.appUpdates : undefined;
+        const wait = Math.max(bucket.wait(this.now()), app?.wait(this.now()) ?? 0);
         if (wait > 0) {
           await sleep(wait);
           continue;
         }
         bucket.take();
+        app?.take();
         lane.jobs.shift();
         await this.send(job);
       }

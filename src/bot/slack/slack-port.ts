@@ -14,6 +14,8 @@ export const slackLimits: ChatLimits = Object.freeze({
   maxCodeChars: 2_900,
   postsPerSecond: 1,
   updatesPerSecond: 0.8,
+  // chat.update is Tier 3 per app, not per channel: about 50 a minute across every thread.
+  appUpdatesPerSecond: 0.8,
   burst: 3,
 });
 

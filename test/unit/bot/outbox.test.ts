@@ -78,4 +78,17 @@ describe('outbox', () => {
     expect(calls[0]!.code!.endsWith('line 49')).toBe(true);
     expect(calls[0]!.text.length + calls[0]!.code!.length).toBeLessThanOrEqual(300);
   });
+
+  it('paces edits across channels when the platform counts them per app', async () => {
+    const { port, calls } = recordingPort({ updatesPerSecond: 100, appUpdatesPerSecond: 5, burst: 1 });
+    const box = new Outbox(port, silentLogger());
+    const a = await box.post({ channel: 'a' }, { text: 'a' });
+    const b = await box.post({ channel: 'b' }, { text: 'b' });
+    const started = Date.now();
+    await Promise.all([box.update(a, { text: 'a1' }), box.update(b, { text: 'b1' }), box.update(a, { text: 'a2' }).catch(() => undefined)]);
+    await box.update(b, { text: 'b2' });
+    // Four edits (or three, coalesced) at 5 per second app-wide after a burst of 1: at least ~400 ms.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(350);
+    expect(calls.filter((c) => c.kind === 'update').length).toBeGreaterThanOrEqual(3);
+  });
 });
