@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type TestFleet } from '../../helpers/fleet.js';
+
+// The handler's own guarantee, without a mail server: a message (mailbox, UIDVALIDITY, UID, Message-ID) acts once,
+// also when it is handed over again after a restart that came between the commit and the filing.
+let f: TestFleet;
+beforeAll(async () => {
+  f = await startFleet({
+    hubEnv: {
+      PIA_MAIL_ADDRESS: 'pia@example.test',
+      PIA_IMAP_HOST: '127.0.0.1',
+      PIA_IMAP_PORT: '1',
+      PIA_IMAP_USER: 'pia@example.test',
+      PIA_IMAP_PASS: 'x',
+      PIA_SMTP_HOST: '127.0.0.1',
+      PIA_SMTP_PORT: '1',
+      PIA_OPERATORS: 'email:ada@example.test',
+    },
+  });
+});
+afterAll(async () => {
+  await f.stop();
+});
+
+const raw = (id: string) => Buffer.from(['From: ada@example.test', 'To: pia+local@example.test', 'Subject: once', `Message-ID: ${id}`, '', 'lines=0'].join('\r\n'));
+
+describe('exactly once', () => {
+  it('the same UID, or the same Message-ID under another UID, never makes a second task', async () => {
+    const handler = f.t.hub.mail!.handler;
+    expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 7, uid: 1, raw: raw('<x1@example.test>') })).toBe('task');
+    expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 7, uid: 1, raw: raw('<x1@example.test>') })).toBe('duplicate');
+    expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 8, uid: 5, raw: raw('<x1@example.test>') })).toBe('duplicate');
+    expect(handler.known('INBOX', 7, 1)).toEqual({ outcome: 'task' });
+    expect(f.t.hub.taskStore.list({ limit: 10 }).filter((t) => t.prompt === 'once\n\nlines=0')).toHaveLength(1);
+    // The acknowledgement was queued in the same transaction: one row, waiting for the (unreachable) SMTP server.
+    expect(f.t.hub.db.prepare("SELECT count(*) FROM mail_outbox WHERE kind = 'ack'").pluck().get()).toBe(1);
+  });
+
+  it('a mail that is not a message at all is recorded as failed, not retried for ever', async () => {
+    expect(await f.t.hub.mail!.handler.handle({ mailbox: 'INBOX', uidvalidity: 7, uid: 2, raw: Buffer.from('\u0000\u0001 not mail') })).toMatch(/^(failed|ignored)$/);
+    expect(f.t.hub.mail!.handler.known('INBOX', 7, 2)).toBeDefined();
+  });
+});
