@@ -41,7 +41,7 @@ describe('power commands', () => {
     const out = await pia(['machines', 'set', 'm2', '--wol-target', '127.0.0.1:9', '--probe-port', String(silent.ports[0]), '--auto-wake', 'on', '--start-command', '["pia","worker"]', '--json'], env());
     expect(out.stderr).toBe('');
     expect(JSON.parse(out.stdout).machine.capabilities).toMatchObject({ wolTargets: ['127.0.0.1:9'], probePorts: [silent.ports[0]], autoWake: true, startCommand: ['pia', 'worker'] });
-    const bad = await pia(['machines', 'set', 'm2', '--wol-target', '255.255.255.255:99999'], env());
+    const bad = await pia(['machines', 'set', 'm2', '--wol-target', '127.0.0.1:99999'], env());
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^pia: capabilities\.wolTargets\.0: /);
   });
