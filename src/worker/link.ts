@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import { fullJitterDelay, type BackoffOptions } from '../common/backoff.js';
 import { errorMessage, PiaError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { fatalCloseCodes } from '../protocol/close-codes.js';
+import { CloseCode, fatalCloseCodes } from '../protocol/close-codes.js';
 import { decodeHubMessage, encode } from '../protocol/codec.js';
 import type { Facts } from '../protocol/facts.js';
 import type { HubMessage, LinkAuth, WorkerMessage } from '../protocol/messages.js';
@@ -53,9 +53,14 @@ interface Outcome {
   upMs: number;
 }
 
+/** How long after a hub's "shutting down" the backoff stays small, and how small (500 ms * 2^3 = 4 s at most). */
+const RESTART_WINDOW_MS = 120_000;
+const RESTART_MAX_ATTEMPT = 3;
+
 /** Creates a worker link (not yet connected: call `run`). */
 export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
-  const backoff = opts.backoff ?? { baseMs: 1000, capMs: 60_000 };
+  // A short base: after a hub restart the first tries fail while it comes back, and each failure doubles the wait.
+  const backoff = opts.backoff ?? { baseMs: 500, capMs: 60_000 };
   const healthyAfterMs = opts.healthyAfterMs ?? 10_000;
   const stopper = new AbortController();
   let socket: WebSocket | undefined;
@@ -136,6 +141,7 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
 
   async function loop(): Promise<void> {
     let attempt = 0;
+    let restartWindowUntil = 0;
     while (!stopper.signal.aborted) {
       const outcome = await connectOnce();
       if (stopper.signal.aborted) return;
@@ -143,6 +149,14 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
         throw new PiaError('link_refused', `The hub refused this worker: ${outcome.reason || `close code ${outcome.code}`}`);
       }
       if (outcome.upMs >= healthyAfterMs) attempt = 0;
+      // A hub that said it is shutting down is most likely restarting: for a while, keep retrying within a small
+      // window (still fully jittered, so the fleet's reconnects spread out) instead of backing off towards a minute
+      // while it comes back.
+      if (outcome.code === CloseCode.hubShutdown) {
+        attempt = 0;
+        restartWindowUntil = Date.now() + RESTART_WINDOW_MS;
+      }
+      if (Date.now() < restartWindowUntil) attempt = Math.min(attempt, RESTART_MAX_ATTEMPT);
       const delay = fullJitterDelay(attempt++, backoff, opts.random);
       opts.log.info({ code: outcome.code, reason: outcome.reason || undefined, retryInMs: delay }, 'link down; reconnecting');
       try {
