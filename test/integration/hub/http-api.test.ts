@@ -116,4 +116,15 @@ describe('HTTP API', () => {
     expect(body.entries).toContainEqual(expect.objectContaining({ actor: 'admin-token', action: 'machine.remove', target: 'soda-monster-hunter', outcome: 'ok', origin: 'http' }));
     expect((await t.api<ErrorBody>('GET', '/api/audit?limit=0')).status).toBe(400);
   });
+
+  it('the fleet listing shows each machine exactly as its own page does', async () => {
+    await t.api('POST', '/api/machines', { name: 'listed', aliases: ['zz', 'aa'], capabilities: { mac: '02:00:00:00:00:0a', tags: ['x'] } });
+    const { body } = await t.api<{ machines: Array<{ name: string }> }>('GET', '/api/machines');
+    expect(body.machines.length).toBeGreaterThan(1);
+    for (const m of body.machines) {
+      const one = await t.api<{ machine: unknown }>('GET', `/api/machines/${m.name}`);
+      expect(m).toEqual(one.body.machine);
+    }
+    expect(body.machines.find((m) => m.name === 'listed')).toMatchObject({ aliases: ['aa', 'zz'] });
+  });
 });

@@ -28,7 +28,11 @@ export function machineRoutes(app: FastifyInstance, deps: { machines: MachineSto
     return deps.emailOf ? { ...json, email: deps.emailOf(m.name) } : json;
   };
 
-  app.get('/api/machines', async () => ({ machines: deps.machines.list().map(view) }));
+  app.get('/api/machines', async (_req, reply) => {
+    const live = (id: number) => deps.links.get(id)?.lastSeenMs;
+    const body = deps.machines.listJson(live, deps.emailOf ? (name) => ({ email: deps.emailOf!(name) }) : undefined);
+    return reply.type('application/json; charset=utf-8').send(`{"machines":${body}}`);
+  });
 
   app.post('/api/machines', async (req, reply) => {
     const body = CreateBody.parse(req.body);
