@@ -41,7 +41,7 @@ describe('Slack ChatPort', () => {
 
   it('publishes Slack limits for the reporter', () => {
     expect(port.platform).toBe('slack');
-    expect(port.limits).toEqual({ maxMessageChars: 40_000, maxCodeChars: 2_900, postsPerSecond: 1, updatesPerSecond: 0.8, burst: 3 });
+    expect(port.limits).toEqual({ maxMessageChars: 40_000, maxCodeChars: 2_900, postsPerSecond: 1, updatesPerSecond: 0.8, appUpdatesPerSecond: 0.8, burst: 3 });
   });
 
   it('starts a thread with text, code and buttons, then replies inside it', async () => {
