@@ -1,12 +1,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createTransport } from 'nodemailer';
 import { haveBinary } from './system.js';
 import { tempDir } from './tmp.js';
 import { until } from './wait.js';
+import { accepts, freePort } from './ports.js';
 
 /** The dovecot master binary; it lives in /usr/sbin, which is not on every PATH, so it is named in full. */
 export const DOVECOT = '/usr/sbin/dovecot';
@@ -58,25 +58,6 @@ export const DEFAULT_DOVECOT_USERS: readonly DovecotUser[] = [
  */
 export function haveDovecot(): boolean {
   return haveBinary(DOVECOT, INSTALL_HINT) && haveBinary(DOVECOT_LMTP, INSTALL_HINT);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 /** Signals every process in a process group by its id (the dovecot master's PID); never by name. */

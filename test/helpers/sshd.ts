@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { tempDir } from './tmp.js';
 import { until } from './wait.js';
+import { accepts, freePort } from './ports.js';
 
 /** The OpenSSH server binary; it lives in /usr/sbin, which is not on every PATH. */
 export const SSHD = '/usr/sbin/sshd';
@@ -17,25 +17,6 @@ export interface TestSshd {
   clientKeyFile: string;
   hostFingerprint: string;
   stop(): void;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }
 
 /** Starts sshd per TESTING.md ("SSH: OpenSSH on a high port"); stop it by its PID. */

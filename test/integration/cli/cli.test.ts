@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, pia, spawnPia } from '../../helpers/cli.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { freePort } from '../../helpers/ports.js';
 import { until } from '../../helpers/wait.js';
 
 const tmp = tempDir('pia-cli-');
@@ -15,16 +15,6 @@ const env = () => ({ PIA_URL: url, PIA_DATA_DIR: dataDir, PIA_LOG_FORMAT: 'json'
 async function machines(): Promise<Array<{ name: string; status: string }>> {
   const out = await pia(['machines', 'list', '--json'], env());
   return JSON.parse(out.stdout).machines;
-}
-
-/** A port nothing listens on: bound, then released. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 beforeAll(async () => {
