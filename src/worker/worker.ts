@@ -97,6 +97,7 @@ export function createWorker(deps: {
       return { auth, facts: facts ?? (await refreshFacts()), maxTasks: config.maxTasks, ledger: tasks.ledger() };
     },
     onUp: () => tasks.onLinkUp(),
+    onDown: () => tasks.onLinkDown(),
     onMessage: (message) => {
       if (!power.handle(message)) tasks.handle(message);
     },

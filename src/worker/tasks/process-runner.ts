@@ -16,6 +16,12 @@ export interface RunningProcess {
   done: Promise<ProcessEnd>;
   /** SIGINT to the group, then SIGTERM, then SIGKILL, `graceMs` apart. */
   stop(reason: 'cancelled' | 'timed_out'): void;
+  /**
+   * Stops reading the process's output for now: its pipes fill and its writes block, as they would on a slow
+   * terminal. This is how a hub that cannot keep up slows a task down instead of letting a backlog grow.
+   */
+  pause(): void;
+  resume(): void;
 }
 
 /** What to run. `argv[0]` is resolved on PATH by the OS; never through a shell. */
@@ -91,5 +97,17 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     });
   });
 
-  return { pid: child.pid, done, stop };
+  return {
+    pid: child.pid,
+    done,
+    stop,
+    pause() {
+      child.stdout.pause();
+      child.stderr.pause();
+    },
+    resume() {
+      child.stdout.resume();
+      child.stderr.resume();
+    },
+  };
 }

@@ -38,6 +38,13 @@ export interface HubPort {
 }
 
 const HIGH_WATER = 4 * 1024 * 1024;
+/**
+ * Output a task may have in flight (sent or spooled, not yet acknowledged) while the hub is reachable. Past it the
+ * task's output is not read until acknowledgements catch up, so a task that writes faster than the hub stores is
+ * slowed down rather than building a backlog (which is latency) on the worker's disk. While the hub is unreachable
+ * there is no limit: output goes on into the spool and is replayed on reconnect.
+ */
+const IN_FLIGHT_BYTES = 64 * 1024;
 
 interface Active {
   spec: TaskSpec;
@@ -50,6 +57,10 @@ interface Active {
   pendingData: string;
   flushTimer: NodeJS.Timeout | undefined;
   process?: RunningProcess;
+  /** End offset of each unacknowledged chunk, by seq: what is in flight. */
+  inFlight: Map<number, number>;
+  ackedOffset: number;
+  paused: boolean;
   /** The task's whole run, until its outcome is recorded in the ledger. */
   running?: Promise<void>;
   abort: AbortController;
@@ -66,6 +77,7 @@ export interface TaskManager {
   ledger(): ReturnType<TaskLedger['entries']>;
   handle(message: HubMessage): void;
   onLinkUp(): void;
+  onLinkDown(): void;
   running(): number;
   stop(): Promise<void>;
 }
@@ -111,6 +123,9 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       flushTimer: undefined,
       abort: new AbortController(),
       tail: '',
+      inFlight: new Map(),
+      ackedOffset: 0,
+      paused: false,
     };
     tasks.set(spec.id, t);
     return t;
@@ -141,7 +156,21 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     t.pendingData = '';
     t.pendingStream = undefined;
     t.spool.append(chunk);
+    t.inFlight.set(chunk.seq, t.offset);
+    throttle(t);
     pump(t);
+  }
+
+  /** Pauses reading a task's output while too much is unacknowledged on a live link; resumes when it drains. */
+  function throttle(t: Active): void {
+    const unacked = t.offset - t.ackedOffset;
+    if (!t.paused && hub.linked && unacked > IN_FLIGHT_BYTES && t.process) {
+      t.paused = true;
+      t.process.pause();
+    } else if (t.paused && (!hub.linked || unacked <= IN_FLIGHT_BYTES / 2)) {
+      t.paused = false;
+      t.process?.resume();
+    }
   }
 
   /** Sends what the hub has not had yet, within the socket's high-water mark; the outcome goes last. */
@@ -327,6 +356,12 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
           t.spool.ack(msg.seq);
           t.record.ackedSeq = t.spool.ackedSeq;
           ackDirty = true;
+          for (const [seq, end] of t.inFlight) {
+            if (seq > msg.seq) break;
+            t.ackedOffset = Math.max(t.ackedOffset, end);
+            t.inFlight.delete(seq);
+          }
+          throttle(t);
           return;
         }
         case 'task.recorded':
@@ -336,6 +371,10 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
         case 'power.command':
           return; // not task messages
       }
+    },
+    onLinkDown() {
+      // Nobody to wait for: let every task write on into its spool.
+      for (const t of tasks.values()) throttle(t);
     },
     onLinkUp() {
       // Everything the hub has not acknowledged is sent again; it drops what it already has.

@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+
+/** The phases of the benchmark: PIA's stored output, the raw ws baseline, and the deploy fan-out. */
+export const phaseNames = ['pia', 'raw', 'fanout'] as const;
+export type PhaseName = (typeof phaseNames)[number];
+
+/** The benchmark's settings. */
+export interface StreamArgs {
+  quick: boolean;
+  /** How long each flood agent writes. */
+  seconds: number;
+  /** Flood agents at once: PIA tasks, and the raw baseline's agents. */
+  tasks: number;
+  /** Worker processes (PIA) and forwarder processes (raw baseline); tasks are spread round-robin. */
+  workers: number;
+  /** Simulated machines the deploy is fanned out to. */
+  fanout: number;
+  /** Any single phase that takes longer is reported as failed instead of hanging. */
+  phaseTimeoutS: number;
+  phases: PhaseName[];
+  /** Total output rate of all agents together, bytes per second; 0: each writes as fast as it is read. */
+  rate: number;
+}
+
+export const usage = `Usage: npm run bench:stream -- [--quick] [--seconds 10] [--tasks 100] [--workers 10] [--fanout 1000]
+       [--phase-timeout 300] [--phases pia,raw,fanout] [--rate MB/s]
+  --quick   a smoke run: 3 s of output, 20 tasks, fan-out to 200 (other flags still apply)
+  --rate    pace the agents to this many MB/s in total (a diagnostic: the hub at a given load; default: flat out)`;
+
+function positiveInt(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got '${raw}'\n${usage}`);
+  return n;
+}
+
+function positiveNumber(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${raw}'\n${usage}`);
+  return n;
+}
+
+function parsePhases(raw: string): PhaseName[] {
+  const out: PhaseName[] = [];
+  for (const part of raw.split(',').map((s) => s.trim())) {
+    const phase = phaseNames.find((p) => p === part);
+    if (!phase) throw new Error(`--phases takes a list of ${phaseNames.join(', ')}, got '${part}'\n${usage}`);
+    if (!out.includes(phase)) out.push(phase);
+  }
+  return out;
+}
+
+/** Parses the command line (without node and the script); throws with the usage on a bad flag. */
+export function parseStreamArgs(argv: string[]): StreamArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      seconds: { type: 'string' },
+      tasks: { type: 'string' },
+      workers: { type: 'string' },
+      fanout: { type: 'string' },
+      'phase-timeout': { type: 'string' },
+      phases: { type: 'string' },
+      rate: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new Error(usage);
+  const quick = values.quick;
+  const args: StreamArgs = {
+    quick,
+    seconds: positiveInt('seconds', values.seconds ?? (quick ? '3' : '10')),
+    tasks: positiveInt('tasks', values.tasks ?? (quick ? '20' : '100')),
+    workers: positiveInt('workers', values.workers ?? '10'),
+    fanout: positiveInt('fanout', values.fanout ?? (quick ? '200' : '1000')),
+    phaseTimeoutS: positiveInt('phase-timeout', values['phase-timeout'] ?? '300'),
+    phases: parsePhases(values.phases ?? phaseNames.join(',')),
+    rate: values.rate === undefined ? 0 : positiveNumber('rate', values.rate) * 1e6,
+  };
+  // A worker (or forwarder) with no task would only add start-up time.
+  args.workers = Math.min(args.workers, args.tasks);
+  return args;
+}

@@ -1,0 +1,93 @@
+import os from 'node:os';
+import type { StreamArgs } from './args.js';
+import { round } from '../fleet/stats.js';
+import { cpuWindow, type ProcReading } from './cpu-windows.js';
+import type { TaskView } from './hub-api.js';
+import { mbps } from './progress.js';
+import { histogram, histogramDiff, histogramQuantile, metricValue } from './prom.js';
+import type { PiaResult } from './result.js';
+import { summariseRss } from './rss.js';
+import { rateBetween, type Sample } from './sampler.js';
+
+export const LATENCY = 'pia_output_latency_seconds';
+export const BYTES = 'pia_output_bytes_total';
+
+/** What phase A collected before its processes were stopped. */
+export interface Measured {
+  /** Just before the tasks were created, and when all were seen finished (epoch ms). */
+  t0: number;
+  tEnd: number;
+  createMs: number;
+  /** /metrics before and after. */
+  before: string;
+  after: string;
+  views: TaskView[];
+  dbMb: number;
+  procs: Sample<ProcReading>[];
+  stored: Sample<number>[];
+}
+
+const epoch = (iso: string | null) => (iso ? Date.parse(iso) : NaN);
+
+/** Turns phase A's readings into figures (the byte check is added by the caller). */
+export function summarise(
+  args: StreamArgs,
+  m: Measured,
+  errors: string[],
+): Omit<PiaResult, 'agentBytes' | 'storedStdoutBytes' | 'mismatches' | 'hubLog' | 'workerLog'> {
+  const starts = m.views.map((v) => epoch(v.startedAt)).filter(Number.isFinite);
+  const firstStart = starts.length ? Math.min(...starts) : m.t0;
+  const lastStart = starts.length ? Math.max(...starts) : m.t0;
+  const ends = m.views.map((v) => epoch(v.finishedAt)).filter(Number.isFinite);
+  // finishedAt is the worker's report of the agent's exit; the hub records it only once all output is stored.
+  const lastAgentEnd = ends.length ? Math.max(...ends) : m.tEnd;
+  const base = metricValue(m.before, BYTES) ?? 0;
+  const storedBytes = (metricValue(m.after, BYTES) ?? NaN) - base;
+  // Steady: every agent started and past its first moments, none yet stopped.
+  const warm = Math.min(2000, args.seconds * 200);
+  const agentsEnd = firstStart + args.seconds * 1000;
+  let steady = rateBetween(m.stored, Math.max(firstStart + warm, lastStart), agentsEnd);
+  if (!(steady.seconds >= 1)) steady = rateBetween(m.stored, firstStart, agentsEnd);
+  const overallS = (m.tEnd - firstStart) / 1000;
+  const empty = { bounds: [], cumulative: [], count: 0, sum: 0 };
+  const hist = histogramDiff(histogram(m.before, LATENCY), histogram(m.after, LATENCY) ?? empty);
+  const p50 = histogramQuantile(hist, 0.5);
+  const p99 = histogramQuantile(hist, 0.99);
+  const states: Record<string, number> = {};
+  for (const v of m.views) states[v.state] = (states[v.state] ?? 0) + 1;
+  const rssSamples = m.procs.map((s) => ({ at: s.at, value: s.value.rssBytes }));
+  return {
+    tasks: args.tasks,
+    workers: args.workers,
+    seconds: args.seconds,
+    storedBytes,
+    overallMBps: mbps(storedBytes, overallS),
+    overallWindowS: overallS,
+    steadyMBps: steady.perS / 1e6,
+    steadyWindowS: steady.seconds,
+    storedSeries: m.stored.map((x) => [round((x.at - m.t0) / 1000, 1), round((x.value - base) / 1e6, 1)]),
+    latency: {
+      p50Ms: p50.value * 1000,
+      p50Beyond: p50.beyond,
+      p99Ms: p99.value * 1000,
+      p99Beyond: p99.beyond,
+      meanMs: hist.count ? (hist.sum / hist.count) * 1000 : NaN,
+      chunks: hist.count,
+    },
+    rss: summariseRss(rssSamples, m.t0, lastStart),
+    cpu: {
+      cores: os.availableParallelism(),
+      agentsPct: NaN,
+      otherPct: NaN,
+      whole: cpuWindow(m.procs, m.t0, m.tEnd) ?? null,
+      writing: cpuWindow(m.procs, firstStart, agentsEnd) ?? null,
+      draining: cpuWindow(m.procs, lastAgentEnd, m.tEnd) ?? null,
+    },
+    createMs: m.createMs,
+    startSpreadS: (lastStart - firstStart) / 1000,
+    drainS: (m.tEnd - lastAgentEnd) / 1000,
+    states,
+    dbMb: m.dbMb,
+    errors,
+  };
+}
