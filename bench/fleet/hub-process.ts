@@ -31,7 +31,7 @@ export function freePort(): Promise<number> {
 }
 
 /** The hub's environment: ours only, so a PIA_* variable in the caller's shell cannot skew the run. */
-function hubEnv(opts: { dataDir: string; port: number; token: string }): NodeJS.ProcessEnv {
+function hubEnv(opts: { dataDir: string; port: number; token: string; env?: Record<string, string> }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PIA_')) env[k] = v;
   return {
@@ -43,6 +43,7 @@ function hubEnv(opts: { dataDir: string; port: number; token: string }): NodeJS.
     PIA_ADMIN_TOKEN: opts.token,
     PIA_LOG_LEVEL: 'warn',
     PIA_LOG_FORMAT: 'json',
+    ...opts.env,
   };
 }
 
@@ -67,7 +68,15 @@ function watchOutput(child: ChildProcess, counts: Map<string, number>): void {
  * Starts the hub and waits until its health endpoint answers. Fails after `timeoutMs` or when the process
  * exits first (port taken, bad config), with what it printed.
  */
-export async function startHub(opts: { dataDir: string; port: number; token: string; timeoutMs: number; cleanup: Cleanup }): Promise<HubProcess> {
+export async function startHub(opts: {
+  dataDir: string;
+  port: number;
+  token: string;
+  timeoutMs: number;
+  cleanup: Cleanup;
+  /** More settings for this benchmark's hub (they win over the defaults above). */
+  env?: Record<string, string>;
+}): Promise<HubProcess> {
   const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'pia.js'), 'hub'], {
     env: hubEnv(opts),
     stdio: ['ignore', 'pipe', 'pipe'],
