@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { logLineKey } from '../common/log-lines.js';
 
 /**
  * A logger for the in-process hub, worker and Slack adapter that prints nothing and counts warnings and errors
@@ -9,13 +10,7 @@ export function countingLogger(counts: Map<string, number>): Logger {
     { level: 'warn' },
     {
       write(line: string): void {
-        let key = line.slice(0, 200);
-        try {
-          const entry = JSON.parse(line) as { level?: number; msg?: string };
-          key = `${entry.level === 40 ? 'warn' : entry.level === 50 ? 'error' : `level ${entry.level}`}: ${entry.msg}`;
-        } catch {
-          // not JSON: count it as it is
-        }
+        const key = logLineKey(line);
         counts.set(key, (counts.get(key) ?? 0) + 1);
       },
     },

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { projectRoot } from '../../src/common/version.js';
 import { killQuietly, type Cleanup } from './cleanup.js';
+import { countLogLines } from '../common/log-lines.js';
 
 /** A hub running as its own process (`node bin/pia.js hub`), as an operator would run it. */
 export interface HubProcess {
@@ -47,23 +47,6 @@ function hubEnv(opts: { dataDir: string; port: number; token: string; env?: Reco
   };
 }
 
-/** Counts JSON log lines by level and message; anything else is kept verbatim for a failure report. */
-function watchOutput(child: ChildProcess, counts: Map<string, number>): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      let key = line.slice(0, 200);
-      try {
-        const entry = JSON.parse(line) as { level?: number; msg?: string };
-        key = `${entry.level === 40 ? 'warn' : entry.level === 50 ? 'error' : `level ${entry.level}`}: ${entry.msg}`;
-      } catch {
-        // not a log line (a stack trace, a startup error): count it as it is
-      }
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    });
-  }
-}
-
 /**
  * Starts the hub and waits until its health endpoint answers. Fails after `timeoutMs` or when the process
  * exits first (port taken, bad config), with what it printed.
@@ -85,7 +68,7 @@ export async function startHub(opts: {
   const pid = child.pid;
   const forget = opts.cleanup.add(() => killQuietly(pid));
   const logCounts = new Map<string, number>();
-  watchOutput(child, logCounts);
+  countLogLines([child.stdout, child.stderr], logCounts);
   let exited = false;
   const exit = new Promise<void>((resolve) =>
     child.once('exit', () => {
