@@ -21,6 +21,8 @@ export interface MailGateway {
   handler: InboundHandler;
   outbox: MailOutbox;
   intake: ImapIntake;
+  /** Sends the progress digests that are due now (also runs every minute). */
+  sendDigests(): void;
   start(): void;
   stop(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export function createMailGateway(deps: {
     handler,
     outbox,
     intake,
+    sendDigests: () => reporter.sendDigests(),
     start() {
       outbox.start();
       intake.start();
