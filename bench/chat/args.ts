@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { flagReaders } from '../common/flags.js';
 
 /** The benchmark's phases: a chatty task streamed to two platforms (with the naive baseline), and `/pia status`. */
 export const phaseNames = ['stream', 'status'] as const;
@@ -29,33 +30,7 @@ export const usage = `Usage: npm run bench:chat -- [--quick] [--phases stream,st
        [--naive-limit 120] [--machines 10000] [--commands 200] [--burst 10] [--phase-timeout 120]
   --quick   a short run: 10 s of output at the same rate (about 1.7 MB), naive limit 20 s, 20 status commands`;
 
-function positiveInt(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got '${raw}'\n${usage}`);
-  return n;
-}
-
-function wholeNumber(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || raw.trim() === '') throw new Error(`--${name} must be a whole number (0 or more), got '${raw}'\n${usage}`);
-  return n;
-}
-
-function positiveNumber(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${raw}'\n${usage}`);
-  return n;
-}
-
-function parsePhases(raw: string): PhaseName[] {
-  const out: PhaseName[] = [];
-  for (const part of raw.split(',').map((s) => s.trim())) {
-    const phase = phaseNames.find((p) => p === part);
-    if (!phase) throw new Error(`--phases takes a list of ${phaseNames.join(', ')}, got '${part}'\n${usage}`);
-    if (!out.includes(phase)) out.push(phase);
-  }
-  return out;
-}
+const { positiveInt, wholeNumber, positiveNumber, parsePhases } = flagReaders(usage, phaseNames);
 
 /** Parses the command line (without node and the script); throws with the usage on a bad flag. */
 export function parseChatArgs(argv: string[]): ChatArgs {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { flagReaders } from '../common/flags.js';
 
 /** The phases of the benchmark: PIA's stored output, the raw ws baseline, and the deploy fan-out. */
 export const phaseNames = ['pia', 'raw', 'fanout'] as const;
@@ -27,27 +28,7 @@ export const usage = `Usage: npm run bench:stream -- [--quick] [--seconds 10] [-
   --quick   a smoke run: 3 s of output, 20 tasks, fan-out to 200 (other flags still apply)
   --rate    pace the agents to this many MB/s in total (a diagnostic: the hub at a given load; default: flat out)`;
 
-function positiveInt(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got '${raw}'\n${usage}`);
-  return n;
-}
-
-function positiveNumber(name: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got '${raw}'\n${usage}`);
-  return n;
-}
-
-function parsePhases(raw: string): PhaseName[] {
-  const out: PhaseName[] = [];
-  for (const part of raw.split(',').map((s) => s.trim())) {
-    const phase = phaseNames.find((p) => p === part);
-    if (!phase) throw new Error(`--phases takes a list of ${phaseNames.join(', ')}, got '${part}'\n${usage}`);
-    if (!out.includes(phase)) out.push(phase);
-  }
-  return out;
-}
+const { positiveInt, positiveNumber, parsePhases } = flagReaders(usage, phaseNames);
 
 /** Parses the command line (without node and the script); throws with the usage on a bad flag. */
 export function parseStreamArgs(argv: string[]): StreamArgs {

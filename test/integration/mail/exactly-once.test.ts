@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
+import { offlineMailEnv } from '../../helpers/mail-env.js';
 
 // The handler's own guarantee, without a mail server: a message (mailbox, UIDVALIDITY, UID, Message-ID) acts once,
 // also when it is handed over again after a restart that came between the commit and the filing.
 let f: TestFleet;
 beforeAll(async () => {
   f = await startFleet({
-    hubEnv: {
-      PIA_MAIL_ADDRESS: 'pia@example.test',
-      PIA_IMAP_HOST: '127.0.0.1',
-      PIA_IMAP_PORT: '1',
-      PIA_IMAP_USER: 'pia@example.test',
-      PIA_IMAP_PASS: 'x',
-      PIA_SMTP_HOST: '127.0.0.1',
-      PIA_SMTP_PORT: '1',
-      PIA_OPERATORS: 'email:ada@example.test',
-    },
+    hubEnv: offlineMailEnv(),
   });
 });
 afterAll(async () => {

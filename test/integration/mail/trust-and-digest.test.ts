@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
+import { offlineMailEnv } from '../../helpers/mail-env.js';
 import { until } from '../../helpers/wait.js';
 
 // Without a mail server: the handler and the mail reporter on a real hub and worker; what they queue is read from
@@ -7,18 +8,7 @@ import { until } from '../../helpers/wait.js';
 let f: TestFleet;
 beforeAll(async () => {
   f = await startFleet({
-    hubEnv: {
-      PIA_MAIL_ADDRESS: 'pia@example.test',
-      PIA_IMAP_HOST: '127.0.0.1',
-      PIA_IMAP_PORT: '1',
-      PIA_IMAP_USER: 'pia@example.test',
-      PIA_IMAP_PASS: 'x',
-      PIA_SMTP_HOST: '127.0.0.1',
-      PIA_SMTP_PORT: '1',
-      PIA_OPERATORS: 'email:ada@example.test',
-      PIA_MAIL_REQUIRE_AUTH: '1',
-      PIA_MAIL_DIGEST_MIN: '0.001',
-    },
+    hubEnv: offlineMailEnv({ PIA_MAIL_REQUIRE_AUTH: '1', PIA_MAIL_DIGEST_MIN: '0.001' }),
   });
 });
 afterAll(async () => {
