@@ -30,6 +30,7 @@ import { createBotCore } from '../bot/core.js';
 import type { BotCore } from '../bot/port.js';
 import { readOutput } from './tasks/task-store.js';
 import { createMailGateway, type MailGateway } from '../mail/gateway.js';
+import { wireMailRelay } from '../mail/relay.js';
 
 /** Where workers link and observers listen. */
 export const LINK_PATH = '/link';
@@ -174,6 +175,7 @@ export function createHub(opts: HubOptions): Hub {
   const mail = config.mail
     ? createMailGateway({ config: config.mail, db, bus, machines, users, actions, tasks, taskStore, links, log })
     : undefined;
+  wireMailRelay(links, mail?.relay);
   const http = buildHttpApp({ log, adminToken: opts.adminToken, tls: config.tls, machines, admin, links, audit, metrics, tasks, power, users, actions, emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined });
 
   http.server.on('upgrade', (req, socket, head) => {

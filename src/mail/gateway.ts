@@ -12,6 +12,7 @@ import type { MailConfig } from './config.js';
 import { createImapIntake, type ImapIntake } from './imap-intake.js';
 import { createInboundHandler, type InboundHandler } from './inbound-handler.js';
 import { createMailReporter } from './mail-reporter.js';
+import { createMailRelay, type MailRelay } from './relay.js';
 import { createMailOutbox, type MailOutbox } from './outbox.js';
 import { createSmtpSender } from './smtp.js';
 
@@ -21,6 +22,8 @@ export interface MailGateway {
   handler: InboundHandler;
   outbox: MailOutbox;
   intake: ImapIntake;
+  /** Machine to machine: agents hand work to other machines by mail. */
+  relay: MailRelay;
   /** Sends the progress digests that are due now (also runs every minute). */
   sendDigests(): void;
   start(): void;
@@ -45,7 +48,8 @@ export function createMailGateway(deps: {
   const smtp = createSmtpSender(deps.config.smtp);
   const domain = addresses.pattern.split('@')[1] ?? 'pia.invalid';
   const outbox = createMailOutbox({ db: deps.db, send: smtp.send, log, domain });
-  const handler = createInboundHandler({ db: deps.db, config: deps.config, addresses, machines: deps.machines, users: deps.users, actions: deps.actions, tasks: deps.tasks, links: deps.links, outbox, log });
+  const relay = createMailRelay({ db: deps.db, addresses, outbox, machines: deps.machines, taskStore: deps.taskStore, tasks: deps.tasks, actions: deps.actions, links: deps.links, bus: deps.bus, log });
+  const handler = createInboundHandler({ db: deps.db, config: deps.config, addresses, machines: deps.machines, users: deps.users, actions: deps.actions, tasks: deps.tasks, links: deps.links, outbox, relay, log });
   const reporter = createMailReporter({ db: deps.db, bus: deps.bus, outbox, log, digestMinutes: deps.config.digestMinutes, getTask: (id) => deps.taskStore.get(id) });
   const intake = createImapIntake({ imap: deps.config.imap, handler, log });
   return {
@@ -53,6 +57,7 @@ export function createMailGateway(deps: {
     handler,
     outbox,
     intake,
+    relay,
     sendDigests: () => reporter.sendDigests(),
     start() {
       outbox.start();
@@ -61,6 +66,7 @@ export function createMailGateway(deps: {
     async stop() {
       await intake.stop();
       reporter.close();
+      relay.close();
       await outbox.close();
       smtp.close();
     },

@@ -12,6 +12,7 @@ import type { TaskService } from '../hub/tasks/task-service.js';
 import type { AddressBook } from './addresses.js';
 import type { MailConfig } from './config.js';
 import type { MailOutbox } from './outbox.js';
+import type { MailRelay } from './relay.js';
 import { mailIntent } from './parse/mail-intent.js';
 import { newText } from './parse/reply-text.js';
 import { parseMail, type ParsedMail } from './parse/parse-mail.js';
@@ -25,7 +26,7 @@ export interface InboundMessage {
 }
 
 /** What became of a message. */
-export type InboundOutcome = 'task' | 'command' | 'refused' | 'ignored' | 'duplicate' | 'failed' | 'foreign';
+export type InboundOutcome = 'task' | 'command' | 'refused' | 'ignored' | 'duplicate' | 'failed' | 'foreign' | 'answer';
 
 /** Why a mail is not answered at all: robots, bounces and lists (no mail loops). */
 export function loopReason(mail: ParsedMail): string | undefined {
@@ -53,6 +54,7 @@ export function createInboundHandler(deps: {
   tasks: TaskService;
   links: LinkServer;
   outbox: MailOutbox;
+  relay: MailRelay;
   log: Logger;
 }) {
   const { db, addresses, machines, outbox } = deps;
@@ -67,12 +69,19 @@ export function createInboundHandler(deps: {
       VALUES (@taskId, @from, @replyTo, @subject, @inReplyTo, @refs)`);
   const tasksOf = (ids: string[]) =>
     ids.length ? (db.prepare(`SELECT DISTINCT task_id FROM mail_task_messages WHERE message_id IN (${ids.map(() => '?').join(',')})`).pluck().all(...ids) as string[]) : [];
+  const ownMail = db.prepare<[string], { kind: string; task_id: string | null }>('SELECT kind, task_id FROM mail_outbox WHERE message_id = ?');
   const lastRefusal = db.prepare<[string], string>('SELECT last_at FROM mail_refusals WHERE address = ?').pluck();
   const noteRefusal = db.prepare('INSERT INTO mail_refusals (address, last_at) VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET last_at = excluded.last_at');
 
   const replySubject = (s: string) => (/^re:/i.test(s.trim()) ? s.trim() : `Re: ${s.trim() || '(no subject)'}`);
   const thread = (mail: ParsedMail) => [...mail.references, ...(mail.messageId && !mail.references.includes(mail.messageId) ? [mail.messageId] : [])];
   const replyTo = (mail: ParsedMail) => (mail.replyTo.length ? mail.replyTo : [mail.from!.address]);
+
+  /** Remembers where a task's answers go: its result comes back in this mail's thread (inside the transaction). */
+  function rememberOrigin(task: Task, mail: ParsedMail, from: string, to: string[]): void {
+    if (mail.messageId) linkMessage.run(mail.messageId, task.id);
+    origin.run({ taskId: task.id, from, replyTo: JSON.stringify(to), subject: replySubject(mail.subject), inReplyTo: mail.messageId ?? '', refs: JSON.stringify(thread(mail)) });
+  }
 
   function ack(task: Task, mail: ParsedMail, from: string): string {
     const linked = machines.find(task.machine) && deps.links.get(machines.find(task.machine)!.id);
@@ -153,6 +162,9 @@ export function createInboundHandler(deps: {
     }
     const row = { mailbox: msg.mailbox, uidvalidity: msg.uidvalidity, uid: msg.uid, messageId: mail.messageId, sender: mail.from?.address ?? null, at: new Date().toISOString() };
     if (mail.messageId && seenId.get(mail.messageId)) return 'duplicate';
+    // PIA's own mail coming back through the mailbox: a machine's relay to another, or an answer to one.
+    const own = mail.messageId ? ownMail.get(mail.messageId) : undefined;
+    if (own) return handleOwn(mail, row, own);
 
     const loop = loopReason(mail);
     if (loop) return (record.run({ ...row, outcome: 'ignored', detail: loop }), 'ignored');
@@ -201,8 +213,7 @@ export function createInboundHandler(deps: {
         record.run({ ...row, outcome: 'task', detail: created.map((t) => `${t.machine}/${t.id}`).join(' ') });
         for (const task of created) {
           const from = addresses.addressOf(task.machine);
-          if (mail.messageId) linkMessage.run(mail.messageId, task.id);
-          origin.run({ taskId: task.id, from, replyTo: JSON.stringify(replyTo(mail)), subject: replySubject(mail.subject), inReplyTo: mail.messageId ?? '', refs: JSON.stringify(thread(mail)) });
+          rememberOrigin(task, mail, from, replyTo(mail));
           linkMessage.run(ack(task, mail, from), task.id);
         }
       })();
@@ -215,6 +226,51 @@ export function createInboundHandler(deps: {
       })();
       return 'failed';
     }
+  }
+
+  type Row = { mailbox: string; uidvalidity: number; uid: number; messageId: string | null; sender: string | null; at: string };
+
+  /**
+   * A mail PIA sent itself. A relay (one machine's agent handing work to another) starts a task on the other
+   * machine for the person who asked the first one, answered to the asking machine's address; the result of such a
+   * task is handed back to the asking agent. Everything else of PIA's own (acknowledgements) is only recorded.
+   */
+  function handleOwn(mail: ParsedMail, row: Row, own: { kind: string; task_id: string | null }): InboundOutcome {
+    const relay = own.kind === 'relay' && mail.messageId ? deps.relay.find(mail.messageId) : undefined;
+    const answered = own.kind === 'result' && own.task_id ? deps.relay.ofTarget(own.task_id) : undefined;
+    if (relay) {
+      const who: Requester = { identity: relay.requester, origin: { kind: 'mail', ref: relay.message_id } };
+      const refusal = deps.actions.authorize('run', who);
+      try {
+        if (refusal) throw new Error(refusal.kind === 'refused' ? refusal.text : `${who.identity} may not run tasks`);
+        db.transaction(() => {
+          const task = deps.tasks.run({ id: who.identity, origin: 'mail' }, { machine: relay.to_machine, prompt: relay.text, origin: who.origin });
+          record.run({ ...row, outcome: 'task', detail: `relay from ${relay.from_machine}: ${task.machine}/${task.id}` });
+          rememberOrigin(task, mail, addresses.addressOf(task.machine), [addresses.addressOf(relay.from_machine)]);
+          deps.relay.started(relay.message_id, task.id);
+        })();
+        return 'task';
+      } catch (err) {
+        db.transaction(() => {
+          record.run({ ...row, outcome: refusal ? 'refused' : 'failed', detail: errorMessage(err).slice(0, 500) });
+          deps.relay.ended(relay.message_id, 'refused', `Nothing was started on ${relay.to_machine}: ${errorMessage(err)}`);
+        })();
+        deps.relay.deliver(relay.message_id);
+        return refusal ? 'refused' : 'failed';
+      }
+    }
+    if (answered) {
+      const state = deps.tasks.get(own.task_id!).state;
+      db.transaction(() => {
+        record.run({ ...row, outcome: 'answer', detail: `answer to ${answered.from_machine} from ${answered.to_machine}/${own.task_id}` });
+        // The agent gets the mail's text; the attachment line means nothing to it (the last lines are in the text).
+        deps.relay.ended(answered.message_id, state, mail.text.replace(/\n*The full log is attached\.\s*$/, '').trim());
+      })();
+      deps.relay.deliver(answered.message_id);
+      return 'answer';
+    }
+    record.run({ ...row, outcome: 'ignored', detail: `PIA's own ${own.kind} mail` });
+    return 'ignored';
   }
 }
 

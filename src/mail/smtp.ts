@@ -4,7 +4,7 @@ import type { SendMail } from './outbox.js';
 
 /**
  * Sends mail over SMTP with nodemailer. Every mail is threaded (In-Reply-To, References) and marked
- * `Auto-Submitted: auto-replied`, so other robots (and PIA itself, if CC'd) never answer it: no mail loops.
+ * `Auto-Submitted` (auto-replied, or auto-generated for a machine's mail to another), so other robots (and PIA itself, if CC'd) never answer it: no mail loops.
  */
 export function createSmtpSender(smtp: MailConfig['smtp']): { send: SendMail; close(): void } {
   const transport = nodemailer.createTransport({
@@ -28,7 +28,8 @@ export function createSmtpSender(smtp: MailConfig['smtp']): { send: SendMail; cl
           messageId: mail.messageId,
           ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
           ...(mail.references.length ? { references: mail.references } : {}),
-          headers: { 'Auto-Submitted': 'auto-replied', 'X-PIA-Kind': mail.kind, ...(mail.taskId ? { 'X-PIA-Task': mail.taskId } : {}) },
+          // A relay is an agent's own new mail, not an answer: RFC 3834 calls that auto-generated.
+          headers: { 'Auto-Submitted': mail.kind === 'relay' ? 'auto-generated' : 'auto-replied', 'X-PIA-Kind': mail.kind, ...(mail.taskId ? { 'X-PIA-Task': mail.taskId } : {}) },
           ...(mail.attachment ? { attachments: [{ filename: mail.attachment.filename, content: mail.attachment.content, contentType: 'text/plain; charset=utf-8' }] } : {}),
         });
       } catch (err) {

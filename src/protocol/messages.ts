@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Facts } from './facts.js';
 import { LedgerEntry, OutputChunk, TaskId, TaskOutcome, TaskSpec } from './tasks.js';
 import { PowerCommand, PowerResult, WolRequest } from './power.js';
+import { MailAnswer, MailSend, MailSent, MailWatch } from './mail.js';
 
 /** The wire protocol version both sides speak. Bumped on any incompatible change. */
 export const PROTOCOL_VERSION = 1;
@@ -39,6 +40,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('task.output'), chunk: OutputChunk }),
   z.object({ type: z.literal('task.finished'), outcome: TaskOutcome }),
   PowerResult,
+  MailSend,
+  MailWatch,
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 export type WorkerMessageType = WorkerMessage['type'];
@@ -61,6 +64,8 @@ export const HubMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('task.recorded'), taskId: TaskId }),
   WolRequest,
   PowerCommand,
+  MailSent,
+  MailAnswer,
 ]);
 export type HubMessage = z.infer<typeof HubMessage>;
 export type HubMessageType = HubMessage['type'];

@@ -11,6 +11,10 @@ import { createWorkerLink, type WorkerLink } from './link.js';
 import { readWorkerState, writeWorkerState, type WorkerState } from './state.js';
 import { createTaskManager, type TaskManager } from './tasks/task-manager.js';
 import { createPowerHandler } from './power-handler.js';
+import { startAgentSocket } from './agent/agent-socket.js';
+import { createMailRequests } from './agent/mail-requests.js';
+import { writePiaShim } from './agent/pia-shim.js';
+import { agentSocketPath } from './agent/socket-path.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -69,6 +73,8 @@ export function createWorker(deps: {
     },
     bufferedAmount: () => link.bufferedAmount(),
   };
+  const socketPath = agentSocketPath(config.stateDir);
+  let agentSocket: Awaited<ReturnType<typeof startAgentSocket>> | undefined;
   const tasks = createTaskManager({
     config: {
       workspaceRoot: config.workspace,
@@ -80,12 +86,15 @@ export function createWorker(deps: {
       allowFileRepos: config.allowFileRepos,
       hostname: os.hostname(),
       env: deps.env ?? process.env,
+      agentSocket: socketPath,
+      agentBinDir: writePiaShim(config.stateDir),
     },
     hub: hubPort,
     log: log.child({ component: 'tasks' }),
   });
 
   const power = createPowerHandler({ send: (m) => link.send(m), env: deps.env ?? process.env, log });
+  const mail = createMailRequests({ send: (m) => link.send(m), linked: () => link.linked });
 
   const link = createWorkerLink({
     url: config.hub,
@@ -96,10 +105,16 @@ export function createWorker(deps: {
       pendingJoinHash = auth.kind === 'join' ? hashToken(auth.token) : undefined;
       return { auth, facts: facts ?? (await refreshFacts()), maxTasks: config.maxTasks, ledger: tasks.ledger() };
     },
-    onUp: () => tasks.onLinkUp(),
-    onDown: () => tasks.onLinkDown(),
+    onUp: () => {
+      tasks.onLinkUp();
+      mail.onLinkUp();
+    },
+    onDown: () => {
+      tasks.onLinkDown();
+      mail.onLinkDown();
+    },
     onMessage: (message) => {
-      if (!power.handle(message)) tasks.handle(message);
+      if (!power.handle(message) && !mail.handle(message)) tasks.handle(message);
     },
     onWelcome(welcome) {
       if (welcome.secret) {
@@ -135,9 +150,15 @@ export function createWorker(deps: {
     async run() {
       chooseAuth(config, state); // fail fast, before any connection, when not enrolled
       try {
+        agentSocket = await startAgentSocket({ path: socketPath, mail, taskOfToken: (t) => tasks.taskOfToken(t), log: log.child({ component: 'agents' }) });
+      } catch (err) {
+        log.warn({ err, path: socketPath }, 'agent socket not available: `pia mail` will not work in tasks');
+      }
+      try {
         await link.run();
       } finally {
         clearInterval(refresher);
+        await agentSocket?.close(); // a refused worker must be able to exit
       }
     },
     async stop() {
@@ -145,6 +166,7 @@ export function createWorker(deps: {
       await tasks.stop();
       await link.stop();
       power.close();
+      await agentSocket?.close();
     },
   };
 }

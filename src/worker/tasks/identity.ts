@@ -20,6 +20,11 @@ export function identityText(spec: TaskSpec, hostname: string): string {
 - Stay inside this workspace; do not change the machine's system configuration.
 - Never print secrets (tokens, keys, passwords) in your output: it is stored and shown in chat.
 - When you are done, say what you changed and what is left, in a few lines.
+
+## Other machines
+- To hand work to another machine of this fleet, run \`pia mail <machine> "<task>"\`. It goes by mail and runs there
+  for the same person. Add \`--wait\` to wait for the answer here; otherwise the answer continues this session after
+  you finish.
 `;
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, PiaError } from '../../common/errors.js';
@@ -25,6 +26,10 @@ export interface TaskManagerConfig {
   allowFileRepos: boolean;
   hostname: string;
   env: NodeJS.ProcessEnv;
+  /** The worker's agent socket (PIA_WORKER_SOCKET for `pia mail`), when it listens. */
+  agentSocket?: string;
+  /** A folder with a `pia` command, put first on the agents' PATH. */
+  agentBinDir?: string;
   /** Output is gathered this long (or up to `chunkBytes`) into one chunk. */
   chunkMs?: number;
   chunkBytes?: number;
@@ -64,6 +69,8 @@ interface Active {
   /** The task's whole run, until its outcome is recorded in the ledger. */
   running?: Promise<void>;
   abort: AbortController;
+  /** The task's secret for the agent socket (PIA_TASK_TOKEN): proves a request comes from this task's agent. */
+  token: string;
   cancelledBy?: string;
   stopReason?: 'cancelled' | 'timed_out';
   deadline?: NodeJS.Timeout;
@@ -79,6 +86,8 @@ export interface TaskManager {
   onLinkUp(): void;
   onLinkDown(): void;
   running(): number;
+  /** The running task whose agent holds this token (see PIA_TASK_TOKEN), if any. */
+  taskOfToken(token: string): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -122,6 +131,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       pendingData: '',
       flushTimer: undefined,
       abort: new AbortController(),
+      token: randomBytes(24).toString('base64url'),
       tail: '',
       inFlight: new Map(),
       ackedOffset: 0,
@@ -248,7 +258,13 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       t.process = startProcess({
         argv,
         cwd: workspace,
-        env: agentEnv(config.env, { PIA_TASK_ID: spec.id, PIA_MACHINE: spec.machine }),
+        env: agentEnv(config.env, {
+          PIA_TASK_ID: spec.id,
+          PIA_MACHINE: spec.machine,
+          PIA_TASK_TOKEN: t.token,
+          ...(config.agentSocket ? { PIA_WORKER_SOCKET: config.agentSocket } : {}),
+          ...(config.agentBinDir ? { PATH: [config.agentBinDir, config.env.PATH].filter(Boolean).join(path.delimiter) } : {}),
+        }),
         timeoutMs: 2 ** 31 - 1, // the task's own deadline governs
         graceMs: config.graceMs,
         onStdout: (data) => (splitter ? splitter.push(data) : emit(t, 'stdout', data)),
@@ -369,6 +385,8 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
         case 'welcome':
         case 'power.wol':
         case 'power.command':
+        case 'mail.sent':
+        case 'mail.answer':
           return; // not task messages
       }
     },
@@ -386,6 +404,10 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       }
     },
     running: () => [...tasks.values()].filter((t) => t.record.state === 'running').length,
+    taskOfToken(token) {
+      for (const t of tasks.values()) if (t.record.state === 'running' && t.token === token) return t.spec.id;
+      return undefined;
+    },
     async stop() {
       clearInterval(ackSaver);
       if (pumpTimer) clearTimeout(pumpTimer);
