@@ -12,6 +12,9 @@ export type Db = Database.Database;
 export function openDatabase(file: string): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
+  // Most bytes in here are task output in rows of up to 64 KB: with 16 KB pages each is a short overflow chain
+  // instead of a long one (about 3x less CPU per stored byte than 4 KB pages). Takes effect on a new file only.
+  db.pragma('page_size = 16384');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

@@ -5,6 +5,17 @@ import { OutputChunk } from '../../protocol/tasks.js';
 /** Unacknowledged chunks kept in memory; past this the spool file alone holds them (a long hub outage). */
 const MEMORY_CAP_BYTES = 16 * 1024 * 1024;
 
+/** A spooled chunk: its seq and its JSON text, encoded once and used as is for the spool file and the wire. */
+export interface SpooledChunk {
+  seq: number;
+  json: string;
+}
+
+/** The `task.output` frame for a spooled chunk, without encoding the chunk again. */
+export function outputFrame(chunk: SpooledChunk): string {
+  return `{"type":"task.output","chunk":${chunk.json}}`;
+}
+
 /**
  * One task's output spool: every chunk is appended to a file before it is sent, and stays until the hub
  * acknowledges it. After a reconnect (or a worker restart) everything past the last acknowledgement is replayed from
@@ -15,7 +26,7 @@ export class TaskSpool {
   /** File offset of each chunk's line, by seq - 1. */
   private readonly offsets: number[] = [];
   private size = 0;
-  private memory: OutputChunk[] = [];
+  private memory: SpooledChunk[] = [];
   private memoryBytes = 0;
   private overflow = false;
   lastSeq = 0;
@@ -61,14 +72,14 @@ export class TaskSpool {
   append(chunk: OutputChunk): void {
     // After close (worker shutdown) a late line from a dying process has nowhere to go; the task is reported lost.
     if (this.closed) return;
-    const line = JSON.stringify(chunk) + '\n';
-    writeSync(this.fd, line);
+    const json = JSON.stringify(chunk);
+    const bytes = writeSync(this.fd, json + '\n');
     this.offsets[chunk.seq - 1] = this.size;
-    this.size += Buffer.byteLength(line);
+    this.size += bytes;
     this.lastSeq = chunk.seq;
     if (!this.overflow) {
-      this.memory.push(chunk);
-      this.memoryBytes += chunk.data.length;
+      this.memory.push({ seq: chunk.seq, json });
+      this.memoryBytes += json.length;
       if (this.memoryBytes > MEMORY_CAP_BYTES) {
         this.overflow = true;
         this.memory = [];
@@ -81,48 +92,38 @@ export class TaskSpool {
   ack(seq: number): void {
     if (seq <= this.ackedSeq) return;
     this.ackedSeq = Math.min(seq, this.lastSeq);
-    while (this.memory.length && this.memory[0]!.seq <= this.ackedSeq) this.memoryBytes -= this.memory.shift()!.data.length;
+    while (this.memory.length && this.memory[0]!.seq <= this.ackedSeq) this.memoryBytes -= this.memory.shift()!.json.length;
     if (this.overflow && this.ackedSeq >= this.lastSeq) this.overflow = false;
   }
 
-  /** Chunks from `fromSeq` on, at most `maxBytes` of data (at least one chunk). */
-  read(fromSeq: number, maxBytes: number): OutputChunk[] {
+  /** Chunks from `fromSeq` on, about `maxBytes` of JSON at most (at least one chunk). */
+  read(fromSeq: number, maxBytes: number): SpooledChunk[] {
     if (fromSeq > this.lastSeq) return [];
     if (!this.overflow && this.memory.length && this.memory[0]!.seq <= fromSeq) {
       const start = fromSeq - this.memory[0]!.seq;
-      const out: OutputChunk[] = [];
+      const out: SpooledChunk[] = [];
       let bytes = 0;
       for (let i = start; i < this.memory.length && (out.length === 0 || bytes < maxBytes); i++) {
         out.push(this.memory[i]!);
-        bytes += this.memory[i]!.data.length;
+        bytes += this.memory[i]!.json.length;
       }
       return out;
     }
     return this.readFromDisk(fromSeq, maxBytes);
   }
 
-  private readFromDisk(fromSeq: number, maxBytes: number): OutputChunk[] {
-    const start = this.offsets[fromSeq - 1];
-    if (start === undefined) return [];
-    const length = Math.min(this.size - start, Math.max(maxBytes * 2, 64 * 1024));
-    const buf = Buffer.alloc(length);
-    readSync(this.fd, buf, 0, length, start);
-    const lines = buf.toString('utf8').split('\n');
-    lines.pop(); // the last piece may be cut mid-line
-    const out: OutputChunk[] = [];
+  /** Reads whole lines from the file; each line's seq is known from the index, so none is parsed. */
+  private readFromDisk(fromSeq: number, maxBytes: number): SpooledChunk[] {
+    const out: SpooledChunk[] = [];
     let bytes = 0;
-    for (const line of lines) {
-      const chunk = JSON.parse(line) as OutputChunk;
-      out.push(chunk);
-      bytes += chunk.data.length;
-      if (bytes >= maxBytes) break;
-    }
-    if (out.length === 0) {
-      // one line longer than the window: read exactly it
-      const end = this.offsets[fromSeq] ?? this.size;
-      const one = Buffer.alloc(end - start);
-      readSync(this.fd, one, 0, one.length, start);
-      out.push(JSON.parse(one.toString('utf8')) as OutputChunk);
+    for (let seq = fromSeq; seq <= this.lastSeq && (out.length === 0 || bytes < maxBytes); seq++) {
+      const start = this.offsets[seq - 1];
+      if (start === undefined) break;
+      const end = this.offsets[seq] ?? this.size;
+      const line = Buffer.alloc(end - start - 1); // without its newline
+      readSync(this.fd, line, 0, line.length, start);
+      out.push({ seq, json: line.toString('utf8') });
+      bytes += line.length;
     }
     return out;
   }

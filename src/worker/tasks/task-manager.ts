@@ -11,7 +11,8 @@ import { prepareWorkspace } from './git-workspace.js';
 import { writeIdentity } from './identity.js';
 import { TaskLedger, type LedgerRecord } from './ledger.js';
 import { startProcess, type RunningProcess } from './process-runner.js';
-import { TaskSpool } from './spool.js';
+import { createFlowControl, type FlowTask } from './flow-control.js';
+import { outputFrame, TaskSpool } from './spool.js';
 
 /** The task side of a worker's configuration. */
 export interface TaskManagerConfig {
@@ -38,6 +39,8 @@ export interface TaskManagerConfig {
 /** How the manager talks to the hub: the worker's link. */
 export interface HubPort {
   send(message: WorkerMessage): boolean;
+  /** Sends a frame already encoded (see {@link outputFrame}). */
+  sendEncoded(frame: string): boolean;
   readonly linked: boolean;
   bufferedAmount(): number;
 }
@@ -50,6 +53,12 @@ const HIGH_WATER = 4 * 1024 * 1024;
  * there is no limit: output goes on into the spool and is replayed on reconnect.
  */
 const IN_FLIGHT_BYTES = 64 * 1024;
+/**
+ * The same for all of this worker's tasks together. Every byte in flight is a byte queued in front of the hub, so
+ * this bounds the delay between an agent writing and the hub storing it (a fleet of 10 workers keeps at most about
+ * 2.5 MB in flight), while a single task can still use the whole link.
+ */
+const LINK_IN_FLIGHT_BYTES = 256 * 1024;
 
 interface Active {
   spec: TaskSpec;
@@ -65,7 +74,8 @@ interface Active {
   /** End offset of each unacknowledged chunk, by seq: what is in flight. */
   inFlight: Map<number, number>;
   ackedOffset: number;
-  paused: boolean;
+  /** The task as flow control sees it. */
+  flow: FlowTask;
   /** The task's whole run, until its outcome is recorded in the ledger. */
   running?: Promise<void>;
   abort: AbortController;
@@ -99,6 +109,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
   mkdirSync(config.spoolDir, { recursive: true, mode: 0o700 });
   const ledger = new TaskLedger(config.spoolDir);
   const tasks = new Map<string, Active>();
+  const flow = createFlowControl({ taskBytes: IN_FLIGHT_BYTES, linkBytes: LINK_IN_FLIGHT_BYTES, chunkBytes }, () => hub.linked);
   let ackDirty = false;
   let pumpTimer: NodeJS.Timeout | undefined;
 
@@ -135,7 +146,12 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       tail: '',
       inFlight: new Map(),
       ackedOffset: 0,
-      paused: false,
+      flow: {
+        unacked: () => t.offset - t.ackedOffset,
+        running: () => t.process !== undefined,
+        pause: () => t.process?.pause(),
+        resume: () => t.process?.resume(),
+      },
     };
     tasks.set(spec.id, t);
     return t;
@@ -167,20 +183,8 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     t.pendingStream = undefined;
     t.spool.append(chunk);
     t.inFlight.set(chunk.seq, t.offset);
-    throttle(t);
+    flow.sent(t.flow, t.offset - chunk.offset);
     pump(t);
-  }
-
-  /** Pauses reading a task's output while too much is unacknowledged on a live link; resumes when it drains. */
-  function throttle(t: Active): void {
-    const unacked = t.offset - t.ackedOffset;
-    if (!t.paused && hub.linked && unacked > IN_FLIGHT_BYTES && t.process) {
-      t.paused = true;
-      t.process.pause();
-    } else if (t.paused && (!hub.linked || unacked <= IN_FLIGHT_BYTES / 2)) {
-      t.paused = false;
-      t.process?.resume();
-    }
   }
 
   /** Sends what the hub has not had yet, within the socket's high-water mark; the outcome goes last. */
@@ -192,7 +196,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
         return;
       }
       for (const chunk of t.spool.read(t.sentSeq + 1, 256 * 1024)) {
-        if (!hub.send({ type: 'task.output', chunk })) return;
+        if (!hub.sendEncoded(outputFrame(chunk))) return;
         t.sentSeq = chunk.seq;
       }
     }
@@ -351,6 +355,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     const t = tasks.get(taskId);
     if (t && t.record.state !== 'finished') return; // still running: keep it
     tasks.delete(taskId);
+    if (t) flow.dropped(t.flow, t.offset - t.ackedOffset);
     t?.spool.remove();
     ledger.delete(taskId);
   }
@@ -372,12 +377,13 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
           t.spool.ack(msg.seq);
           t.record.ackedSeq = t.spool.ackedSeq;
           ackDirty = true;
+          const before = t.ackedOffset;
           for (const [seq, end] of t.inFlight) {
             if (seq > msg.seq) break;
             t.ackedOffset = Math.max(t.ackedOffset, end);
             t.inFlight.delete(seq);
           }
-          throttle(t);
+          flow.acked(t.flow, t.ackedOffset - before);
           return;
         }
         case 'task.recorded':
@@ -392,7 +398,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     },
     onLinkDown() {
       // Nobody to wait for: let every task write on into its spool.
-      for (const t of tasks.values()) throttle(t);
+      flow.linkChanged();
     },
     onLinkUp() {
       // Everything the hub has not acknowledged is sent again; it drops what it already has.

@@ -1,0 +1,109 @@
+/** A task's output as flow control sees it: bytes sent and not yet acknowledged, and its process to pause. */
+export interface FlowTask {
+  /** Bytes of output sent (or spooled) that the hub has not acknowledged. */
+  unacked(): number;
+  /** Whether its process still runs (a finished task is never paused or resumed). */
+  running(): boolean;
+  pause(): void;
+  resume(): void;
+}
+
+/** Flow control settings. */
+export interface FlowLimits {
+  /** Unacknowledged output one task may have before its process is paused. */
+  taskBytes: number;
+  /** Unacknowledged output all tasks of this worker together may have. */
+  linkBytes: number;
+  /** The largest chunk a resumed task may add before it is checked again. */
+  chunkBytes: number;
+}
+
+/** A resumed task that has not sent a chunk for this long no longer counts against the budget. */
+const GRANT_MS = 50;
+
+/**
+ * Paces the worker's tasks to what the hub acknowledges, so output waits in the agents' pipes (costing nothing)
+ * rather than in queues between worker and hub (which is latency). Each task has a window of its own, and the
+ * worker has one for all its tasks together; tasks over it are paused and resumed in the order they were paused,
+ * only as many as the remaining budget fits, so no task starves and the total in flight stays near `linkBytes`.
+ * While the hub is unreachable nothing is paused: output goes on into the spool and is replayed later.
+ */
+export function createFlowControl<T extends FlowTask>(limits: FlowLimits, linked: () => boolean, now: () => number = Date.now) {
+  let inFlight = 0;
+  const waiting: T[] = [];
+  const paused = new Set<T>();
+  /** Tasks resumed whose next chunk has not been counted yet, with when they were resumed. */
+  const granted = new Map<T, number>();
+
+  function pause(t: T): void {
+    if (paused.has(t) || !t.running()) return;
+    paused.add(t);
+    waiting.push(t);
+    t.pause();
+  }
+
+  function resume(t: T): void {
+    paused.delete(t);
+    t.resume();
+  }
+
+  /** Resumes waiting tasks, oldest first, while the budget holds them (at least one when nothing is in flight). */
+  function release(): void {
+    if (!linked()) {
+      for (const t of waiting.splice(0)) resume(t);
+      granted.clear();
+      return;
+    }
+    const at = now();
+    for (const [t, since] of granted) if (at - since > GRANT_MS) granted.delete(t);
+    for (let i = 0; i < waiting.length; ) {
+      const t = waiting[i]!;
+      if (!t.running()) {
+        waiting.splice(i, 1);
+        paused.delete(t);
+        continue;
+      }
+      if (t.unacked() > limits.taskBytes) {
+        i++; // its own window is still full; others may go ahead
+        continue;
+      }
+      const projected = inFlight + (granted.size + 1) * limits.chunkBytes;
+      if (projected > limits.linkBytes && (inFlight > 0 || granted.size > 0)) return;
+      waiting.splice(i, 1);
+      granted.set(t, at);
+      resume(t);
+    }
+  }
+
+  return {
+    /** A chunk of `bytes` was spooled for `t`; pauses it when a window is full. */
+    sent(t: T, bytes: number): void {
+      inFlight += bytes;
+      granted.delete(t);
+      if (linked() && (t.unacked() > limits.taskBytes || inFlight > limits.linkBytes)) pause(t);
+    },
+    /** `bytes` of `t`'s output were acknowledged. */
+    acked(_t: T, bytes: number): void {
+      inFlight = Math.max(0, inFlight - bytes);
+      release();
+    },
+    /** `t` is gone with `bytes` still unacknowledged (the hub recorded it, or forgot it). */
+    dropped(t: T, bytes: number): void {
+      inFlight = Math.max(0, inFlight - bytes);
+      granted.delete(t);
+      paused.delete(t);
+      const i = waiting.indexOf(t);
+      if (i >= 0) waiting.splice(i, 1);
+      release();
+    },
+    /** The link went up or down. */
+    linkChanged(): void {
+      release();
+    },
+    /** Unacknowledged bytes of all tasks together. */
+    inFlight: () => inFlight,
+    isPaused: (t: T) => paused.has(t),
+  };
+}
+
+export type FlowControl<T extends FlowTask> = ReturnType<typeof createFlowControl<T>>;
