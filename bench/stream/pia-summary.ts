@@ -11,6 +11,8 @@ import { rateBetween, type Sample } from './sampler.js';
 
 export const LATENCY = 'pia_output_latency_seconds';
 export const BYTES = 'pia_output_bytes_total';
+/** The hub's longest event-loop delay since the previous scrape. */
+export const LOOP_DELAY = 'pia_event_loop_delay_max_seconds';
 
 /** What phase A collected before its processes were stopped. */
 export interface Measured {
@@ -25,6 +27,8 @@ export interface Measured {
   dbMb: number;
   procs: Sample<ProcReading>[];
   stored: Sample<number>[];
+  /** The hub's longest event-loop delay in each scrape interval (seconds). */
+  loopDelays: number[];
 }
 
 const epoch = (iso: string | null) => (iso ? Date.parse(iso) : NaN);
@@ -84,6 +88,7 @@ export function summarise(
       draining: cpuWindow(m.procs, lastAgentEnd, m.tEnd) ?? null,
     },
     createMs: m.createMs,
+    loopDelayMaxMs: Math.max(0, ...m.loopDelays.filter(Number.isFinite)) * 1000,
     startSpreadS: (lastStart - firstStart) / 1000,
     drainS: (m.tEnd - lastAgentEnd) / 1000,
     states,

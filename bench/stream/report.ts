@@ -99,6 +99,7 @@ export function humanTable(r: StreamResults, args: StreamArgs, machine: MachineI
     rows.push(['CPU whole phase: agents / other (% core)', `${f0(pia.cpu.agentsPct)} / ${f0(pia.cpu.otherPct)}`, 'info: other = kernel, other users']);
     rows.push(['hub backlog after the agents ended (s)', f1(pia.drainS), 'info']);
     rows.push(['creating the tasks (ms); spread of starts (s)', `${f0(pia.createMs)}; ${f1(pia.startSpreadS)}`, 'info']);
+    rows.push(['hub event loop: longest stall (ms)', f0(pia.loopDelayMaxMs), 'info']);
   }
   if (raw) {
     const c = raw.cpu;

@@ -66,6 +66,8 @@ export interface PiaResult {
   };
   /** Creating the tasks: the POSTs, sent at once, until the last answered. */
   createMs: number;
+  /** The hub's longest event-loop stall during the phase (pia_event_loop_delay_max_seconds, 10 ms resolution). */
+  loopDelayMaxMs: number;
   /** From the first task's start to the last one's (the hub's startedAt): how "concurrent" the tasks were. */
   startSpreadS: number;
   /** From the last agent's exit (its worker's report) to the hub recording the last task: the hub's backlog. */

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../common/logger.js';
 import { projectRoot } from '../common/version.js';
 import { openDatabase, type Db } from './db/database.js';
+import { startCheckpointer } from './db/checkpointer.js';
 import { loadMigrations, migrate } from './db/migrations.js';
 import { createEventBus, type EventBus } from './events.js';
 import { hasAdminToken } from './http/auth.js';
@@ -93,7 +94,8 @@ export interface HubOptions {
  */
 export function createHub(opts: HubOptions): Hub {
   const { config, log } = opts;
-  const db = openDatabase(path.join(config.dataDir, 'pia.db'));
+  const dbFile = path.join(config.dataDir, 'pia.db');
+  const db = openDatabase(dbFile);
   try {
     const applied = migrate(db, loadMigrations(opts.migrationsDir ?? path.join(projectRoot, 'migrations')));
     if (applied.length) log.info({ applied }, 'database migrated');
@@ -101,6 +103,7 @@ export function createHub(opts: HubOptions): Hub {
     db.close();
     throw err;
   }
+  const checkpointer = startCheckpointer(db, dbFile, log);
   const bus = createEventBus(log);
   const machines = createMachineStore(db);
   const credentials = createCredentialStore(db);
@@ -236,6 +239,7 @@ export function createHub(opts: HubOptions): Hub {
       await links.close();
       await observers.close();
       await http.close();
+      await checkpointer.close();
       db.close();
     },
   };

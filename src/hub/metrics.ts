@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus } from './events.js';
 import type { MachineStore } from './registry/machines.js';
@@ -57,5 +58,18 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
     registers: [registry],
   });
   const outputBytes = new Counter({ name: 'pia_output_bytes_total', help: 'Task output bytes stored', registers: [registry] });
+  // Everything the hub does runs on one event loop: a long synchronous step (a big SQLite commit, say) delays every
+  // link, request and event behind it. The longest delay since the previous scrape shows such stalls.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  new Gauge({
+    name: 'pia_event_loop_delay_max_seconds',
+    help: "Longest event-loop delay since the previous scrape (10 ms resolution)",
+    registers: [registry],
+    collect() {
+      this.set(loopDelay.max / 1e9);
+      loopDelay.reset();
+    },
+  });
   return { registry, handshakesRefused, linkedWorkers, outputLatency, outputBytes };
 }
