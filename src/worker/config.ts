@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { boolField, listField, parseEnv, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
+import { boolField, listField, niceField, parseEnv, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { DEFAULT_AGENT_NAMES } from './facts/agents.js';
 import { loadAgents, type AgentDefinition } from './tasks/agents.js';
@@ -24,6 +24,8 @@ export interface WorkerConfig {
   /** Seconds between SIGINT, SIGTERM and SIGKILL when a task is cancelled or times out. */
   cancelGraceS: number;
   allowFileRepos: boolean;
+  /** CPU priority of the agents (nice 0-19): lower than the worker's, so the worker stays responsive under load. */
+  agentNice: number;
 }
 
 /** Flags given on the command line; they win over the environment. */
@@ -68,6 +70,7 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     PIA_MAX_TASKS: [positiveIntField, '2'],
     PIA_CANCEL_GRACE_S: [secondsField, '5'],
     PIA_ALLOW_FILE_REPOS: [boolField, '0'],
+    PIA_AGENT_NICE: [niceField, '10'],
   });
   const { agents, defaultAgent } = loadAgents(merged as NodeJS.ProcessEnv);
   if (e.PIA_HUB === undefined) {
@@ -87,5 +90,6 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     defaultAgent,
     cancelGraceS: e.PIA_CANCEL_GRACE_S,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
+    agentNice: e.PIA_AGENT_NICE,
   });
 }

@@ -88,6 +88,7 @@ export function createWorker(deps: {
       hostname: os.hostname(),
       env: deps.env ?? process.env,
       agentSocket: socketPath,
+      nice: config.agentNice,
       agentBinDir: writePiaShim(config.stateDir),
     },
     hub: hubPort,

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { errorMessage } from '../../common/errors.js';
 
 /** How a process ended. */
@@ -31,8 +33,31 @@ export interface ProcessSpec {
   env: Record<string, string>;
   timeoutMs: number;
   graceMs: number;
+  /** Niceness to give the process (0 leaves it at the worker's priority). */
+  nice?: number;
   onStdout(data: string): void;
   onStderr(data: string): void;
+}
+
+/**
+ * Gives a new process group a lower CPU priority (raising niceness needs no privilege; what it starts inherits it).
+ * On Linux each new session is also its own scheduling "autogroup", which competes with the worker as an equal
+ * whatever the process's own niceness; so the group's niceness is raised too, or 100 busy agents would leave the
+ * worker (and a hub on the same machine) a hundredth of the CPU.
+ */
+function lowerPriority(pid: number, nice: number): void {
+  try {
+    os.setPriority(pid, Math.min(19, os.getPriority() + nice));
+  } catch {
+    return; // it exited already, or the OS refuses: it runs at normal priority
+  }
+  if (process.platform !== 'linux') return;
+  try {
+    // spawn() returns after the child's setsid() and exec, so this is the agent's own group, never the worker's.
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    // no autogroups in this kernel, or they are off
+  }
 }
 
 /**
@@ -49,6 +74,7 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,
   });
+  if (spec.nice && child.pid !== undefined) lowerPriority(child.pid, spec.nice);
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
   child.stdout.on('data', spec.onStdout);

@@ -31,6 +31,8 @@ export interface TaskManagerConfig {
   agentSocket?: string;
   /** A folder with a `pia` command, put first on the agents' PATH. */
   agentBinDir?: string;
+  /** Niceness of agents and commands (see PIA_AGENT_NICE). */
+  nice?: number;
   /** Output is gathered this long (or up to `chunkBytes`) into one chunk. */
   chunkMs?: number;
   chunkBytes?: number;
@@ -270,6 +272,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
           ...(config.agentBinDir ? { PATH: [config.agentBinDir, config.env.PATH].filter(Boolean).join(path.delimiter) } : {}),
         }),
         timeoutMs: 2 ** 31 - 1, // the task's own deadline governs
+        ...(config.nice ? { nice: config.nice } : {}),
         graceMs: config.graceMs,
         onStdout: (data) => (splitter ? splitter.push(data) : emit(t, 'stdout', data)),
         onStderr: (data) => emit(t, 'stderr', data),
