@@ -7,8 +7,14 @@ import type { Db } from './database.js';
 
 /** The WAL size past which the background thread is started and a checkpoint is run. */
 const CHECKPOINT_AT_BYTES = 8 * 1024 * 1024;
-/** The WAL size past which the thread makes the writer start the WAL over (see the thread). */
-const RESTART_AT_BYTES = 64 * 1024 * 1024;
+/**
+ * The WAL size past which the thread makes the writer start the WAL over (see the thread). That holds the hub's
+ * writes back while it syncs, which under heavy output is seconds, so it is a safety valve for hours of it, not a
+ * routine step: the writer starts the WAL over by itself whenever it finds it all copied (at any pause in output).
+ */
+const RESTART_AT_BYTES = 1024 * 1024 * 1024;
+/** What the WAL file is cut back to when it starts over. */
+const KEEP_WAL_BYTES = 64 * 1024 * 1024;
 /** How often the WAL's size is looked at, and (once the thread runs) how often it checkpoints. */
 const LOOK_EVERY_MS = 250;
 
@@ -28,9 +34,9 @@ setInterval(() => {
   try {
     // Copies what is committed, without waiting for anyone (nothing new in the WAL: a few system calls).
     const [done] = db.pragma('wal_checkpoint(PASSIVE)');
-    // Under a steady stream of commits the writer never finds the WAL fully copied, so it never starts it over and
-    // the file grows. Past a limit, RESTART holds writers back for the little not yet copied, and the next commit
-    // starts the WAL from the beginning.
+    // Under a steady stream of commits the writer may never find the WAL fully copied, so it never starts it over
+    // and the file grows. Past a (large) limit, RESTART holds writers back until it is all copied and synced, and
+    // the next commit starts the WAL from the beginning.
     if (walSize() > workerData.restartBytes && done && done.log > done.checkpointed) db.pragma('wal_checkpoint(RESTART)');
   } catch (err) {
     if (!/busy|locked/i.test(String(err && err.message))) parentPort.postMessage(String((err && err.message) || err));
@@ -48,7 +54,7 @@ setInterval(() => {
 export function startCheckpointer(db: Db, file: string, log: Logger): { close(): Promise<void> } {
   if (file === ':memory:') return { close: async () => undefined };
   db.pragma('wal_autocheckpoint = 0');
-  db.pragma(`journal_size_limit = ${RESTART_AT_BYTES}`); // the WAL file shrinks back to this when it starts over
+  db.pragma(`journal_size_limit = ${KEEP_WAL_BYTES}`); // the WAL file shrinks back to this when it starts over
   let thread: Worker | undefined;
   let closed = false;
   const fallBack = (why: string) => {
