@@ -8,6 +8,9 @@ import type { SendMail } from './outbox.js';
  */
 export function createSmtpSender(smtp: MailConfig['smtp']): { send: SendMail; close(): void } {
   const transport = nodemailer.createTransport({
+    // One connection reused for mail after mail: a new one per mail costs a greeting, TLS and a login each time
+    // (1,000 acknowledgements took 106 s that way against a server that greets after 100 ms; pooled, 6 s).
+    pool: true,
     host: smtp.host,
     port: smtp.port,
     secure: smtp.tls === 'tls',
