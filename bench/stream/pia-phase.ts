@@ -9,10 +9,10 @@ import { readProcs } from './cpu-windows.js';
 import { floodPromptFor } from './flood-spec.js';
 import { hubApi, type HubApi, type TaskView } from './hub-api.js';
 import { mergeCounts } from './log-counter.js';
-import { BYTES, LOOP_DELAY, summarise, type Measured } from './pia-summary.js';
+import { BYTES, LATENCY, LOOP_DELAY, summarise, type Measured } from './pia-summary.js';
 import { startWorkers, type WorkerProcs } from './pia-workers.js';
 import { messageOf, progress } from './progress.js';
-import { metricValue } from './prom.js';
+import { histogram, metricValue } from './prom.js';
 import type { PiaResult } from './result.js';
 import { startSampler } from './sampler.js';
 import { verifyStored } from './verify.js';
@@ -74,9 +74,11 @@ export async function runPia(args: StreamArgs, cleanup: Cleanup, baseDir: string
     const before = await api.metrics();
     const procs = startSampler(500, () => readProcs(hub.pid, w.pids()));
     const loopDelays: number[] = [];
+    const latencies: Measured['latencies'] = [];
     const stored = startSampler(500, async () => {
       const text = await api.metrics();
       loopDelays.push(metricValue(text, LOOP_DELAY) ?? NaN);
+      latencies.push({ at: Date.now(), value: histogram(text, LATENCY) });
       return metricValue(text, BYTES) ?? NaN;
     });
     const t0 = Date.now();
@@ -95,7 +97,7 @@ export async function runPia(args: StreamArgs, cleanup: Cleanup, baseDir: string
     const views: TaskView[] = [];
     for (const id of ids) views.push(await api.task(id));
     const dbMb = ['pia.db', 'pia.db-wal'].reduce((n, f) => n + (statSync(path.join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0) / 1e6;
-    measured = { t0, tEnd, createMs, before, after, views, dbMb, procs: procs.samples, stored: stored.samples, loopDelays };
+    measured = { t0, tEnd, createMs, before, after, views, dbMb, procs: procs.samples, stored: stored.samples, loopDelays, latencies };
   } finally {
     await workers?.stop(5000);
     await hub.stop(10_000);

@@ -4,7 +4,7 @@ import { round } from '../fleet/stats.js';
 import { cpuWindow, type ProcReading } from './cpu-windows.js';
 import type { TaskView } from './hub-api.js';
 import { mbps } from './progress.js';
-import { histogram, histogramDiff, histogramQuantile, metricValue } from './prom.js';
+import { histogram, histogramDiff, histogramQuantile, metricValue, type Histogram } from './prom.js';
 import type { PiaResult } from './result.js';
 import { summariseRss } from './rss.js';
 import { rateBetween, type Sample } from './sampler.js';
@@ -29,6 +29,8 @@ export interface Measured {
   stored: Sample<number>[];
   /** The hub's longest event-loop delay in each scrape interval (seconds). */
   loopDelays: number[];
+  /** The latency histogram at each scrape, for the steady window's own quantiles. */
+  latencies: Sample<Histogram | undefined>[];
 }
 
 const epoch = (iso: string | null) => (iso ? Date.parse(iso) : NaN);
@@ -57,6 +59,11 @@ export function summarise(
   const hist = histogramDiff(histogram(m.before, LATENCY), histogram(m.after, LATENCY) ?? empty);
   const p50 = histogramQuantile(hist, 0.5);
   const p99 = histogramQuantile(hist, 0.99);
+  // The same while every agent writes: start-up (100 agents spawned at once) and the tail are left out.
+  const from = m.latencies.find((x) => x.at >= Math.max(firstStart + warm, lastStart))?.value;
+  const to = [...m.latencies].reverse().find((x) => x.at <= agentsEnd)?.value;
+  const steadyHist = from && to && to.count > from.count ? histogramDiff(from, to) : undefined;
+  const steadyP99 = steadyHist ? histogramQuantile(steadyHist, 0.99) : undefined;
   const states: Record<string, number> = {};
   for (const v of m.views) states[v.state] = (states[v.state] ?? 0) + 1;
   const rssSamples = m.procs.map((s) => ({ at: s.at, value: s.value.rssBytes }));
@@ -77,6 +84,8 @@ export function summarise(
       p99Beyond: p99.beyond,
       meanMs: hist.count ? (hist.sum / hist.count) * 1000 : NaN,
       chunks: hist.count,
+      steadyP50Ms: steadyHist ? histogramQuantile(steadyHist, 0.5).value * 1000 : NaN,
+      steadyP99Ms: steadyP99 ? steadyP99.value * 1000 : NaN,
     },
     rss: summariseRss(rssSamples, m.t0, lastStart),
     cpu: {

@@ -89,6 +89,7 @@ export function humanTable(r: StreamResults, args: StreamArgs, machine: MachineI
     const l = pia.latency;
     const ms = (v: number, beyond: boolean) => `${beyond ? '>' : ''}${f1(v)}`;
     rows.push(['latency p50 / p99 (ms, histogram buckets)', `${ms(l.p50Ms, l.p50Beyond)} / ${ms(l.p99Ms, l.p99Beyond)}${verdict(ok('output latency'))}`, `p99 <= ${TARGETS.maxP99Ms} ms`]);
+    rows.push(['  the same in the steady window (ms)', `${ms(l.steadyP50Ms, false)} / ${ms(l.steadyP99Ms, false)}`, 'info']);
     const m = pia.rss;
     rows.push(['hub RSS start/base/mid/end/max (MB)', `${[m.startMb, m.baselineMb, m.middleMb, m.endMb, m.maxMb].map(f0).join('/')}${verdict(m.flat)}`, 'flat']);
     const succeeded = pia.states.succeeded ?? 0;

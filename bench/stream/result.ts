@@ -46,7 +46,17 @@ export interface PiaResult {
   /** pia_output_bytes_total as sampled: [seconds since the tasks were created, MB stored]. */
   storedSeries: [number, number][];
   /** From the worker reading output to the hub publishing it, estimated from the histogram buckets. */
-  latency: { p50Ms: number; p50Beyond: boolean; p99Ms: number; p99Beyond: boolean; meanMs: number; chunks: number };
+  latency: {
+    p50Ms: number;
+    p50Beyond: boolean;
+    p99Ms: number;
+    p99Beyond: boolean;
+    meanMs: number;
+    chunks: number;
+    /** The same over the steady window only (every agent writing). */
+    steadyP50Ms: number;
+    steadyP99Ms: number;
+  };
   rss: RssSeries;
   /**
    * % of one core (100 = one core busy) for the hub and all workers together, and % of the whole machine: over

@@ -70,7 +70,7 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     PIA_MAX_TASKS: [positiveIntField, '2'],
     PIA_CANCEL_GRACE_S: [secondsField, '5'],
     PIA_ALLOW_FILE_REPOS: [boolField, '0'],
-    PIA_AGENT_NICE: [niceField, '10'],
+    PIA_AGENT_NICE: [niceField, '19'],
   });
   const { agents, defaultAgent } = loadAgents(merged as NodeJS.ProcessEnv);
   if (e.PIA_HUB === undefined) {

@@ -13,6 +13,8 @@ const CHECKPOINT_AT_BYTES = 8 * 1024 * 1024;
  * routine step: the writer starts the WAL over by itself whenever it finds it all copied (at any pause in output).
  */
 const RESTART_AT_BYTES = 1024 * 1024 * 1024;
+/** When the thread starts anyway, however small the WAL. */
+const START_AFTER_MS = 3000;
 /** What the WAL file is cut back to when it starts over. */
 const KEEP_WAL_BYTES = 64 * 1024 * 1024;
 /** How often the WAL's size is looked at, and (once the thread runs) how often it checkpoints. */
@@ -48,8 +50,8 @@ setInterval(() => {
  * Moves SQLite's WAL checkpoints off the hub's event loop. With the default auto-checkpoint, every 1,000th page
  * written made one commit copy megabytes back into the database and fsync it, synchronously, stalling every link
  * and request for hundreds of milliseconds under heavy task output. Here the hub's connection never checkpoints;
- * a thread does, once the WAL passes 8 MB. The thread starts only then, so small hubs (and tests) never pay for it;
- * if it fails, the hub's connection checkpoints by itself again.
+ * a thread does, started 3 s after the hub (or once the WAL passes 8 MB); if it fails, the hub's connection
+ * checkpoints by itself again.
  */
 export function startCheckpointer(db: Db, file: string, log: Logger): { close(): Promise<void> } {
   if (file === ':memory:') return { close: async () => undefined };
@@ -61,14 +63,17 @@ export function startCheckpointer(db: Db, file: string, log: Logger): { close():
     log.warn({ err: why }, 'WAL checkpoint thread failed; the hub checkpoints by itself again');
     db.pragma('wal_autocheckpoint = 1000');
   };
+  const bornAt = Date.now();
   const look = setInterval(() => {
     let size = 0;
     try {
       size = statSync(`${file}-wal`).size;
     } catch {
-      return;
+      // no WAL yet
     }
-    if (size < CHECKPOINT_AT_BYTES || thread || closed) return;
+    // Starting a thread blocks the event loop for a moment (hundreds of ms on a busy machine): do it soon after the
+    // hub starts, before any heavy output, unless the WAL grows first. A hub that lives only seconds never does.
+    if ((size < CHECKPOINT_AT_BYTES && Date.now() - bornAt < START_AFTER_MS) || thread || closed) return;
     clearInterval(look);
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     thread = new Worker(THREAD, { eval: true, workerData: { file, driver, everyMs: LOOK_EVERY_MS, restartBytes: RESTART_AT_BYTES } });

@@ -49,7 +49,7 @@ export function createOutputWriter(deps: {
   observe?: (bytes: number, latencyMs: number) => void;
   options?: OutputWriterOptions;
 }): OutputWriter {
-  const flushMs = deps.options?.flushMs ?? 10;
+  const flushMs = deps.options?.flushMs ?? 3;
   const maxBatchBytes = deps.options?.maxBatchBytes ?? 2 * 1024 * 1024;
   const insert = deps.db.prepare('INSERT OR IGNORE INTO task_output (task_id, seq, offset, stream, data, at) VALUES (?, ?, ?, ?, ?, ?)');
   const cursorOf = deps.db.prepare<[string], TaskCursor>('SELECT output_seq AS seq, output_bytes AS bytes FROM tasks WHERE id = ?');
