@@ -15,3 +15,24 @@ export function offlineMailEnv(extra: Record<string, string> = {}): Record<strin
     ...extra,
   };
 }
+
+/**
+ * Hub variables for the mail gateway against a real test dovecot (the fleet's mailbox pia@example.test, IDLE with a
+ * 1 s poll as backstop) and an SMTP sink, with Ada as an operator.
+ */
+export function liveMailEnv(servers: { imapPort: number; smtpPort: number }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PIA_MAIL_ADDRESS: 'pia@example.test',
+    PIA_IMAP_HOST: '127.0.0.1',
+    PIA_IMAP_PORT: String(servers.imapPort),
+    PIA_IMAP_USER: 'pia@example.test',
+    PIA_IMAP_PASS: 'secret',
+    PIA_IMAP_TLS: '0',
+    PIA_MAIL_POLL_S: '1',
+    PIA_SMTP_HOST: '127.0.0.1',
+    PIA_SMTP_PORT: String(servers.smtpPort),
+    PIA_SMTP_TLS: 'none',
+    PIA_OPERATORS: 'email:ada@example.test',
+    ...extra,
+  };
+}

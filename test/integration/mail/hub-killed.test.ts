@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exited, spawnPia } from '../../helpers/cli.js';
 import { haveDovecot, startDovecot, type TestDovecot } from '../../helpers/dovecot.js';
 import { ADMIN_TOKEN } from '../../helpers/hub.js';
+import { liveMailEnv } from '../../helpers/mail-env.js';
 import { freePort } from '../../helpers/ports.js';
 import { startSmtpSink, type TestSmtp } from '../../helpers/smtp-sink.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -120,17 +121,7 @@ describe.skipIf(!dovecotOk)('mail: the hub killed mid-batch', () => {
       PIA_ADMIN_TOKEN: ADMIN_TOKEN,
       PIA_LOCAL_WORKER: '0',
       PIA_LOG_FORMAT: 'json',
-      PIA_OPERATORS: 'email:ada@example.test',
-      PIA_MAIL_ADDRESS: 'pia@example.test',
-      PIA_IMAP_HOST: '127.0.0.1',
-      PIA_IMAP_PORT: String(dovecot.imapPort),
-      PIA_IMAP_USER: 'pia@example.test',
-      PIA_IMAP_PASS: 'secret',
-      PIA_IMAP_TLS: '0',
-      PIA_MAIL_POLL_S: '1',
-      PIA_SMTP_HOST: '127.0.0.1',
-      PIA_SMTP_PORT: String(smtp.port),
-      PIA_SMTP_TLS: 'none',
+      ...liveMailEnv({ imapPort: dovecot.imapPort, smtpPort: smtp.port }),
     };
     const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
       const res = await fetch(base + p, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });

@@ -3,6 +3,7 @@ import { parseMail } from '../../../src/mail/parse/parse-mail.js';
 import { pia } from '../../helpers/cli.js';
 import { haveDovecot, startDovecot, type TestDovecot } from '../../helpers/dovecot.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
+import { liveMailEnv } from '../../helpers/mail-env.js';
 import { startSmtpSink, type TestSmtp } from '../../helpers/smtp-sink.js';
 import { nextEvent, until } from '../../helpers/wait.js';
 import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
@@ -24,18 +25,7 @@ beforeAll(async () => {
   dovecot = await startDovecot();
   smtp = await startSmtpSink({ forwardTo: { lmtpPort: dovecot.lmtpPort } });
   f = await startFleet({
-    hubEnv: {
-      PIA_MAIL_ADDRESS: 'pia@example.test',
-      PIA_IMAP_HOST: '127.0.0.1',
-      PIA_IMAP_PORT: String(dovecot.imapPort),
-      PIA_IMAP_USER: 'pia@example.test',
-      PIA_IMAP_PASS: 'secret',
-      PIA_IMAP_TLS: '0',
-      PIA_MAIL_POLL_S: '1',
-      PIA_SMTP_HOST: '127.0.0.1',
-      PIA_SMTP_PORT: String(smtp.port),
-      PIA_SMTP_TLS: 'none',
-    },
+    hubEnv: liveMailEnv({ imapPort: dovecot.imapPort, smtpPort: smtp.port }),
   });
   const { body } = await f.t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'm3' });
   m3 = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: fakeAgentEnv() });
