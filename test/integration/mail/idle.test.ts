@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveDovecot, startDovecot, type TestDovecot } from '../../helpers/dovecot.js';
+import { startFleet, type TestFleet } from '../../helpers/fleet.js';
+import { liveMailEnv } from '../../helpers/mail-env.js';
+import { startSmtpSink, type TestSmtp } from '../../helpers/smtp-sink.js';
+import { until } from '../../helpers/wait.js';
+
+// New mail must arrive through IMAP IDLE, not the fallback poll: here the poll is an hour, so only IDLE can make the
+// task. (The intake holds its mailbox lock for the whole session, and imapflow only idles by itself without one.)
+const dovecotOk = haveDovecot();
+let dovecot: TestDovecot;
+let smtp: TestSmtp;
+let f: TestFleet;
+
+beforeAll(async () => {
+  if (!dovecotOk) return;
+  dovecot = await startDovecot();
+  smtp = await startSmtpSink({ forwardTo: { lmtpPort: dovecot.lmtpPort } });
+  f = await startFleet({ hubEnv: liveMailEnv({ imapPort: dovecot.imapPort, smtpPort: smtp.port }, { PIA_MAIL_POLL_S: '3600' }) });
+}, 30_000);
+
+afterAll(async () => {
+  await f?.stop();
+  await smtp?.close();
+  await dovecot?.stop();
+});
+
+describe.skipIf(!dovecotOk)('IMAP IDLE', () => {
+  it('a mail delivered while the hub waits becomes a task within seconds, with the poll an hour away', async () => {
+    await until(() => f.t.hub.mail!.intake.passes >= 1, 10_000); // the first pass is done; the session idles
+    const id = `<${randomUUID()}@example.test>`;
+    const raw = ['From: ada@example.test', 'To: pia+local@example.test', 'Subject: idle check', `Message-ID: ${id}`, '', 'lines=0'].join('\r\n');
+    const sent = Date.now();
+    await dovecot.deliver('pia@example.test', raw);
+    const task = await until(() => f.t.hub.taskStore.list({ limit: 10 }).find((t) => t.prompt === 'idle check\n\nlines=0'), 5000);
+    expect(Date.parse(task.createdAt) - sent).toBeLessThan(3000);
+  });
+});
