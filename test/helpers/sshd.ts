@@ -1,13 +1,22 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tempDir } from './tmp.js';
 import { until } from './wait.js';
 import { accepts, freePort } from './ports.js';
+import { haveBinary } from './system.js';
 
 /** The OpenSSH server binary; it lives in /usr/sbin, which is not on every PATH. */
 export const SSHD = '/usr/sbin/sshd';
+
+/**
+ * Whether OpenSSH's server and ssh-keygen are installed. When not, tests are skipped with a loud line, and under
+ * PIA_TEST_REQUIRE_SYSTEM=1 (CI) this throws instead.
+ */
+export function haveSshd(): boolean {
+  return haveBinary(SSHD, 'apt-get install openssh-server') && haveBinary('ssh-keygen', 'apt-get install openssh-client');
+}
 
 /** A real OpenSSH server on a loopback high port, with a client key it accepts. */
 export interface TestSshd {
@@ -16,6 +25,10 @@ export interface TestSshd {
   dir: string;
   clientKeyFile: string;
   hostFingerprint: string;
+  /** Makes another ed25519 key pair in `dir` (optionally with a passphrase); returns the private key's path. */
+  keygen(name: string, passphrase?: string): string;
+  /** Lets a key made by {@link keygen} log in too (sshd reads authorized_keys at each login). */
+  authorize(keyFile: string): void;
   stop(): void;
 }
 
@@ -23,8 +36,8 @@ export interface TestSshd {
 export async function startSshd(): Promise<TestSshd> {
   const tmp = tempDir('pia-sshd-');
   const S = tmp.dir;
-  const keygen = (name: string) => {
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', path.join(S, name)]);
+  const keygen = (name: string, passphrase = '') => {
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', name, '-f', path.join(S, name)]);
     return path.join(S, name);
   };
   if (process.getuid?.() === 0) execFileSync('install', ['-d', '-m', '0755', '/run/sshd']);
@@ -63,6 +76,10 @@ export async function startSshd(): Promise<TestSshd> {
     dir: S,
     clientKeyFile: client,
     hostFingerprint,
+    keygen,
+    authorize(keyFile) {
+      appendFileSync(path.join(S, 'authorized_keys'), readFileSync(`${keyFile}.pub`, 'utf8'));
+    },
     stop() {
       if (sshd.pid !== undefined && sshd.exitCode === null) process.kill(sshd.pid, 'SIGTERM');
       tmp.cleanup();

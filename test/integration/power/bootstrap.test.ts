@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../src/common/version.js';
 import type { PowerProgress } from '../../../src/hub/events.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
-import { SSHD, startSshd, type TestSshd } from '../../helpers/sshd.js';
-import { haveBinary } from '../../helpers/system.js';
+import { haveSshd, startSshd, type TestSshd } from '../../helpers/sshd.js';
 import { nextEvent, until } from '../../helpers/wait.js';
 import { testWorker } from '../../helpers/worker.js';
 
-const haveSsh = haveBinary(SSHD, 'apt-get install openssh-server') && haveBinary('ssh-keygen', 'apt-get install openssh-client');
+const haveSsh = haveSshd();
 let sshd: TestSshd;
 let t: TestHub;
 let stateDir: string;

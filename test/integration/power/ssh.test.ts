@@ -1,49 +1,20 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PiaError } from '../../../src/common/errors.js';
 import { posixQuote } from '../../../src/power/ssh/remote-command.js';
 import { MAX_OUTPUT_BYTES, fetchHostKeyFingerprint, sshExec, type SshExecOptions } from '../../../src/power/ssh/ssh-client.js';
-import { haveBinary } from '../../helpers/system.js';
-import { tempDir } from '../../helpers/tmp.js';
-import { until } from '../../helpers/wait.js';
+import { freePort } from '../../helpers/ports.js';
+import { haveSshd, startSshd, type TestSshd } from '../../helpers/sshd.js';
 
-// A real OpenSSH server on a loopback high port (TESTING.md, "SSH: OpenSSH on a high port"). sshd lives in
-// /usr/sbin, which is not on every PATH, so it is looked up by its full path.
-const SSHD = '/usr/sbin/sshd';
-const haveSsh = haveBinary(SSHD, 'apt-get install openssh-server') && haveBinary('ssh-keygen', 'apt-get install openssh-client');
+// A real OpenSSH server on a loopback high port (TESTING.md, "SSH: OpenSSH on a high port").
+const haveSsh = haveSshd();
 
-const S = tempDir('pia-sshd-');
-const user = os.userInfo().username;
+let sshd: TestSshd;
 let port = 0;
-let sshd: ChildProcess | undefined;
+let user = '';
 let hostFingerprint = '';
 let clientKey: Buffer;
-
-function keygen(name: string, passphrase = ''): string {
-  const file = path.join(S.dir, name);
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-C', name, '-f', file]);
-  return file;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: p } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return p;
-}
-
-function accepts(p: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(p, '127.0.0.1');
-    sock.once('connect', () => (sock.destroy(), resolve(true)));
-    sock.once('error', () => resolve(false));
-  });
-}
 
 function exec(overrides: Partial<SshExecOptions> & { command: string }): ReturnType<typeof sshExec> {
   return sshExec({ host: '127.0.0.1', port, user, privateKey: clientKey, hostKeyFingerprint: hostFingerprint, timeoutMs: 10_000, ...overrides });
@@ -60,45 +31,15 @@ async function rejection(p: Promise<unknown>): Promise<PiaError> {
 
 beforeAll(async () => {
   if (!haveSsh) return;
-  if (process.getuid?.() === 0) execFileSync('install', ['-d', '-m', '0755', '/run/sshd']);
-  const hostKey = keygen('host_ed25519');
-  const client = keygen('client_ed25519');
-  const locked = keygen('locked_ed25519', 'correct horse');
-  keygen('stranger_ed25519');
-  clientKey = readFileSync(client);
-  writeFileSync(path.join(S.dir, 'authorized_keys'), readFileSync(`${client}.pub`, 'utf8') + readFileSync(`${locked}.pub`, 'utf8'));
-  hostFingerprint = execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
-  const config = path.join(S.dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `PidFile ${path.join(S.dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${path.join(S.dir, 'authorized_keys')}`,
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'PermitRootLogin prohibit-password',
-      'UsePAM no',
-      'StrictModes no',
-      'LogLevel VERBOSE',
-      '',
-    ].join('\n'),
-  );
-  port = await freePort();
-  const log = path.join(S.dir, 'sshd.log');
-  sshd = spawn(SSHD, ['-D', '-E', log, '-f', config, '-p', String(port)], { stdio: 'ignore' });
-  let exited: number | null = null;
-  sshd.once('exit', (code) => (exited = code ?? -1));
-  await until(async () => {
-    if (exited !== null) throw new Error(`sshd exited with ${exited}: ${existsSync(log) ? readFileSync(log, 'utf8') : '(no log)'}`);
-    return accepts(port);
-  }, 10_000, 50);
+  sshd = await startSshd();
+  ({ port, user, hostFingerprint } = sshd);
+  clientKey = readFileSync(sshd.clientKeyFile);
+  sshd.authorize(sshd.keygen('locked_ed25519', 'correct horse'));
+  sshd.keygen('stranger_ed25519'); // made, never authorized
 });
 
 afterAll(() => {
-  if (sshd?.pid !== undefined && sshd.exitCode === null) process.kill(sshd.pid, 'SIGTERM');
-  S.cleanup();
+  sshd?.stop();
 });
 
 describe.runIf(haveSsh)('SSH against a real OpenSSH server', () => {
@@ -108,7 +49,7 @@ describe.runIf(haveSsh)('SSH against a real OpenSSH server', () => {
   });
 
   it('passes quoted arguments through the remote shell literally', async () => {
-    const marker = path.join(S.dir, 'expanded');
+    const marker = path.join(sshd.dir, 'expanded');
     const res = await exec({ command: posixQuote(['printf', '%s|', 'a b', `$(touch ${marker})`, "it's", '`id`', '*', '$HOME']) });
     expect(res).toMatchObject({ code: 0, signal: null, stderr: '', truncated: false });
     expect(res.stdout).toBe(`a b|$(touch ${marker})|it's|\`id\`|*|$HOME|`);
@@ -128,7 +69,7 @@ describe.runIf(haveSsh)('SSH against a real OpenSSH server', () => {
   });
 
   it('refuses a server whose host key differs from the pinned one, before running anything', async () => {
-    const marker = path.join(S.dir, 'ran-despite-mismatch');
+    const marker = path.join(sshd.dir, 'ran-despite-mismatch');
     const wrongPin = `SHA256:${'A'.repeat(43)}`;
     const err = await rejection(exec({ hostKeyFingerprint: wrongPin, command: posixQuote(['touch', marker]) }));
     expect(err.code).toBe('host_key_mismatch');
@@ -145,13 +86,13 @@ describe.runIf(haveSsh)('SSH against a real OpenSSH server', () => {
   });
 
   it('reports a key the server does not accept as ssh_auth_failed', async () => {
-    const err = await rejection(exec({ privateKey: readFileSync(path.join(S.dir, 'stranger_ed25519')), command: 'true' }));
+    const err = await rejection(exec({ privateKey: readFileSync(path.join(sshd.dir, 'stranger_ed25519')), command: 'true' }));
     expect(err.code).toBe('ssh_auth_failed');
     expect(err.message).toContain('authorized_keys');
   });
 
   it('uses a passphrase-protected key, and says so when the passphrase is missing', async () => {
-    const locked = readFileSync(path.join(S.dir, 'locked_ed25519'));
+    const locked = readFileSync(path.join(sshd.dir, 'locked_ed25519'));
     await expect(exec({ privateKey: locked, passphrase: 'correct horse', command: 'echo ok' })).resolves.toMatchObject({ code: 0, stdout: 'ok\n' });
     expect((await rejection(exec({ privateKey: locked, command: 'true' }))).code).toBe('ssh_key_invalid');
   });
