@@ -1,98 +1,19 @@
-import { spawn } from 'node:child_process';
-import net from 'node:net';
-import { createInterface } from 'node:readline';
-import { mapLimit } from '../../src/common/concurrency.js';
+import { openSilentPorts, type SilentPorts } from '../../test/helpers/silent-port.js';
 import { killQuietly, type Cleanup } from '../fleet/cleanup.js';
-import { withTimeout } from '../fleet/with-timeout.js';
 
-// A "silent" port on 127.0.0.1 is a listening socket that never accepts, with listen(0) and its accept queue
-// already full: Linux then drops further SYNs, exactly like a host that is off (the same approach as
-// test/helpers/silent-port.ts, which the build does not include). Node's net.Server always accepts, so a small
-// python3 child holds those sockets.
-const script = `
-import socket, sys
-held = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    s.listen(0)
-    held.append(s)
-print(' '.join(str(s.getsockname()[1]) for s in held), flush=True)
-sys.stdin.read()
-`;
-
-/** How long an unanswered filler attempt waits before the port counts as silent. */
-const FILLER_WAIT_MS = 150;
-/** Attempts per port before giving up on filling it (listen(0) queues one connection, so two or three do). */
-const FILLER_TRIES = 8;
-
-function connectOnce(port: number, ms: number): Promise<net.Socket | undefined> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(undefined);
-    }, ms);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      resolve(socket);
-    });
-    socket.on('error', () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(undefined);
-    });
-  });
-}
-
-/** Ports that drop SYNs, and a function that frees them. */
-export interface SilentPorts {
-  ports: number[];
-  /** Ports where no attempt went unanswered: they may still accept and would be misread as open. */
-  unfilled: number[];
-  close(): Promise<void>;
-}
+export type { SilentPorts };
 
 /**
- * Opens `count` silent ports: a python3 child holds listen(0) sockets, and this process fills each accept
- * queue until a connection attempt goes unanswered. Ports are filled in parallel: one after another, the
- * 150 ms wait per port would take almost a minute for a few hundred.
+ * Opens `count` silent ports with the test suite's helper (a python3 child holding listen(0) sockets whose accept
+ * queues are full), killing the holder on Ctrl-C or a failure too.
  */
 export async function silentPorts(count: number, cleanup: Cleanup, timeoutMs = 30_000): Promise<SilentPorts> {
-  const holder = spawn('python3', ['-c', script, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const forget = cleanup.add(() => killQuietly(holder.pid));
-  // The port list can be longer than one pipe chunk: read a whole line.
-  const line = await withTimeout(
-    new Promise<string>((resolve, reject) => {
-      holder.once('error', (err) => reject(new Error(`python3 is needed to hold silent ports: ${err.message}`)));
-      holder.once('exit', (code) => reject(new Error(`the python3 port holder exited with code ${code}`)));
-      createInterface({ input: holder.stdout }).once('line', resolve);
-    }),
-    timeoutMs,
-    `the python3 port holder did not list its ports within ${timeoutMs} ms`,
-  );
-  const ports = line.trim().split(' ').map(Number);
-  const fillers: net.Socket[] = [];
-  const unfilled: number[] = [];
-  await mapLimit(ports, 64, async (port) => {
-    for (let i = 0; i < FILLER_TRIES; i++) {
-      const s = await connectOnce(port, FILLER_WAIT_MS);
-      if (!s) return;
-      fillers.push(s);
-    }
-    unfilled.push(port);
-  });
-  const closeFillers = cleanup.add(() => fillers.forEach((s) => s.destroy()));
+  let forget = () => {};
+  const silent = await openSilentPorts(count, { timeoutMs, onHolder: (pid) => (forget = cleanup.add(() => killQuietly(pid))) });
   return {
-    ports,
-    unfilled,
+    ...silent,
     async close() {
-      closeFillers();
-      if (holder.exitCode === null && holder.signalCode === null) {
-        const exited = new Promise((r) => holder.once('exit', r));
-        holder.kill();
-        await exited;
-      }
+      await silent.close();
       forget();
     },
   };

@@ -1,5 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { mapLimit } from '../../src/common/concurrency.js';
 
 // A "silent" port on 127.0.0.1 is a listening socket that never accepts, with listen(0) and its accept queue
 // already full: Linux then drops further SYNs, exactly like a host that is off. Node's net.Server always
@@ -15,6 +17,11 @@ for _ in range(int(sys.argv[1])):
 print(' '.join(str(s.getsockname()[1]) for s in held), flush=True)
 sys.stdin.read()
 `;
+
+/** How long an unanswered filler attempt waits before the port counts as silent. */
+const FILLER_WAIT_MS = 150;
+/** Attempts per port before giving up on filling it (listen(0) queues one connection, so two or three do). */
+const FILLER_TRIES = 8;
 
 function connectOnce(port: number, ms: number): Promise<net.Socket | undefined> {
   return new Promise((resolve) => {
@@ -35,39 +42,62 @@ function connectOnce(port: number, ms: number): Promise<net.Socket | undefined> 
   });
 }
 
-/** Ports that drop SYNs, and a function that frees them (stop the holder, close the fillers). */
-export async function silentPorts(count: number): Promise<{ ports: number[]; close: () => Promise<void> }> {
-  const holder: ChildProcess = spawn('python3', ['-c', script, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Ports that drop SYNs, and a function that frees them (stops the holder, closes the fillers). */
+export interface SilentPorts {
+  ports: number[];
+  /** Ports where no attempt went unanswered: they may still accept and would be misread as open. */
+  unfilled: number[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `count` silent ports: a python3 child holds listen(0) sockets, and this process fills each accept queue
+ * until a connection attempt goes unanswered. Ports are filled in parallel: one after another, the 150 ms wait per
+ * port would take almost a minute for a few hundred. `onHolder` gets the child's PID at once (to kill it on Ctrl-C).
+ */
+export async function openSilentPorts(count: number, opts: { timeoutMs?: number; onHolder?: (pid: number | undefined) => void } = {}): Promise<SilentPorts> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const holder = spawn('python3', ['-c', script, String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  opts.onHolder?.(holder.pid);
+  let timer: NodeJS.Timeout | undefined;
+  // The port list can be longer than one pipe chunk: read a whole line.
   const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    holder.once('error', reject);
-    // The port list is one line; it may arrive in more than one chunk.
-    holder.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(text.split('\n')[0]!);
-    });
-  });
+    timer = setTimeout(() => reject(new Error(`the python3 port holder did not list its ports within ${timeoutMs} ms`)), timeoutMs);
+    holder.once('error', (err) => reject(new Error(`python3 is needed to hold silent ports: ${err.message}`)));
+    holder.once('exit', (code) => reject(new Error(`the python3 port holder exited with code ${code}`)));
+    createInterface({ input: holder.stdout }).once('line', resolve);
+  }).finally(() => clearTimeout(timer));
   const ports = line.trim().split(' ').map(Number);
   const fillers: net.Socket[] = [];
-  for (const port of ports) {
-    // Connect until one attempt goes unanswered: from then on the port drops SYNs.
-    let silent = false;
-    for (let i = 0; i < 8 && !silent; i++) {
-      const s = await connectOnce(port, 150);
-      if (s) fillers.push(s);
-      else silent = true;
+  const unfilled: number[] = [];
+  await mapLimit(ports, 64, async (port) => {
+    for (let i = 0; i < FILLER_TRIES; i++) {
+      const s = await connectOnce(port, FILLER_WAIT_MS);
+      if (!s) return;
+      fillers.push(s);
     }
-    if (!silent) throw new Error(`port ${port} kept accepting connections; cannot make it silent`);
-  }
+    unfilled.push(port);
+  });
   return {
     ports,
+    unfilled,
     async close() {
       for (const s of fillers) s.destroy();
-      if (holder.exitCode === null) {
+      if (holder.exitCode === null && holder.signalCode === null) {
         const exited = new Promise((r) => holder.once('exit', r));
         holder.kill();
         await exited;
       }
     },
   };
+}
+
+/** For tests: `count` silent ports, every one of them silent (otherwise this throws). */
+export async function silentPorts(count: number): Promise<SilentPorts> {
+  const silent = await openSilentPorts(count);
+  if (silent.unfilled.length > 0) {
+    await silent.close();
+    throw new Error(`port(s) ${silent.unfilled.join(', ')} kept accepting connections; cannot make them silent`);
+  }
+  return silent;
 }
