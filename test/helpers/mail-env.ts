@@ -1,3 +1,6 @@
+import { startDovecot, type TestDovecot } from './dovecot.js';
+import { startSmtpSink, type TestSmtp } from './smtp-sink.js';
+
 /**
  * Hub variables that turn the mail gateway on without a mail server: IMAP and SMTP point at a closed loopback port,
  * so tests drive the handler and the reporter directly and read what would be sent from the outbox table.
@@ -34,5 +37,29 @@ export function liveMailEnv(servers: { imapPort: number; smtpPort: number }, ext
     PIA_SMTP_TLS: 'none',
     PIA_OPERATORS: 'email:ada@example.test',
     ...extra,
+  };
+}
+
+/** A test dovecot and an SMTP sink that delivers into it: the mail servers a live mail gateway talks to. */
+export interface MailServers {
+  dovecot: TestDovecot;
+  smtp: TestSmtp;
+  /** Hub variables for these servers ({@link liveMailEnv}), with `extra` on top. */
+  hubEnv(extra?: Record<string, string>): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Starts dovecot and the SMTP sink forwarding into it (call only when haveDovecot()). */
+export async function startMailServers(): Promise<MailServers> {
+  const dovecot = await startDovecot();
+  const smtp = await startSmtpSink({ forwardTo: { lmtpPort: dovecot.lmtpPort } });
+  return {
+    dovecot,
+    smtp,
+    hubEnv: (extra = {}) => liveMailEnv({ imapPort: dovecot.imapPort, smtpPort: smtp.port }, extra),
+    async stop() {
+      await smtp.close();
+      await dovecot.stop();
+    },
   };
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMail } from '../../../src/mail/parse/parse-mail.js';
-import { haveDovecot, startDovecot, type TestDovecot } from '../../helpers/dovecot.js';
+import { haveDovecot, type TestDovecot } from '../../helpers/dovecot.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
-import { startSmtpSink, type TestSmtp, type SinkMessage } from '../../helpers/smtp-sink.js';
-import { liveMailEnv } from '../../helpers/mail-env.js';
+import type { TestSmtp, SinkMessage } from '../../helpers/smtp-sink.js';
+import { startMailServers, type MailServers } from '../../helpers/mail-env.js';
 import { until } from '../../helpers/wait.js';
 import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
 import { nextEvent } from '../../helpers/wait.js';
@@ -14,6 +14,7 @@ import { nextEvent } from '../../helpers/wait.js';
 // fake agent.
 const dovecotOk = haveDovecot();
 
+let servers: MailServers | undefined;
 let dovecot: TestDovecot;
 let smtp: TestSmtp;
 let f: TestFleet;
@@ -44,18 +45,16 @@ async function reply(s: SinkMessage) {
 
 beforeAll(async () => {
   if (!dovecotOk) return;
-  dovecot = await startDovecot();
-  smtp = await startSmtpSink({ forwardTo: { lmtpPort: dovecot.lmtpPort } });
+  ({ dovecot, smtp } = servers = await startMailServers());
   f = await startFleet({
-    hubEnv: liveMailEnv({ imapPort: dovecot.imapPort, smtpPort: smtp.port }),
+    hubEnv: servers.hubEnv(),
     workerEnv: { PIA_AGENT: 'claude' },
   });
 });
 
 afterAll(async () => {
   await f?.stop();
-  await smtp?.close();
-  await dovecot?.stop();
+  await servers?.stop();
 });
 
 describe.skipIf(!dovecotOk)('email gateway', () => {

@@ -4,11 +4,10 @@ import Database from 'better-sqlite3';
 import { ImapFlow } from 'imapflow';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exited, spawnPia } from '../../helpers/cli.js';
-import { haveDovecot, startDovecot, type TestDovecot } from '../../helpers/dovecot.js';
+import { haveDovecot, type TestDovecot } from '../../helpers/dovecot.js';
 import { ADMIN_TOKEN } from '../../helpers/hub.js';
-import { liveMailEnv } from '../../helpers/mail-env.js';
+import { startMailServers } from '../../helpers/mail-env.js';
 import { freePort } from '../../helpers/ports.js';
-import { startSmtpSink, type TestSmtp } from '../../helpers/smtp-sink.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/wait.js';
 
@@ -104,10 +103,9 @@ function header(raw: string, name: string): string | undefined {
 
 describe.skipIf(!dovecotOk)('mail: the hub killed mid-batch', () => {
   it('SIGKILLed while reading a full mailbox and restarted: one task and one acknowledgement per mail, every mail filed once', async () => {
-    const dovecot = await startDovecot();
-    cleanups.push(() => dovecot.stop());
-    const smtp: TestSmtp = await startSmtpSink({ forwardTo: { lmtpPort: dovecot.lmtpPort } });
-    cleanups.push(() => smtp.close());
+    const servers = await startMailServers();
+    cleanups.push(() => servers.stop());
+    const { dovecot, smtp } = servers;
 
     const data = tempDir('pia-mail-kill-');
     cleanups.push(data.cleanup);
@@ -121,7 +119,7 @@ describe.skipIf(!dovecotOk)('mail: the hub killed mid-batch', () => {
       PIA_ADMIN_TOKEN: ADMIN_TOKEN,
       PIA_LOCAL_WORKER: '0',
       PIA_LOG_FORMAT: 'json',
-      ...liveMailEnv({ imapPort: dovecot.imapPort, smtpPort: smtp.port }),
+      ...servers.hubEnv(),
     };
     const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
       const res = await fetch(base + p, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });

@@ -1,29 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveDovecot, startDovecot, type TestDovecot } from '../../helpers/dovecot.js';
+import { haveDovecot, type TestDovecot } from '../../helpers/dovecot.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
-import { liveMailEnv } from '../../helpers/mail-env.js';
-import { startSmtpSink, type TestSmtp } from '../../helpers/smtp-sink.js';
+import { startMailServers, type MailServers } from '../../helpers/mail-env.js';
 import { until } from '../../helpers/wait.js';
 
 // New mail must arrive through IMAP IDLE, not the fallback poll: here the poll is an hour, so only IDLE can make the
 // task. (The intake holds its mailbox lock for the whole session, and imapflow only idles by itself without one.)
 const dovecotOk = haveDovecot();
+let servers: MailServers | undefined;
 let dovecot: TestDovecot;
-let smtp: TestSmtp;
 let f: TestFleet;
 
 beforeAll(async () => {
   if (!dovecotOk) return;
-  dovecot = await startDovecot();
-  smtp = await startSmtpSink({ forwardTo: { lmtpPort: dovecot.lmtpPort } });
-  f = await startFleet({ hubEnv: liveMailEnv({ imapPort: dovecot.imapPort, smtpPort: smtp.port }, { PIA_MAIL_POLL_S: '3600' }) });
+  ({ dovecot } = servers = await startMailServers());
+  f = await startFleet({ hubEnv: servers.hubEnv({ PIA_MAIL_POLL_S: '3600' }) });
 }, 30_000);
 
 afterAll(async () => {
   await f?.stop();
-  await smtp?.close();
-  await dovecot?.stop();
+  await servers?.stop();
 });
 
 describe.skipIf(!dovecotOk)('IMAP IDLE', () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMail } from '../../../src/mail/parse/parse-mail.js';
 import { pia } from '../../helpers/cli.js';
-import { haveDovecot, startDovecot, type TestDovecot } from '../../helpers/dovecot.js';
+import { haveDovecot } from '../../helpers/dovecot.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
-import { liveMailEnv } from '../../helpers/mail-env.js';
-import { startSmtpSink, type TestSmtp } from '../../helpers/smtp-sink.js';
+import { startMailServers, type MailServers } from '../../helpers/mail-env.js';
+import type { TestSmtp } from '../../helpers/smtp-sink.js';
 import { nextEvent, until } from '../../helpers/wait.js';
 import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
 
@@ -13,7 +13,7 @@ import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
 // through IMAP, runs on m3, and m3's result mail comes back the same way to the agent that asked.
 const dovecotOk = haveDovecot();
 
-let dovecot: TestDovecot;
+let servers: MailServers | undefined;
 let smtp: TestSmtp;
 let f: TestFleet;
 let m3: ReturnType<typeof testWorker>;
@@ -22,10 +22,9 @@ const header = (raw: string, name: string) => new RegExp(`^${name}: (.*)$`, 'im'
 
 beforeAll(async () => {
   if (!dovecotOk) return;
-  dovecot = await startDovecot();
-  smtp = await startSmtpSink({ forwardTo: { lmtpPort: dovecot.lmtpPort } });
+  ({ smtp } = servers = await startMailServers());
   f = await startFleet({
-    hubEnv: liveMailEnv({ imapPort: dovecot.imapPort, smtpPort: smtp.port }),
+    hubEnv: servers.hubEnv(),
   });
   const { body } = await f.t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'm3' });
   m3 = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: fakeAgentEnv() });
@@ -37,8 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await m3?.stop();
   await f?.stop();
-  await smtp?.close();
-  await dovecot?.stop();
+  await servers?.stop();
 });
 
 const tasksOn = (machine: string) => f.t.hub.taskStore.list({ machine, limit: 100 });
