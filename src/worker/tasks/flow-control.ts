@@ -1,7 +1,5 @@
-/** A task's output as flow control sees it: bytes sent and not yet acknowledged, and its process to pause. */
+/** A task as flow control sees it: a process to pause and resume. */
 export interface FlowTask {
-  /** Bytes of output sent (or spooled) that the hub has not acknowledged. */
-  unacked(): number;
   /** Whether its process still runs (a finished task is never paused or resumed). */
   running(): boolean;
   pause(): void;
@@ -30,6 +28,9 @@ const GRANT_MS = 50;
  */
 export function createFlowControl<T extends FlowTask>(limits: FlowLimits, linked: () => boolean, now: () => number = Date.now) {
   let inFlight = 0;
+  /** Per task: the size of each chunk not yet acknowledged, by seq (in order), and their sum. */
+  const chunks = new Map<T, { sizes: Map<number, number>; unacked: number }>();
+  const unacked = (t: T) => chunks.get(t)?.unacked ?? 0;
   const waiting: T[] = [];
   const paused = new Set<T>();
   /** Tasks resumed whose next chunk has not been counted yet, with when they were resumed. */
@@ -63,7 +64,7 @@ export function createFlowControl<T extends FlowTask>(limits: FlowLimits, linked
         paused.delete(t);
         continue;
       }
-      if (t.unacked() > limits.taskBytes) {
+      if (unacked(t) > limits.taskBytes) {
         i++; // its own window is still full; others may go ahead
         continue;
       }
@@ -76,20 +77,33 @@ export function createFlowControl<T extends FlowTask>(limits: FlowLimits, linked
   }
 
   return {
-    /** A chunk of `bytes` was spooled for `t`; pauses it when a window is full. */
-    sent(t: T, bytes: number): void {
+    /** Chunk `seq` of `bytes` was spooled for `t`; pauses it when a window is full. */
+    sent(t: T, seq: number, bytes: number): void {
+      let c = chunks.get(t);
+      if (!c) chunks.set(t, (c = { sizes: new Map(), unacked: 0 }));
+      c.sizes.set(seq, bytes);
+      c.unacked += bytes;
       inFlight += bytes;
       granted.delete(t);
-      if (linked() && (t.unacked() > limits.taskBytes || inFlight > limits.linkBytes)) pause(t);
+      if (linked() && (c.unacked > limits.taskBytes || inFlight > limits.linkBytes)) pause(t);
     },
-    /** `bytes` of `t`'s output were acknowledged. */
-    acked(_t: T, bytes: number): void {
-      inFlight = Math.max(0, inFlight - bytes);
+    /** The hub stored every chunk of `t` up to `seq`. */
+    acked(t: T, seq: number): void {
+      const c = chunks.get(t);
+      if (c) {
+        for (const [s, bytes] of c.sizes) {
+          if (s > seq) break;
+          c.sizes.delete(s);
+          c.unacked -= bytes;
+          inFlight -= bytes;
+        }
+      }
       release();
     },
-    /** `t` is gone with `bytes` still unacknowledged (the hub recorded it, or forgot it). */
-    dropped(t: T, bytes: number): void {
-      inFlight = Math.max(0, inFlight - bytes);
+    /** `t` is gone (the hub recorded it, or forgot it): whatever it still had in flight no longer counts. */
+    dropped(t: T): void {
+      inFlight -= unacked(t);
+      chunks.delete(t);
       granted.delete(t);
       paused.delete(t);
       const i = waiting.indexOf(t);
@@ -102,6 +116,8 @@ export function createFlowControl<T extends FlowTask>(limits: FlowLimits, linked
     },
     /** Unacknowledged bytes of all tasks together. */
     inFlight: () => inFlight,
+    /** Unacknowledged bytes of one task. */
+    unacked,
     isPaused: (t: T) => paused.has(t),
   };
 }

@@ -5,7 +5,8 @@ import { errorMessage, PiaError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { HubMessage, WorkerMessage } from '../../protocol/messages.js';
 import type { FinalState, OutputStream, ProgressEvent, TaskOutcome, TaskSpec } from '../../protocol/tasks.js';
-import { agentEnv, expandArgv, resolveProgram, type AgentDefinition } from './agents.js';
+import { resolveProgram, type AgentDefinition } from './agents.js';
+import { commandFor, taskEnv, workspaceOf } from './launch.js';
 import { createLineSplitter, renderClaudeLine } from './claude-stream.js';
 import { prepareWorkspace } from './git-workspace.js';
 import { writeIdentity } from './identity.js';
@@ -73,9 +74,6 @@ interface Active {
   pendingData: string;
   flushTimer: NodeJS.Timeout | undefined;
   process?: RunningProcess;
-  /** End offset of each unacknowledged chunk, by seq: what is in flight. */
-  inFlight: Map<number, number>;
-  ackedOffset: number;
   /** The task as flow control sees it. */
   flow: FlowTask;
   /** The task's whole run, until its outcome is recorded in the ledger. */
@@ -146,10 +144,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       abort: new AbortController(),
       token: randomBytes(24).toString('base64url'),
       tail: '',
-      inFlight: new Map(),
-      ackedOffset: 0,
       flow: {
-        unacked: () => t.offset - t.ackedOffset,
         running: () => t.process !== undefined,
         pause: () => t.process?.pause(),
         resume: () => t.process?.resume(),
@@ -184,8 +179,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     t.pendingData = '';
     t.pendingStream = undefined;
     t.spool.append(chunk);
-    t.inFlight.set(chunk.seq, t.offset);
-    flow.sent(t.flow, t.offset - chunk.offset);
+    flow.sent(t.flow, chunk.seq, t.offset - chunk.offset);
     pump(t);
   }
 
@@ -211,31 +205,11 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
   }
 
   // --- running ----------------------------------------------------------------------------------------------
-  function workspaceOf(spec: TaskSpec): string {
-    const name = spec.workspace;
-    if (name === undefined) return config.workspaceRoot;
-    if (!/^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/.test(name)) throw new PiaError('workspace_invalid', `"${name}" is not a workspace folder name`);
-    return path.join(config.workspaceRoot, name);
-  }
-
-  function agentArgv(spec: TaskSpec, workspace: string): { argv: string[]; agent?: AgentDefinition } {
-    if (spec.kind === 'shell') return { argv: spec.argv ?? [] };
-    const name = spec.agent ?? config.defaultAgent;
-    const agent = config.agents.get(name);
-    if (!agent) throw new PiaError('agent_unknown', `No agent named "${name}" on ${spec.machine}; configured: ${[...config.agents.keys()].join(', ')}.`);
-    let template = agent.command;
-    if (spec.resumeSession) {
-      if (!agent.resume) throw new PiaError('agent_cannot_resume', `The ${name} agent has no resume command configured, so this follow-up cannot continue its session.`);
-      template = agent.resume;
-    }
-    return { argv: expandArgv(template, { prompt: spec.prompt ?? '', workspace, task: spec.id, session: spec.resumeSession ?? '' }), agent };
-  }
-
   async function runTask(t: Active): Promise<void> {
     const { spec } = t;
     t.deadline = setTimeout(() => stopTask(t, 'timed_out'), spec.timeoutS * 1000);
     try {
-      const workspace = workspaceOf(spec);
+      const workspace = workspaceOf(config.workspaceRoot, spec);
       t.record.workspace = workspace;
       hub.send({ type: 'task.started', taskId: spec.id, workspace, at: Date.now() });
       mkdirSync(config.workspaceRoot, { recursive: true });
@@ -251,10 +225,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
         mkdirSync(workspace, { recursive: true });
       }
       if (t.stopReason) return finishStopped(t);
-      const { argv, agent } = agentArgv(spec, workspace);
-      const hint = agent
-        ? `Install the ${agent.name} agent on ${spec.machine}, or point PIA_AGENT_CMD / PIA_AGENTS at it.`
-        : 'Check the command name, or give its full path.';
+      const { argv, agent, hint } = commandFor(spec, workspace, config.agents, config.defaultAgent);
       argv[0] = await resolveProgram(argv[0]!, config.env.PATH ?? '', hint);
       if (agent) writeIdentity(workspace, spec, config.hostname);
       if (t.stopReason) return finishStopped(t);
@@ -264,13 +235,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       t.process = startProcess({
         argv,
         cwd: workspace,
-        env: agentEnv(config.env, {
-          PIA_TASK_ID: spec.id,
-          PIA_MACHINE: spec.machine,
-          PIA_TASK_TOKEN: t.token,
-          ...(config.agentSocket ? { PIA_WORKER_SOCKET: config.agentSocket } : {}),
-          ...(config.agentBinDir ? { PATH: [config.agentBinDir, config.env.PATH].filter(Boolean).join(path.delimiter) } : {}),
-        }),
+        env: taskEnv(config.env, spec, t.token, config.agentSocket, config.agentBinDir),
         timeoutMs: 2 ** 31 - 1, // the task's own deadline governs
         ...(config.nice ? { nice: config.nice } : {}),
         graceMs: config.graceMs,
@@ -358,7 +323,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     const t = tasks.get(taskId);
     if (t && t.record.state !== 'finished') return; // still running: keep it
     tasks.delete(taskId);
-    if (t) flow.dropped(t.flow, t.offset - t.ackedOffset);
+    if (t) flow.dropped(t.flow);
     t?.spool.remove();
     ledger.delete(taskId);
   }
@@ -380,13 +345,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
           t.spool.ack(msg.seq);
           t.record.ackedSeq = t.spool.ackedSeq;
           ackDirty = true;
-          const before = t.ackedOffset;
-          for (const [seq, end] of t.inFlight) {
-            if (seq > msg.seq) break;
-            t.ackedOffset = Math.max(t.ackedOffset, end);
-            t.inFlight.delete(seq);
-          }
-          flow.acked(t.flow, t.ackedOffset - before);
+          flow.acked(t.flow, msg.seq);
           return;
         }
         case 'task.recorded':
