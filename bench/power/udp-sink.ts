@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { MAGIC_PACKET_LENGTH } from '../../src/power/magic-packet.js';
+import { MAGIC_PACKET_LENGTH } from '../../src/wol/magic-packet.js';
 
 /** A UDP listener on 127.0.0.1 that notes when each MAC's first magic packet arrives. */
 export interface MagicSink {

@@ -1,5 +1,5 @@
-import { buildMagicPacket } from '../../src/power/magic-packet.js';
-import { createWolSender } from '../../src/power/wol-sender.js';
+import { buildMagicPacket } from '../../src/wol/magic-packet.js';
+import { createWolSender } from '../../src/wol/wol-sender.js';
 import type { MagicSink } from './udp-sink.js';
 import { benchMac } from './udp-sink.js';
 

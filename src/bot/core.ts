@@ -4,7 +4,7 @@ import type { Actions, Requester } from '../hub/actions/actions.js';
 import type { ActionResult } from '../hub/actions/result.js';
 import type { TaskService } from '../hub/tasks/task-service.js';
 import type { Task } from '../hub/tasks/task.js';
-import { parseCommand } from './commands/parse.js';
+import { parseCommand } from '../commands/parse.js';
 import type { BotCore, ButtonPress, ChatPort, Inbound, ThreadRef } from './port.js';
 import type { Reporter } from './reporter/reporter.js';
 import { resultMessage } from './reporter/views.js';

@@ -1,6 +1,6 @@
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import { parseCommand } from '../bot/commands/parse.js';
+import { parseCommand } from '../commands/parse.js';
 import { resultMessage } from '../bot/reporter/views.js';
 import type { Actions, Requester } from '../hub/actions/actions.js';
 import type { UserStore } from '../hub/auth/users.js';

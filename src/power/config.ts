@@ -1,7 +1,7 @@
 import { parseEnv, positiveIntField, secondsField, textField, listField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { DEFAULT_PROBE_PORTS } from './probe.js';
-import { DEFAULT_WOL_TARGETS, parseWolTargets, type WolTarget } from './wol-targets.js';
+import { DEFAULT_WOL_TARGETS, parseWolTargets, type WolTarget } from '../wol/wol-targets.js';
 
 /** The power manager's settings. */
 export interface PowerConfig {

@@ -5,11 +5,11 @@ import type { EventBus, PowerProgress } from '../hub/events.js';
 import type { Machine } from '../hub/registry/machine.js';
 import type { MachineStore } from '../hub/registry/machines.js';
 import type { PowerConfig } from './config.js';
-import { buildMagicPacket } from './magic-packet.js';
+import { buildMagicPacket } from '../wol/magic-packet.js';
 import type { Prober } from './prober.js';
 import { chooseRelays } from './relay.js';
-import type { WolSender } from './wol-sender.js';
-import { formatWolTarget, parseWolTargets, planWolTargets } from './wol-targets.js';
+import type { WolSender } from '../wol/wol-sender.js';
+import { formatWolTarget, parseWolTargets, planWolTargets } from '../wol/wol-targets.js';
 import type { WorkerRequests } from './worker-requests.js';
 import { networksOf } from './relay.js';
 

@@ -13,7 +13,7 @@ import { createPowerOperations, type PowerOperation } from './operations.js';
 import { createProber, probeAddress, type PowerReading } from './prober.js';
 import { normalizeFingerprint } from './ssh/fingerprint.js';
 import { fetchHostKeyFingerprint } from './ssh/ssh-client.js';
-import { createWolSender } from './wol-sender.js';
+import { createWolSender } from '../wol/wol-sender.js';
 import { createWorkerRequests } from './worker-requests.js';
 
 /** Who asked, for the audit log. */

@@ -5,9 +5,9 @@ import { errorMessage, PiaError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { HubMessage, WorkerMessage } from '../protocol/messages.js';
 import type { PowerAction } from '../protocol/power.js';
-import { buildMagicPacket } from '../power/magic-packet.js';
-import { createWolSender, type WolSender } from '../power/wol-sender.js';
-import { formatWolTarget } from '../power/wol-targets.js';
+import { buildMagicPacket } from '../wol/magic-packet.js';
+import { createWolSender, type WolSender } from '../wol/wol-sender.js';
+import { formatWolTarget } from '../wol/wol-targets.js';
 
 const run = promisify(execFile);
 

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage, PiaError } from '../../common/errors.js';
-import type { Command, MachineSelector } from '../../bot/commands/command.js';
-import { definitionOf } from '../../bot/commands/definitions.js';
-import { helpText } from '../../bot/commands/parse.js';
+import type { Command, MachineSelector } from '../../commands/command.js';
+import { definitionOf } from '../../commands/definitions.js';
+import { helpText } from '../../commands/parse.js';
 import type { Origin } from '../../protocol/tasks.js';
 import type { PowerManager } from '../../power/power-manager.js';
-import { allows } from '../auth/roles.js';
+import { allows } from '../../commands/roles.js';
 import type { UserStore } from '../auth/users.js';
 import { machineJson } from '../http/machine-json.js';
 import type { LinkServer } from '../link/link-server.js';

@@ -1,6 +1,6 @@
 import { PiaError } from '../../common/errors.js';
 import type { Db } from '../db/database.js';
-import { normalizeIdentity, roles, type Role } from './roles.js';
+import { normalizeIdentity, roles, type Role } from '../../commands/roles.js';
 
 /** Roles from configuration: PIA_ADMINS, PIA_OPERATORS, PIA_VIEWERS and PIA_DEFAULT_ROLE. */
 export interface RoleConfig {

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseMac } from '../../power/mac.js';
-import { parseSecureOn } from '../../power/magic-packet.js';
-import { formatWolTarget, parseWolTargets } from '../../power/wol-targets.js';
+import { parseMac } from '../../wol/mac.js';
+import { parseSecureOn } from '../../wol/magic-packet.js';
+import { formatWolTarget, parseWolTargets } from '../../wol/wol-targets.js';
 
 const macSchema = z.string().transform((v, ctx) => {
   try {

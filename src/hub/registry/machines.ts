@@ -4,7 +4,7 @@ import { MachineName } from '../../protocol/messages.js';
 import type { Db } from '../db/database.js';
 import { Capabilities, mergeCapabilities, type CapabilitiesPatch } from './capabilities.js';
 import type { Machine, MachineStatus, PowerState } from './machine.js';
-import { closestNames } from './suggest.js';
+import { closestNames } from '../../common/suggest.js';
 
 interface MachineRow {
   id: number;

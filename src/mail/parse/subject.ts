@@ -1,6 +1,6 @@
-import { parseCommand } from '../../bot/commands/parse.js';
-import { definitionOf } from '../../bot/commands/definitions.js';
-import type { CommandName } from '../../bot/commands/command.js';
+import { parseCommand } from '../../commands/parse.js';
+import { definitionOf } from '../../commands/definitions.js';
+import type { CommandName } from '../../commands/command.js';
 
 /** One reply/forward marker ("Re:", "Fwd:", "AW:", "WG:", "Re[2]:", ...) or one "[tag]", at the start. */
 const SUBJECT_PREFIX = /^\s*(?:(?:re|fwd?|aw|wg|sv|vs|antw)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]|\[[^\]]*\])\s*/i;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../../src/bot/commands/parse.js';
-import type { Command } from '../../../src/bot/commands/command.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { Command } from '../../../src/commands/command.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
 
 let f: TestFleet;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Capabilities, CapabilitiesPatch, mergeCapabilities } from '../../../src/hub/registry/capabilities.js';
-import { closestNames } from '../../../src/hub/registry/suggest.js';
+import { closestNames } from '../../../src/common/suggest.js';
 
 describe('capabilities', () => {
   it('normalises and merges; null removes a key', () => {

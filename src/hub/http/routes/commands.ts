@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { parseCommand } from '../../../bot/commands/parse.js';
+import { parseCommand } from '../../../commands/parse.js';
 import type { Actions } from '../../actions/actions.js';
 import type { ActionResult } from '../../actions/result.js';
 

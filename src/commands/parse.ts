@@ -1,5 +1,5 @@
-import { allows, type Role } from '../../hub/auth/roles.js';
-import { closestNames } from '../../hub/registry/suggest.js';
+import { allows, type Role } from './roles.js';
+import { closestNames } from '../common/suggest.js';
 import type { Command } from './command.js';
 import { definitionOf, definitions, UsageError } from './definitions.js';
 import { tokenize } from './tokenize.js';

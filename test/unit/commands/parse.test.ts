@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { helpText, parseCommand } from '../../../src/bot/commands/parse.js';
+import { helpText, parseCommand } from '../../../src/commands/parse.js';
 
 const ok = (text: string) => {
   const p = parseCommand(text);

@@ -1,4 +1,4 @@
-import type { Role } from '../../hub/auth/roles.js';
+import type { Role } from './roles.js';
 import type { Command, CommandName, MachineSelector } from './command.js';
 import { restOf, type Token } from './tokenize.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { macBytes, parseMac } from '../../../src/power/mac.js';
+import { macBytes, parseMac } from '../../../src/wol/mac.js';
 
 describe('MAC addresses', () => {
   it.each(['aa:bb:cc:dd:ee:ff', 'AA-BB-CC-DD-EE-FF', 'aabb.ccdd.eeff', 'AABBCCDDEEFF', '  aa:BB:cc:DD:ee:FF '])('accepts %s', (input) => {

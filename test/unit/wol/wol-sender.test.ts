@@ -1,9 +1,9 @@
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildMagicPacket } from '../../../src/power/magic-packet.js';
-import type { UdpFamily, WolSender } from '../../../src/power/wol-sender.js';
-import { createWolSender } from '../../../src/power/wol-sender.js';
+import { buildMagicPacket } from '../../../src/wol/magic-packet.js';
+import type { UdpFamily, WolSender } from '../../../src/wol/wol-sender.js';
+import { createWolSender } from '../../../src/wol/wol-sender.js';
 
 // Every packet in this file goes to a listener on loopback (127.0.0.1 or ::1), never to a broadcast or LAN
 // address, and host names are resolved by an injected lookup: a real DNS query would leave the machine.

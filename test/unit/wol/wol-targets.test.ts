@@ -6,7 +6,7 @@ import {
   formatWolTarget,
   parseWolTargets,
   planWolTargets,
-} from '../../../src/power/wol-targets.js';
+} from '../../../src/wol/wol-targets.js';
 
 // Pure computation only: nothing in this file sends a packet.
 describe('WoL target lists', () => {

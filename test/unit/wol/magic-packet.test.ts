@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PiaError } from '../../../src/common/errors.js';
-import { buildMagicPacket, parseSecureOn } from '../../../src/power/magic-packet.js';
+import { buildMagicPacket, parseSecureOn } from '../../../src/wol/magic-packet.js';
 
 const header = 'ff'.repeat(6);
 const body = '0123456789ab'.repeat(16);
