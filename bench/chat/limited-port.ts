@@ -92,7 +92,7 @@ export function createLimitedPort(rules: PlatformRules, opts: { record: boolean;
     stats.calls[kind].refused++;
     stats.requests++;
     stats.refusals[reason] = (stats.refusals[reason] ?? 0) + 1;
-    throw new PiaError(`${rules.platform}_refused`, `${rules.platform} refused the ${kind}: ${reason}`);
+    throw new PiaError(rules.platform === 'discord' ? 'discord_refused' : 'slack_api_failed', `${rules.platform} refused the ${kind}: ${reason}`);
   }
 
   function accept(kind: CallKind, at: number, text: string): void {

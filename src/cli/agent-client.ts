@@ -12,7 +12,7 @@ export function askWorker(env: NodeJS.ProcessEnv, request: Omit<AgentRequest, 't
   const token = env.PIA_TASK_TOKEN;
   if (!socketPath || !token) {
     throw new PiaError(
-      'not_in_a_task',
+      'task_not_running',
       'pia mail works inside a task a PIA worker runs (it needs PIA_WORKER_SOCKET and PIA_TASK_TOKEN). From anywhere else, mail the machine\'s address or use pia run.',
     );
   }

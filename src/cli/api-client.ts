@@ -1,4 +1,4 @@
-import { PiaError } from '../common/errors.js';
+import { isErrorCode, PiaError } from '../common/errors.js';
 
 /** How the CLI reaches the hub. */
 export interface ApiTarget {
@@ -46,7 +46,7 @@ export function createApiClient(target: ApiTarget): ApiClient {
       if (res.status === 401) {
         throw new PiaError('unauthorized', `${error?.message ?? 'Unauthorized'} (set PIA_ADMIN_TOKEN to the hub's admin token)`);
       }
-      throw new PiaError(error?.code ?? `http_${res.status}`, error?.message ?? `The hub answered ${res.status}`);
+      throw new PiaError(error?.code && isErrorCode(error.code) ? error.code : 'bad_response', error?.message ?? `The hub answered ${res.status}`);
     }
     return json as T;
   }

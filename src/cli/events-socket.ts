@@ -24,7 +24,7 @@ export async function openEvents(target: ApiTarget, onEvent: (e: ObservedEvent) 
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_req, res) =>
-      reject(new PiaError(res.statusCode === 401 ? 'unauthorized' : 'hub_error', `The hub refused the event stream (HTTP ${res.statusCode}); check PIA_ADMIN_TOKEN`)),
+      reject(new PiaError(res.statusCode === 401 ? 'unauthorized' : 'bad_response', `The hub refused the event stream (HTTP ${res.statusCode}); check PIA_ADMIN_TOKEN`)),
     );
     ws.once('error', (err) => reject(new PiaError('hub_unreachable', `Cannot reach the hub at ${target.url} (${err.message})`)));
   });

@@ -40,7 +40,7 @@ export function chooseAuth(config: Pick<WorkerConfig, 'joinToken' | 'name' | 'st
   }
   if (state) return { kind: 'secret', secret: state.secret };
   throw new PiaError(
-    'not_enrolled',
+    'link_refused',
     `This worker is not enrolled (no credentials in ${config.stateDir}). On the hub run \`pia machines add <name>\`, then start the worker with --join <token>.`,
   );
 }

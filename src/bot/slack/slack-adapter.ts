@@ -61,9 +61,9 @@ function clientOptions(apiUrl: string | undefined): webApi.WebClientOptions {
 }
 
 /** A token of the right kind, or an error naming the variable and where to find the token. */
-function requireToken(value: string | undefined, prefix: string, code: string, name: string, hint: string): string {
-  if (value === undefined || value === '') throw new PiaError(`${code}_missing`, `${name} is not set: ${hint}.`);
-  if (!value.startsWith(prefix)) throw new PiaError(`${code}_invalid`, `${name} must start with "${prefix}": ${hint}.`);
+function requireToken(value: string | undefined, prefix: string, name: string, hint: string): string {
+  if (value === undefined || value === '') throw new PiaError('config_invalid', `${name} is not set: ${hint}.`);
+  if (!value.startsWith(prefix)) throw new PiaError('config_invalid', `${name} must start with "${prefix}": ${hint}.`);
   return value;
 }
 
@@ -72,7 +72,6 @@ function buildApp(deps: SlackAdapterDeps, log: Logger, logger: BoltLogger) {
   const token = requireToken(
     deps.botToken,
     'xoxb-',
-    'slack_bot_token',
     'SLACK_BOT_TOKEN',
     "use the Bot User OAuth Token from the app's OAuth & Permissions page (xoxb-...)",
   );
@@ -82,7 +81,6 @@ function buildApp(deps: SlackAdapterDeps, log: Logger, logger: BoltLogger) {
     const appToken = requireToken(
       deps.appToken,
       'xapp-',
-      'slack_app_token',
       'SLACK_APP_TOKEN',
       'Socket Mode needs an app-level token (Basic Information > App-Level Tokens, scope connections:write, ' +
         'xapp-...), or run in HTTP mode with SLACK_SIGNING_SECRET',
@@ -91,7 +89,7 @@ function buildApp(deps: SlackAdapterDeps, log: Logger, logger: BoltLogger) {
   }
   if (deps.signingSecret === undefined || deps.signingSecret === '') {
     throw new PiaError(
-      'slack_signing_secret_missing',
+      'config_invalid',
       "HTTP mode needs SLACK_SIGNING_SECRET (the Signing Secret on the app's Basic Information page); or use Socket Mode.",
     );
   }
@@ -127,7 +125,7 @@ export function createSlackAdapter(deps: SlackAdapterDeps): SlackAdapter {
         await app.start();
       } catch (err) {
         throw new PiaError(
-          'slack_connect_failed',
+          'slack_api_failed',
           `Slack Socket Mode could not connect: ${errorMessage(err)}. Check SLACK_APP_TOKEN (xapp-..., scope ` +
             'connections:write) and that Socket Mode is on in the app settings.',
           { cause: err },

@@ -42,11 +42,11 @@ export function translateSlackError(method: string, err: unknown): Error {
     const error = coded.data.error;
     const needed = typeof coded.data.needed === 'string' ? ` (needed: ${coded.data.needed})` : '';
     const hint = advice[error] ?? 'See https://api.slack.com/methods for what it means.';
-    return new PiaError(`slack_${error}`, `Slack ${method} failed: ${error}${needed}. ${hint}`, { cause: err });
+    return new PiaError('slack_api_failed', `Slack ${method} failed: ${error}${needed}. ${hint}`, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new PiaError(
-    'slack_unreachable',
+    'slack_api_failed',
     `Slack ${method} failed: ${message}. Check the hub's network access to Slack (or SLACK_API_URL).`,
     { cause: err },
   );

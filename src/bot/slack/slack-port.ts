@@ -43,7 +43,7 @@ export function createSlackPort(client: webApi.WebClient): ChatPort {
         }),
       );
       if (typeof result.ts !== 'string') {
-        throw new PiaError('slack_bad_reply', 'Slack chat.postMessage answered without a message ts.');
+        throw new PiaError('slack_api_failed', 'Slack chat.postMessage answered without a message ts.');
       }
       // Slack answers with the conversation it used (a DM opened for a user id): edits must go there.
       const channel = typeof result.channel === 'string' ? result.channel : thread.channel;

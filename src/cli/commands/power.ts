@@ -22,7 +22,7 @@ export async function confirm(question: string, yes: boolean | undefined): Promi
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const answer = await rl.question(`${question} [y/N] `);
   rl.close();
-  if (!/^y(es)?$/i.test(answer.trim())) throw new PiaError('cancelled', 'Nothing done.');
+  if (!/^y(es)?$/i.test(answer.trim())) throw new PiaError('confirmation_needed', 'Nothing done.');
 }
 
 /**

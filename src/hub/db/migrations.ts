@@ -45,7 +45,7 @@ export function migrate(db: Db, migrations: Migration[]): number[] {
   const known = migrations.length;
   if (newest > known) {
     throw new PiaError(
-      'schema_too_new',
+      'migrations_invalid',
       `This database is at schema version ${newest}, written by a newer PIA; this PIA knows versions up to ${known}. ` +
         'Upgrade PIA, or point PIA_DATA_DIR at another directory.',
     );

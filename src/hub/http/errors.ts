@@ -2,36 +2,14 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ZodError } from 'zod';
 import { PiaError } from '../../common/errors.js';
 
-/** HTTP status for each error code; anything unlisted that is a PiaError is a 400. */
-const statusByCode: Record<string, number> = {
-  unauthorized: 401,
-  forbidden: 403,
-  machine_unknown: 404,
-  task_unknown: 404,
-  task_finished: 409,
-  operation_unknown: 404,
-  machine_offline: 409,
-  host_key_mismatch: 502,
-  ssh_unreachable: 502,
-  ssh_timeout: 504,
-  ssh_auth_failed: 502,
-  worker_timeout: 504,
-  power_command_failed: 502,
-  not_found: 404,
-  machine_exists: 409,
-  alias_taken: 409,
-  conflict: 409,
-  internal: 500,
-};
-
 /** The body of every error response. */
 export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-/** Turns a thrown error into a status and `{"error":{"code","message"}}`; the one boundary for HTTP. */
+/** Turns a thrown error into a status and `{"error":{"code","message"}}`; the one boundary for HTTP. The status comes from the error table. */
 export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
-  if (err instanceof PiaError) return { status: statusByCode[err.code] ?? 400, body: { error: { code: err.code, message: err.message } } };
+  if (err instanceof PiaError) return { status: err.status, body: { error: { code: err.code, message: err.message } } };
   if (err instanceof ZodError) {
     const issue = err.issues[0];
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';

@@ -20,7 +20,7 @@ export const DARWIN_FALLBACK_LOG = 'Library/Logs/pia-worker.log';
 export function posixQuote(argv: readonly string[]): string {
   return argv
     .map((arg) => {
-      if (arg.includes('\0')) throw unsafe('arg_invalid', arg, 'contains a NUL byte, which no shell argument can carry');
+      if (arg.includes('\0')) throw unsafe('start_command_invalid', arg, 'contains a NUL byte, which no shell argument can carry');
       return `'${arg.replaceAll("'", `'\\''`)}'`;
     })
     .join(' ');
@@ -132,6 +132,6 @@ function detachedStart(opts: { workerPath?: string; hubUrl: string }, logFromHom
   );
 }
 
-function unsafe(code: string, arg: string, why: string): PiaError {
+function unsafe(code: 'start_command_invalid' | 'windows_arg_unsafe', arg: string, why: string): PiaError {
   return new PiaError(code, `The argument ${JSON.stringify(arg.slice(0, 80))} ${why}; remove that character`);
 }

@@ -56,7 +56,7 @@ export async function installService(deps: InstallServiceDeps): Promise<InstallS
     const { code, stderr } = await deps.run(step.argv);
     if (code !== 0 && !step.mayFail) {
       throw new PiaError(
-        'service_install_failed',
+        'service_failed',
         `\`${step.argv.join(' ')}\` failed (exit ${code}) after writing ${plan.file}: ${stderr.trim() || '(no output)'}. Fix that and run \`pia worker install-service\` again`,
       );
     }
@@ -78,7 +78,7 @@ function planFor(deps: InstallServiceDeps): { file: string; text: string; comman
     case 'win32': {
       if (Object.keys(deps.env ?? {}).length > 0) {
         throw new PiaError(
-          'service_env_unsupported',
+          'service_env_invalid',
           `A Windows scheduled task cannot set environment variables (${Object.keys(deps.env ?? {}).join(', ')}); set them for your user instead (setx NAME value) and install again without them`,
         );
       }
@@ -87,7 +87,7 @@ function planFor(deps: InstallServiceDeps): { file: string; text: string; comman
     }
     default:
       throw new PiaError(
-        'service_unsupported_platform',
+        'service_failed',
         `pia worker install-service supports Linux (systemd), macOS (launchd) and Windows (Task Scheduler), not ${deps.platform}; run \`pia worker --hub <url>\` under your own service manager instead`,
       );
   }
