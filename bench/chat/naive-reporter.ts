@@ -32,7 +32,7 @@ export interface NaiveReporter {
  * waited out for its Retry-After and the same line tried again, so it loses nothing and eventually delivers
  * (firing every line at once would only add 429s). Empty lines are skipped (Slack refuses empty messages).
  */
-export function startNaiveReporter(deps: { bus: EventBus; taskId: string; targets: { port: ChatPort; thread: ThreadRef }[] }): NaiveReporter {
+export function startNaiveReporter(deps: { bus: Pick<EventBus, 'on'>; taskId: string; targets: { port: ChatPort; thread: ThreadRef }[] }): NaiveReporter {
   const lines: string[] = [];
   let partial = '';
   let ended = false;

@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../src/common/logger.js';
-import { createSlackAdapter, type SlackAdapter } from '../../src/bot/slack/slack-adapter.js';
-import { mountRawRoutes } from '../../src/hub/http/raw-routes.js';
 import type { Cleanup } from '../fleet/cleanup.js';
 import { fillRegistry } from '../power/registry-fill.js';
 import type { ChatArgs } from './args.js';
@@ -35,21 +33,15 @@ export async function runStatusPhase(args: ChatArgs, dir: string, log: Logger, c
 
   const secret = randomBytes(16).toString('hex');
   let slack: SlackSide | undefined;
-  let adapter: SlackAdapter | undefined;
   let bench: BenchHub | undefined;
   try {
     const s = (slack = await startSlackSide(cleanup, 30_000));
+    // The hub builds its Slack app (HTTP mode) from its configuration, as `npm start` does.
     bench = await startBenchHub({
       dataDir,
-      env: { PIA_VIEWERS: `slack:${USER}` },
+      env: { PIA_VIEWERS: `slack:${USER}`, SLACK_MODE: 'http', SLACK_BOT_TOKEN: s.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: s.apiUrl },
       log,
-      async beforeStart(hub) {
-        adapter = createSlackAdapter({ mode: 'http', botToken: s.botToken, signingSecret: secret, apiUrl: s.apiUrl, core: hub.bot, log });
-        await mountRawRoutes(hub.http, adapter.routes ?? []);
-      },
     });
-    if (!adapter) throw new Error('the Slack adapter was not created');
-    await adapter.start();
     const url = `${bench.httpUrl}/slack/events`;
     progress(`status: hub and Slack adapter (HTTP mode) up at ${url}; ${WARM_UP} warm-up commands, ${args.commands} timed, then ${args.burst} at once`);
     const r = await slack.run(
@@ -71,8 +63,7 @@ export async function runStatusPhase(args: ChatArgs, dir: string, log: Logger, c
       errors: [],
     };
   } finally {
-    await adapter?.stop().catch((err: unknown) => progress(`status: Slack adapter stop failed: ${messageOf(err)}`));
-    await bench?.hub.stop().catch((err: unknown) => progress(`status: hub stop failed: ${messageOf(err)}`));
+    await bench?.pia.stop().catch((err: unknown) => progress(`status: hub stop failed: ${messageOf(err)}`));
     await slack?.stop();
   }
 }

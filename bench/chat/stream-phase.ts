@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../src/common/logger.js';
 import type { ThreadRef } from '../../src/bot/port.js';
+import type { Pia } from '../../src/app/create-pia.js';
+import { createReporter, type Reporter } from '../../src/bot/reporter/reporter.js';
 import type { Task } from '../../src/hub/tasks/task.js';
 import type { Worker } from '../../src/worker/worker.js';
 import type { ChatArgs } from './args.js';
@@ -16,6 +18,21 @@ import { messageOf, progress } from './progress.js';
 import type { NaiveOnPlatform, ReporterOnPlatform, StreamResult } from './result.js';
 import { slackRules } from './slack-rules.js';
 import { startBenchWorker, WORKER_NAME } from './worker.js';
+
+/** Creates a task through the hub's HTTP API. */
+async function startTask(hub: BenchHub, body: object): Promise<Task> {
+  const res = await fetch(`${hub.httpUrl}/api/tasks`, { method: 'POST', headers: { authorization: `Bearer ${hub.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`POST /api/tasks: HTTP ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { tasks: Task[] }).tasks[0]!;
+}
+
+/** A reporter over the hub's events, knowing the one task it follows. */
+function benchReporter(pia: Pia, log: Logger, task: Task): Reporter {
+  let current = task;
+  pia.events.on('task.started', (e) => e.taskId === task.id && (current = { ...current, state: 'running', startedAt: new Date().toISOString() }));
+  pia.events.on('task.finished', (e) => e.task.id === task.id && (current = e.task));
+  return createReporter({ bus: pia.events, log, getTask: (id) => (id === task.id ? current : undefined), fullLog: () => '' });
+}
 
 /** Threads as the adapters would name them: a Slack parent ts; a Discord thread (its own channel id). */
 const THREADS: Record<string, ThreadRef> = {
@@ -95,10 +112,11 @@ export async function runStreamPhase(args: ChatArgs, dir: string, log: Logger): 
   let bench: BenchHub | undefined;
   let worker: Worker | undefined;
   let naive: NaiveReporter | undefined;
+  let reporter: Reporter | undefined;
   try {
     bench = await startBenchHub({ dataDir: path.join(dir, 'stream-hub'), log });
-    const { hub } = bench;
-    worker = await startBenchWorker({ hub, linkUrl: bench.linkUrl, dir, agentArgv: [process.execPath, agent], log, timeoutMs: 30_000 });
+    const { pia } = bench;
+    worker = await startBenchWorker({ hub: bench, dir, agentArgv: [process.execPath, agent], log, timeoutMs: 30_000 });
     progress(`stream: hub and worker up; a task writing ${(args.bytes / 1e6).toFixed(1)} MB over ${args.seconds} s`);
 
     const t0 = performance.now();
@@ -111,12 +129,12 @@ export async function runStreamPhase(args: ChatArgs, dir: string, log: Logger): 
     let outputBytes = 0;
     let taskId = '';
     const offs = [
-      hub.bus.on('task.started', (e) => e.taskId === taskId && (startedAt = performance.now())),
-      hub.bus.on('task.output', (e) => {
+      pia.events.on('task.started', (e) => e.taskId === taskId && (startedAt = performance.now())),
+      pia.events.on('task.output', (e) => {
         if (e.taskId === taskId && e.stream !== 'event') outputBytes += Buffer.byteLength(e.data);
       }),
       // Registered after the reporter's own listener (made with the hub), so this runs right after it, in the same emit.
-      hub.bus.on('task.finished', ({ task }) => {
+      pia.events.on('task.finished', ({ task }) => {
         if (task.id !== taskId) return;
         finishedAt = performance.now();
         finished = task;
@@ -124,14 +142,20 @@ export async function runStreamPhase(args: ChatArgs, dir: string, log: Logger): 
     ];
 
     const cpu0 = process.cpuUsage();
-    const task = hub.tasks.run(
-      { id: 'bench', origin: 'bench' },
-      { machine: WORKER_NAME, prompt: chattyPrompt({ bytes: args.bytes, seconds: args.seconds, lineBytes: args.lineBytes }), timeoutS: args.seconds + args.phaseTimeoutS, origin: { kind: 'bench' } },
-    );
+    // The task, started through the API; a reporter like the hub's (same code, its own instance) follows it in a
+    // Slack and a Discord thread through the limited ports, beside the naive baseline.
+    const task = await startTask(bench, {
+      kind: 'run',
+      machine: WORKER_NAME,
+      prompt: chattyPrompt({ bytes: args.bytes, seconds: args.seconds, lineBytes: args.lineBytes }),
+      timeoutS: args.seconds + args.phaseTimeoutS,
+      origin: { kind: 'bench' },
+    });
     taskId = task.id;
-    hub.reporter.watchTasks(ports.slack.port, THREADS.slack!, [task]);
-    hub.reporter.watchTasks(ports.discord.port, THREADS.discord!, [task]);
-    naive = startNaiveReporter({ bus: hub.bus, taskId, targets: naivePorts.map((p) => ({ port: p.port, thread: NAIVE_THREADS[p.port.platform]! })) });
+    reporter = benchReporter(pia, log, task);
+    reporter.watchTasks(ports.slack.port, THREADS.slack!, [task]);
+    reporter.watchTasks(ports.discord.port, THREADS.discord!, [task]);
+    naive = startNaiveReporter({ bus: pia.events, taskId, targets: naivePorts.map((p) => ({ port: p.port, thread: NAIVE_THREADS[p.port.platform]! })) });
 
     let lastReport = performance.now();
     const runDeadline = t0 + (args.seconds + args.phaseTimeoutS) * 1000;
@@ -176,7 +200,8 @@ export async function runStreamPhase(args: ChatArgs, dir: string, log: Logger): 
     };
   } finally {
     naive?.stop();
+    reporter?.close();
     await worker?.stop().catch((err: unknown) => progress(`stream: worker stop failed: ${messageOf(err)}`));
-    await bench?.hub.stop().catch((err: unknown) => progress(`stream: hub stop failed: ${messageOf(err)}`));
+    await bench?.pia.stop().catch((err: unknown) => progress(`stream: hub stop failed: ${messageOf(err)}`));
   }
 }

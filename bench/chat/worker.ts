@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../src/common/logger.js';
-import type { Hub } from '../../src/hub/hub.js';
+import type { BenchHub } from './hub.js';
 import { loadWorkerConfig } from '../../src/worker/config.js';
 import { createWorker, type Worker } from '../../src/worker/worker.js';
 import { withTimeout } from '../fleet/with-timeout.js';
@@ -14,8 +14,14 @@ export const WORKER_NAME = 'local';
  * links over loopback. Its only agent is `agentArgv` (plain-text output), under the name `flood`. Resolves once
  * the hub sees the machine online.
  */
-export async function startBenchWorker(opts: { hub: Hub; linkUrl: string; dir: string; agentArgv: string[]; log: Logger; timeoutMs: number }): Promise<Worker> {
-  const { joinToken } = opts.hub.admin.add({ id: 'bench', origin: 'bench' }, { name: WORKER_NAME });
+export async function startBenchWorker(opts: { hub: BenchHub; dir: string; agentArgv: string[]; log: Logger; timeoutMs: number }): Promise<Worker> {
+  const res = await fetch(`${opts.hub.httpUrl}/api/machines`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${opts.hub.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: WORKER_NAME }),
+  });
+  if (res.status !== 201) throw new Error(`registering ${WORKER_NAME}: HTTP ${res.status} ${await res.text()}`);
+  const { joinToken } = (await res.json()) as { joinToken: string };
   const stateDir = path.join(opts.dir, 'worker');
   const workspace = path.join(stateDir, 'work');
   mkdirSync(workspace, { recursive: true });
@@ -29,11 +35,11 @@ export async function startBenchWorker(opts: { hub: Hub; linkUrl: string; dir: s
     PIA_WORKSPACE: workspace,
     PIA_REPO_ROOTS: stateDir,
   };
-  const config = loadWorkerConfig({ hub: opts.linkUrl, join: joinToken, name: WORKER_NAME, stateDir }, env);
+  const config = loadWorkerConfig({ hub: opts.hub.linkUrl, join: joinToken, name: WORKER_NAME, stateDir }, env);
   const worker = createWorker({ config, log: opts.log, env });
   let online!: () => void;
   const up = new Promise<void>((resolve) => (online = resolve));
-  const off = opts.hub.bus.on('machine.online', (e) => e.machine === WORKER_NAME && online());
+  const off = opts.hub.pia.events.on('machine.online', (e) => e.machine === WORKER_NAME && online());
   const running = worker.run();
   try {
     await withTimeout(

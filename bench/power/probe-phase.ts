@@ -4,7 +4,8 @@ import { projectRoot } from '../../src/common/version.js';
 import { openDatabase } from '../../src/hub/db/database.js';
 import { loadMigrations, migrate } from '../../src/hub/db/migrations.js';
 import { createEventBus } from '../../src/hub/events.js';
-import { createMachineStore } from '../../src/hub/registry/machines.js';
+import { createMachineStore, type MachineStore } from '../../src/hub/registry/machines.js';
+import type { PowerMachines } from '../../src/power/ports.js';
 import type { Machine } from '../../src/hub/registry/machine.js';
 import type { PowerConfig } from '../../src/power/config.js';
 import { createProber } from '../../src/power/prober.js';
@@ -79,7 +80,14 @@ export async function timeSweep(targets: ProbeTarget[], config: Readonly<PowerCo
     })();
     const log = silentLogger();
     const bus = createEventBus(log);
-    const prober = createProber({ machines, bus, config, log, isLinked: () => false, sweep: false });
+    const prober = createProber({
+      machines: { ...pick(machines), pinHostKey: (id, fingerprint) => machines.updateCapabilities(id, { sshHostKey: fingerprint }) },
+      bus,
+      config,
+      log,
+      isLinked: () => false,
+      sweep: false,
+    });
     const kindOf = new Map(targets.map((t) => [t.name, t.kind]));
     const firstRecordedMs: Record<PortKind, number | null> = { open: null, refused: null, silent: null };
     const lastRecordedMs: Record<PortKind, number | null> = { open: null, refused: null, silent: null };
@@ -137,4 +145,14 @@ export function affordableMachines(targets: ProbeTarget[], concurrency: number, 
     if (Math.ceil(silent / concurrency) * timeoutMs > budgetMs) return Math.max(3, k - (k % 3));
   }
   return targets.length;
+}
+
+/** The registry's reads and power-state writes, as the prober declares it needs them. */
+function pick(machines: MachineStore): Omit<PowerMachines, 'pinHostKey'> {
+  return {
+    get: (name) => machines.get(name),
+    byId: (id) => machines.byId(id),
+    listByStatus: (status) => machines.listByStatus(status),
+    setPowerState: (id, state, evidence) => machines.setPowerState(id, state, evidence),
+  };
 }

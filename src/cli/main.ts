@@ -3,7 +3,7 @@ import { errorMessage, PiaError } from '../common/errors.js';
 import { version } from '../common/version.js';
 import { createApiClient } from './api-client.js';
 import { auditCommand } from './commands/audit.js';
-import { hubCommand } from './commands/hub.js';
+import { startCommand } from './commands/start.js';
 import { machinesCommand } from './commands/machines.js';
 import { statusCommand } from './commands/status.js';
 import { taskCommands } from './commands/tasks.js';
@@ -23,7 +23,7 @@ export function buildProgram(): Command {
     .version(version)
     .showHelpAfterError('(run pia --help for usage)')
     .enablePositionalOptions();
-  program.addCommand(hubCommand());
+  program.addCommand(startCommand());
   program.addCommand(workerCommand());
   program.addCommand(machinesCommand(api, () => apiTarget().url));
   program.addCommand(statusCommand(api, () => apiTarget().url));

@@ -28,13 +28,17 @@ export interface LoggerOptions {
   name?: string;
 }
 
+/** The options every PIA logger shares: its name, and secrets redacted. */
+export function logOptions(name = 'pia') {
+  return { name, redact: { paths: redactPaths, censor: '[redacted]' } };
+}
+
 /** A pino logger with secrets redacted. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   return pino({
     level: opts.level ?? 'info',
-    name: opts.name ?? 'pia',
-    redact: { paths: redactPaths, censor: '[redacted]' },
+    ...logOptions(opts.name),
     ...(format === 'pretty'
       ? { transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname', translateTime: 'HH:MM:ss' } } }
       : {}),

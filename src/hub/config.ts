@@ -2,9 +2,7 @@ import path from 'node:path';
 import { boolField, enumField, listField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { MachineName } from '../protocol/messages.js';
-import { loadPowerConfig, type PowerConfig } from '../power/config.js';
 import type { RoleConfig } from './auth/users.js';
-import { loadMailConfig, type MailConfig } from '../mail/config.js';
 
 /** The hub's configuration, parsed once from the environment and frozen. */
 export interface HubConfig {
@@ -28,12 +26,9 @@ export interface HubConfig {
   taskQueueExpiryH: number;
   /** Allow file:/// repository URLs in deploys (tests, local mirrors). */
   allowFileRepos: boolean;
-  power: Readonly<PowerConfig>;
   /** The hub's address as workers on other machines reach it (start commands, identity file). */
   publicUrl: string | undefined;
   roles: Readonly<RoleConfig>;
-  /** The email gateway; off unless PIA_MAIL_ADDRESS or PIA_MAIL_PATTERN is set. */
-  mail: Readonly<MailConfig> | undefined;
 }
 
 /**
@@ -94,9 +89,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     taskTimeoutS: e.PIA_TASK_TIMEOUT_S,
     taskQueueExpiryH: e.PIA_TASK_QUEUE_EXPIRY_H,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
-    power: loadPowerConfig(env),
     publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
-    mail: loadMailConfig(env),
     roles: Object.freeze({ admins: e.PIA_ADMINS, operators: e.PIA_OPERATORS, viewers: e.PIA_VIEWERS, defaultRole: e.PIA_DEFAULT_ROLE }),
   });
 }

@@ -1,22 +1,8 @@
 import type { Logger } from '../common/logger.js';
 import type { OutputStream, ProgressEvent } from '../protocol/tasks.js';
 import type { Task } from './tasks/task.js';
-import type { PowerState } from './registry/machine.js';
-
-/** One step of a wake or bootstrap, as chat, mail and the CLI stream it. */
-export interface PowerProgress {
-  machine: string;
-  operation: string;
-  kind: 'wake' | 'bootstrap';
-  /** Position of this step in its operation (0, 1, 2...): lets a late listener skip what it has shown. */
-  index: number;
-  step: 'start' | 'wake' | 'wait_awake' | 'bootstrap' | 'wait_online' | 'done';
-  state: 'running' | 'succeeded' | 'failed' | 'cancelled';
-  message: string;
-  /** 0-100. */
-  progress: number;
-  error?: string;
-}
+import type { PowerState } from '../power/power-state.js';
+import type { PowerProgress } from '../power/progress.js';
 
 /** A machine as events carry it: enough to render, no secrets. */
 export interface MachineRef {

@@ -206,12 +206,3 @@ export function createMailRelay(deps: {
 }
 
 export type MailRelay = ReturnType<typeof createMailRelay>;
-
-/** Routes the workers' relay messages to the relay, or refuses them plainly when mail is off on this hub. */
-export function wireMailRelay(links: LinkServer, relay: MailRelay | undefined): void {
-  links.handle('mail.send', (link, msg) => {
-    if (relay) return relay.send(link, msg);
-    link.send({ type: 'mail.sent', requestId: msg.requestId, ok: false, error: 'Mail is off on this hub: set PIA_MAIL_ADDRESS (and the PIA_IMAP_* and PIA_SMTP_* settings) to let machines mail each other.' });
-  });
-  links.handle('mail.watch', (link, msg) => relay?.watch(link, msg.messageIds));
-}

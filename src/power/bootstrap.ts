@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { PiaError } from '../common/errors.js';
-import type { Machine } from '../hub/registry/machine.js';
+import type { PowerTarget } from './ports.js';
 import type { PowerConfig } from './config.js';
 import { probeAddress } from './prober.js';
 import { sshExec } from './ssh/ssh-client.js';
@@ -17,13 +17,13 @@ export interface SshPlan {
 }
 
 /** The machine's OS as PIA knows it: configured, else reported by its worker. */
-export function osOf(m: Machine): RemoteOs | undefined {
+export function osOf(m: PowerTarget): RemoteOs | undefined {
   const os = m.capabilities.os ?? m.facts?.os.platform;
   return os === 'linux' || os === 'darwin' || os === 'win32' ? os : undefined;
 }
 
 /** Works out how to reach a machine over SSH; a missing piece is an error that says how to supply it. */
-export function sshPlan(m: Machine, config: Pick<PowerConfig, 'sshKeyFile' | 'sshUser'>): SshPlan {
+export function sshPlan(m: PowerTarget, config: Pick<PowerConfig, 'sshKeyFile' | 'sshUser'>): SshPlan {
   const host = m.capabilities.sshHost ?? probeAddress(m);
   if (!host) throw new PiaError('ssh_no_host', `No address known for ${m.name}; set one with pia machines set ${m.name} --ip <address>.`);
   const user = m.capabilities.sshUser ?? config.sshUser;
@@ -40,7 +40,7 @@ export function sshPlan(m: Machine, config: Pick<PowerConfig, 'sshKeyFile' | 'ss
  * Starts a machine's worker over SSH: key authentication, the pinned host key checked (a mismatch is refused
  * loudly by the client), then the OS's start command (or the machine's own). Returns what the command printed.
  */
-export async function bootstrapWorker(m: Machine, deps: { config: Pick<PowerConfig, 'sshKeyFile' | 'sshUser'>; hubLinkUrl: string; signal?: AbortSignal }): Promise<string> {
+export async function bootstrapWorker(m: PowerTarget, deps: { config: Pick<PowerConfig, 'sshKeyFile' | 'sshUser'>; hubLinkUrl: string; signal?: AbortSignal }): Promise<string> {
   const plan = sshPlan(m, deps.config);
   let privateKey: Buffer;
   try {

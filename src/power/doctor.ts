@@ -1,4 +1,4 @@
-import type { Machine } from '../hub/registry/machine.js';
+import type { PowerTarget } from './ports.js';
 import type { PowerConfig } from './config.js';
 import { osOf } from './bootstrap.js';
 import { probeAddress } from './prober.js';
@@ -13,7 +13,7 @@ export interface Finding {
 const wifiName = /^(wl|wlan|wifi|wlp|ath|ra\d|airport)/i;
 
 /** Explains what could stop a wake of `m`, given the fleet that is online now and the hub's power settings. */
-export function diagnoseWake(m: Machine, online: Machine[], config: Pick<PowerConfig, 'sshKeyFile' | 'sshUser'>): Finding[] {
+export function diagnoseWake(m: PowerTarget, online: PowerTarget[], config: Pick<PowerConfig, 'sshKeyFile' | 'sshUser'>): Finding[] {
   const f: Finding[] = [];
   const caps = m.capabilities;
   if (m.status === 'online') f.push({ level: 'ok', message: `${m.name} is online now (worker linked).` });

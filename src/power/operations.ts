@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { errorMessage, PiaError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { EventBus, PowerProgress } from '../hub/events.js';
-import type { Machine } from '../hub/registry/machine.js';
-import type { MachineStore } from '../hub/registry/machines.js';
+import type { PowerBus, PowerMachines, PowerTarget } from './ports.js';
+import type { PowerProgress } from './progress.js';
 import type { PowerConfig } from './config.js';
 import { buildMagicPacket } from '../wol/magic-packet.js';
 import type { Prober } from './prober.js';
@@ -27,7 +26,7 @@ export interface PowerOperation {
 
 /** Runs wakes and bootstraps: one operation per machine at a time; a second request joins the first. */
 export interface PowerOperations {
-  start(kind: 'wake' | 'bootstrap', machine: Machine, actor: string): PowerOperation;
+  start(kind: 'wake' | 'bootstrap', machine: PowerTarget, actor: string): PowerOperation;
   get(id: string): PowerOperation | undefined;
   /** The running operation of a machine, if any. */
   current(machine: string): PowerOperation | undefined;
@@ -47,21 +46,21 @@ interface LiveOperation extends PowerOperation {
 
 /** Creates the orchestrator. Every step is a `power.progress` event; the last one has step `done`. */
 export function createPowerOperations(deps: {
-  machines: MachineStore;
-  bus: EventBus;
+  machines: PowerMachines;
+  bus: PowerBus;
   prober: Prober;
   requests: WorkerRequests;
   sender: WolSender;
   config: Readonly<PowerConfig>;
   log: Logger;
   isLinked: (machineId: number) => boolean;
-  bootstrap: (m: Machine, signal: AbortSignal) => Promise<string>;
+  bootstrap: (m: PowerTarget, signal: AbortSignal) => Promise<string>;
 }): PowerOperations {
   const { machines, bus, config } = deps;
   const ops = new Map<string, LiveOperation>();
   const byMachine = new Map<string, string>();
 
-  function start(kind: 'wake' | 'bootstrap', machine: Machine, actor: string): PowerOperation {
+  function start(kind: 'wake' | 'bootstrap', machine: PowerTarget, actor: string): PowerOperation {
     const running = current(machine.name);
     if (running) return running; // a second wake joins the first and sees its progress
     const abort = new AbortController();
@@ -82,7 +81,7 @@ export function createPowerOperations(deps: {
     return op && op.state === 'running' ? view(op) : undefined;
   }
 
-  async function run(op: LiveOperation, machine: Machine): Promise<void> {
+  async function run(op: LiveOperation, machine: PowerTarget): Promise<void> {
     const signal = op.abort.signal;
     const emit = (step: PowerProgress['step'], progress: number, message: string, state: PowerProgress['state'] = 'running', error?: string) => {
       const p: PowerProgress = { machine: op.machine, operation: op.id, kind: op.kind, index: op.steps.length, step, state, message, progress, ...(error ? { error } : {}) };
@@ -122,11 +121,11 @@ export function createPowerOperations(deps: {
     }
   }
 
-  function setPower(m: Machine, state: 'waking' | 'booting' | 'starting', evidence: string): void {
+  function setPower(m: PowerTarget, state: 'waking' | 'booting' | 'starting', evidence: string): void {
     if (machines.setPowerState(m.id, state, evidence)) bus.emit('machine.power', { machine: m.name, state, evidence });
   }
 
-  async function wakeUntilAwake(machine: Machine, emit: (s: PowerProgress['step'], p: number, m: string) => void, check: () => void, signal: AbortSignal): Promise<void> {
+  async function wakeUntilAwake(machine: PowerTarget, emit: (s: PowerProgress['step'], p: number, m: string) => void, check: () => void, signal: AbortSignal): Promise<void> {
     const mac = machine.capabilities.mac;
     if (!mac) {
       // Without a MAC nothing can be sent; an awake machine can still be brought online.
@@ -154,7 +153,7 @@ export function createPowerOperations(deps: {
     const { relays, networks } = chooseRelays(machine, online);
     const relayed = relays.map((r) =>
       deps.requests
-        .ask(r.id, { type: 'power.wol', mac, ...(machine.capabilities.secureOn ? { secureOn: machine.capabilities.secureOn } : {}), targets, ...burst }, 5000)
+        .ask(r.id, r.name, { type: 'power.wol', mac, ...(machine.capabilities.secureOn ? { secureOn: machine.capabilities.secureOn } : {}), targets, ...burst }, 5000)
         .then((res) => `${r.name}: ${res.message}`, (err) => `${r.name} failed: ${errorMessage(err)}`),
     );
     const hubReport = await fromHub;
@@ -192,7 +191,7 @@ export function createPowerOperations(deps: {
     }
   }
 
-  function waitOnline(machine: Machine, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  function waitOnline(machine: PowerTarget, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
     if (deps.isLinked(machine.id)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const finish = (v: boolean) => {

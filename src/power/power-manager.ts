@@ -1,44 +1,63 @@
 import { PiaError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { EventBus } from '../hub/events.js';
-import type { LinkServer } from '../hub/link/link-server.js';
-import type { AuditLog } from '../hub/registry/audit.js';
-import type { Machine } from '../hub/registry/machine.js';
-import type { MachineStore } from '../hub/registry/machines.js';
 import type { PowerAction } from '../protocol/power.js';
+import { createWolSender } from '../wol/wol-sender.js';
 import { bootstrapWorker } from './bootstrap.js';
 import type { PowerConfig } from './config.js';
 import { diagnoseWake, type Finding } from './doctor.js';
-import { createPowerOperations, type PowerOperation } from './operations.js';
-import { createProber, probeAddress, type PowerReading } from './prober.js';
+import { createPowerOperations, type PowerOperations, type PowerOperation } from './operations.js';
+import type { PowerActor, PowerDeps, PowerTarget } from './ports.js';
+import { createProber, probeAddress, type PowerReading, type Prober } from './prober.js';
 import { normalizeFingerprint } from './ssh/fingerprint.js';
 import { fetchHostKeyFingerprint } from './ssh/ssh-client.js';
-import { createWolSender } from '../wol/wol-sender.js';
-import { createWorkerRequests } from './worker-requests.js';
+import { createWorkerRequests, type PowerAnswer } from './worker-requests.js';
 
-/** Who asked, for the audit log. */
-interface Actor {
-  id: string;
-  origin: string;
+/** A machine's SSH host key as it presents it now, beside the one pinned. */
+export interface HostKeyReading {
+  machine: string;
+  host: string;
+  port: number;
+  fingerprint: string;
+  pinned: string | null;
 }
 
 /** The hub's power manager: power state with evidence, wake, bootstrap, sleep/shutdown/restart, trust, doctor. */
-export type PowerManager = ReturnType<typeof createPowerManager>;
+export interface PowerManager {
+  operations: PowerOperations;
+  prober: Prober;
+  /** Probes a machine now. */
+  powerState(name: string): Promise<PowerReading>;
+  /** Starts (or joins) a wake. */
+  wake(name: string, actor: PowerActor): PowerOperation;
+  /** Starts (or joins) an SSH bootstrap of the worker. */
+  bootstrap(name: string, actor: PowerActor): PowerOperation;
+  /** Wakes a machine a task was just queued for, when it allows auto-wake and is not linked. */
+  autoWake(machineId: number, actor: PowerActor): void;
+  /** Asks a machine's worker to sleep, shut down or restart it (the OS's own command). */
+  command(name: string, action: PowerAction, actor: PowerActor): Promise<PowerAnswer>;
+  /** A worker's `power.result` (routed here by the hub's link). */
+  answered(machineId: number, result: { requestId: string } & PowerAnswer): void;
+  /** The SSH host key fingerprint the machine presents now (to be checked by the operator before trusting). */
+  hostKey(name: string): Promise<HostKeyReading>;
+  /** Pins a host key fingerprint the operator confirmed. */
+  trust(name: string, fingerprint: string, actor: PowerActor): PowerTarget;
+  /** What could stop a wake. */
+  doctor(name: string): Finding[];
+  close(): void;
+}
 
 /** Creates the power manager and starts its periodic probe of offline machines. */
-export function createPowerManager(deps: {
-  machines: MachineStore;
-  links: LinkServer;
-  bus: EventBus;
-  audit: AuditLog;
-  config: Readonly<PowerConfig>;
-  log: Logger;
-  /** The link URL workers on other machines use (for start commands). */
-  hubLinkUrl: () => string;
-  periodicProbe?: boolean;
-}) {
+export function createPowerManager(
+  deps: PowerDeps & {
+    config: Readonly<PowerConfig>;
+    log: Logger;
+    /** The link URL workers on other machines use (for start commands). */
+    hubLinkUrl: () => string;
+    periodicProbe?: boolean;
+  },
+): PowerManager {
   const { machines, links, bus, audit, config, log } = deps;
-  const isLinked = (id: number) => links.get(id) !== undefined;
+  const isLinked = (id: number) => links.isLinked(id);
   const sender = createWolSender();
   const requests = createWorkerRequests(links);
   const prober = createProber({ machines, bus, config, log, isLinked, sweep: deps.periodicProbe !== false });
@@ -58,49 +77,42 @@ export function createPowerManager(deps: {
     operations,
     prober,
 
-    /** Probes a machine now. */
-    powerState(name: string): Promise<PowerReading> {
+    powerState(name) {
       return prober.probe(machines.get(name));
     },
 
-    /** Starts (or joins) a wake. */
-    wake(name: string, actor: Actor): PowerOperation {
+    wake(name, actor) {
       const m = machines.get(name);
       return audit.around(actor, 'power.wake', m.name, () => operations.start('wake', m, actor.id));
     },
 
-    /** Starts (or joins) an SSH bootstrap of the worker. */
-    bootstrap(name: string, actor: Actor): PowerOperation {
+    bootstrap(name, actor) {
       const m = machines.get(name);
       return audit.around(actor, 'power.bootstrap', m.name, () => operations.start('bootstrap', m, actor.id));
     },
 
-    /** Wakes a machine a task was just queued for, when it allows auto-wake and is not linked. */
-    autoWake(machineId: number, actor: Actor): void {
+    autoWake(machineId, actor) {
       const m = machines.byId(machineId);
       if (!m || !m.capabilities.autoWake || isLinked(m.id) || operations.current(m.name)) return;
       log.info({ machine: m.name }, 'auto-wake for a queued task');
       operations.start('wake', m, `${actor.id} (auto-wake for a task)`);
     },
 
-    /** Asks a machine's worker to sleep, shut down or restart it (the OS's own command). */
-    async command(name: string, action: PowerAction, actor: Actor): Promise<{ ok: boolean; message: string }> {
+    async command(name, action, actor) {
       const m = machines.get(name);
       if (!isLinked(m.id)) {
         audit.record({ actor: actor.id, origin: actor.origin, action: `power.${action}`, target: m.name, outcome: 'failed', detail: 'offline' });
         throw new PiaError('machine_offline', `${m.name} is offline: its worker must be linked to ${action} it.`);
       }
-      const result = await requests.ask(m.id, { type: 'power.command', action }, 40_000);
+      const result = await requests.ask(m.id, m.name, { type: 'power.command', action }, 40_000);
       audit.record({ actor: actor.id, origin: actor.origin, action: `power.${action}`, target: m.name, outcome: result.ok ? 'ok' : 'failed', detail: result.message });
-      if (result.ok) {
-        const evidence = `${action} requested by ${actor.id}`;
-        bus.emit('machine.power', { machine: m.name, state: 'unknown', evidence });
-      }
+      if (result.ok) bus.emit('machine.power', { machine: m.name, state: 'unknown', evidence: `${action} requested by ${actor.id}` });
       return result;
     },
 
-    /** The SSH host key fingerprint the machine presents now (to be checked by the operator before trusting). */
-    async hostKey(name: string): Promise<{ machine: string; host: string; port: number; fingerprint: string; pinned: string | null }> {
+    answered: requests.answered,
+
+    async hostKey(name) {
       const m = machines.get(name);
       const host = m.capabilities.sshHost ?? probeAddress(m);
       if (!host) throw new PiaError('ssh_no_host', `No address known for ${m.name}; set one with pia machines set ${m.name} --ip <address>.`);
@@ -109,25 +121,23 @@ export function createPowerManager(deps: {
       return { machine: m.name, host, port, fingerprint, pinned: m.capabilities.sshHostKey ?? null };
     },
 
-    /** Pins a host key fingerprint the operator confirmed. */
-    trust(name: string, fingerprint: string, actor: Actor): Machine {
+    trust(name, fingerprint, actor) {
       const m = machines.get(name);
       const normal = normalizeFingerprint(fingerprint);
       if (!normal) throw new PiaError('fingerprint_invalid', `"${fingerprint.slice(0, 80)}" is not a fingerprint like SHA256:<43 base64 characters>`);
       return audit.around(actor, 'machine.trust', m.name, () => {
-        const updated = machines.updateCapabilities(m.id, { sshHostKey: normal });
+        const updated = machines.pinHostKey(m.id, normal);
         bus.emit('machine.updated', { machine: m.name, what: 'capabilities' });
         return updated;
       });
     },
 
-    /** What could stop a wake. */
-    doctor(name: string): Finding[] {
+    doctor(name) {
       const m = machines.get(name);
       return diagnoseWake(m, machines.listByStatus('online').filter((x) => isLinked(x.id)), config);
     },
 
-    close(): void {
+    close() {
       prober.close();
       operations.close();
       sender.close();

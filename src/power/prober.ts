@@ -1,8 +1,7 @@
 import { mapLimit } from '../common/concurrency.js';
 import type { Logger } from '../common/logger.js';
-import type { EventBus } from '../hub/events.js';
-import type { Machine, PowerState } from '../hub/registry/machine.js';
-import type { MachineStore } from '../hub/registry/machines.js';
+import type { PowerBus, PowerMachines, PowerTarget } from './ports.js';
+import type { PowerState } from './power-state.js';
 import type { PowerConfig } from './config.js';
 import { probeHost, type HostProbe } from './probe.js';
 
@@ -16,24 +15,24 @@ export interface PowerReading {
 }
 
 /** The address to probe: the configured IP, else the SSH host, else its last known non-loopback address. */
-export function probeAddress(m: Machine): string | undefined {
+export function probeAddress(m: PowerTarget): string | undefined {
   return m.capabilities.ip ?? m.capabilities.sshHost ?? m.facts?.interfaces.find((i) => !i.internal)?.address;
 }
 
 /** Probes machines' power state with TCP, with bounded concurrency and short time-outs. */
 export interface Prober {
   /** Probes one machine now and records the result (a linked machine is online whatever a probe says). */
-  probe(m: Machine): Promise<PowerReading>;
+  probe(m: PowerTarget): Promise<PowerReading>;
   /** Probes every offline machine (the periodic sweep); returns how many were probed. */
   sweep(): Promise<number>;
   close(): void;
 }
 
 /** Creates the prober and starts its periodic sweep of offline machines. */
-export function createProber(deps: { machines: MachineStore; bus: EventBus; config: Readonly<PowerConfig>; log: Logger; isLinked: (id: number) => boolean; sweep?: boolean }): Prober {
+export function createProber(deps: { machines: PowerMachines; bus: PowerBus; config: Readonly<PowerConfig>; log: Logger; isLinked: (id: number) => boolean; sweep?: boolean }): Prober {
   const { machines, bus, config } = deps;
 
-  async function probe(m: Machine): Promise<PowerReading> {
+  async function probe(m: PowerTarget): Promise<PowerReading> {
     const at = new Date().toISOString();
     if (deps.isLinked(m.id)) return { machine: m.name, powerState: 'online', evidence: 'worker linked', at, probe: null };
     const host = probeAddress(m);
@@ -51,7 +50,7 @@ export function createProber(deps: { machines: MachineStore; bus: EventBus; conf
     return { machine: m.name, powerState: result.state, evidence: `${result.evidence} (${host})`, at, probe: result };
   }
 
-  function record(m: Machine, state: PowerState, evidence: string): void {
+  function record(m: PowerTarget, state: PowerState, evidence: string): void {
     if (machines.setPowerState(m.id, state, evidence)) bus.emit('machine.power', { machine: m.name, state, evidence });
   }
 

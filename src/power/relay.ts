@@ -1,13 +1,13 @@
-import type { Machine } from '../hub/registry/machine.js';
+import type { PowerTarget } from './ports.js';
 
 /** The networks a machine was last seen on (its non-loopback interfaces), as CIDRs. */
-export function networksOf(machine: Machine): string[] {
+export function networksOf(machine: PowerTarget): string[] {
   return [...new Set((machine.facts?.interfaces ?? []).filter((i) => !i.internal).map((i) => i.cidr))];
 }
 
 /** The relays chosen for a wake, and the network they share with the target. */
 export interface RelayChoice {
-  relays: Machine[];
+  relays: PowerTarget[];
   /** The target's networks, for the progress message. */
   networks: string[];
 }
@@ -17,7 +17,7 @@ export interface RelayChoice {
  * a broadcast does not cross a router or a VPN, but a peer on the same LAN can send it. Peers behind the same
  * gateway come first (same subnet numbers can exist on two different LANs; the gateway tells them apart).
  */
-export function chooseRelays(target: Machine, online: Machine[], max = 2): RelayChoice {
+export function chooseRelays(target: PowerTarget, online: PowerTarget[], max = 2): RelayChoice {
   const networks = networksOf(target);
   const gateway = target.facts?.gateway ?? null;
   const candidates = online

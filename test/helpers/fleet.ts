@@ -3,7 +3,6 @@ import { nextEvent, until } from './wait.js';
 import { fakeAgentEnv, testWorker } from './worker.js';
 import type { Worker } from '../../src/worker/worker.js';
 import type { Task } from '../../src/hub/tasks/task.js';
-import type { Hub } from '../../src/hub/hub.js';
 
 /** A hub with one enrolled, linked worker that runs the fake agent. */
 export interface TestFleet {
@@ -20,13 +19,13 @@ export interface TestFleet {
 
 /** Starts the fleet. `workerEnv` adds worker variables (PIA_MAX_TASKS, PIA_CANCEL_GRACE_S, ...). */
 export async function startFleet(
-  opts: { hubEnv?: Record<string, string>; workerEnv?: Record<string, string>; name?: string; beforeStart?: (hub: Hub) => Promise<void> } = {},
+  opts: { hubEnv?: Record<string, string>; workerEnv?: Record<string, string>; name?: string; options?: NonNullable<Parameters<typeof startTestHub>[0]>['options'] } = {},
 ): Promise<TestFleet> {
-  const t = await startTestHub({ env: { PIA_ALLOW_FILE_REPOS: '1', ...opts.hubEnv }, ...(opts.beforeStart ? { beforeStart: opts.beforeStart } : {}) });
+  const t = await startTestHub({ env: { PIA_ALLOW_FILE_REPOS: '1', ...opts.hubEnv }, ...(opts.options ? { options: opts.options } : {}) });
   const name = opts.name ?? 'local';
   const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name });
   const worker = testWorker({ hub: t.linkUrl, join: body.joinToken, env: { ...fakeAgentEnv(), PIA_ALLOW_FILE_REPOS: '1', ...opts.workerEnv } });
-  const online = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === name);
+  const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === name);
   void worker.run().catch(() => undefined);
   await online;
   await until(() => worker.link.linked);

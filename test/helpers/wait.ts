@@ -2,7 +2,7 @@ import type { EventBus, HubEventName, HubEvents } from '../../src/hub/events.js'
 
 /** Resolves with the first event `name` whose payload matches; rejects after `timeoutMs`. */
 export function nextEvent<K extends HubEventName>(
-  bus: EventBus,
+  bus: Pick<EventBus, 'on'>,
   name: K,
   match: (data: HubEvents[K]) => boolean = () => true,
   timeoutMs = 5000,

@@ -1,4 +1,4 @@
-import { createInterface, type Interface } from 'node:readline';
+import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { BotCore, Button, ChatPort, OutMessage, PostedMessage, ThreadRef } from '../port.js';
 
@@ -7,6 +7,12 @@ export interface ConsoleAdapter {
   port: ChatPort;
   start(): void;
   stop(): void;
+}
+
+/** Text from elsewhere (warnings from the log) to show above the prompt: the console attaches its printer. */
+export interface ConsoleNotices {
+  attach(print: (text: string) => void): void;
+  detach(): void;
 }
 
 interface Shown {
@@ -21,14 +27,20 @@ interface Shown {
  * lines, a new state line). `>2 more text` replies in thread 2 (continuing its task); `confirm` / `dismiss` /
  * `cancel` press the newest such button.
  */
-export function createConsoleAdapter(deps: { core: BotCore; input: Readable; output: Writable; user: string; prompt?: string }): ConsoleAdapter {
+export function createConsoleAdapter(deps: { core: BotCore; input: Readable; output: Writable; user: string; prompt?: string; notices?: ConsoleNotices }): ConsoleAdapter {
   let threads = 0;
   let messages = 0;
   const shown = new Map<string, Shown>();
   const buttons: Array<Button & { thread: string }> = [];
   let rl: Interface | undefined;
 
+  const tty = (deps.output as { isTTY?: boolean }).isTTY === true;
+  /** Writes above the prompt: the half-typed line is cleared first and drawn again after. */
   const write = (text: string) => {
+    if (tty && rl) {
+      clearLine(deps.output, 0);
+      cursorTo(deps.output, 0);
+    }
     deps.output.write(text);
     rl?.prompt(true);
   };
@@ -93,12 +105,14 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
   return {
     port,
     start() {
-      rl = createInterface({ input: deps.input, output: deps.output, prompt: deps.prompt ?? 'pia> ', terminal: (deps.output as { isTTY?: boolean }).isTTY === true });
+      rl = createInterface({ input: deps.input, output: deps.output, prompt: deps.prompt ?? 'pia> ', terminal: tty });
       rl.on('line', onLine);
       deps.output.write('PIA console: type a command (`help`, `status`, `run local "..."`), `>N text` to reply in thread N.\n');
+      deps.notices?.attach(write);
       rl.prompt();
     },
     stop() {
+      deps.notices?.detach();
       rl?.close();
       rl = undefined;
     },

@@ -1,5 +1,6 @@
 import type { Logger } from '../../common/logger.js';
-import type { EventBus, PowerProgress } from '../../hub/events.js';
+import type { EventBus } from '../../hub/events.js';
+import type { PowerProgress } from '../../power/progress.js';
 import type { Task } from '../../hub/tasks/task.js';
 import type { PowerOperation } from '../../power/operations.js';
 import type { ChatPort, PostedMessage, ThreadRef } from '../port.js';
@@ -44,7 +45,7 @@ export type Reporter = ReturnType<typeof createReporter>;
  * the outbox), then a final message with the result; the full log is attached as a file when it does not fit. A
  * wake or bootstrap gets one message that grows with each step. The bus is subscribed once, here, not per watch.
  */
-export function createReporter(deps: { bus: EventBus; log: Logger; getTask: (id: string) => Task | undefined; fullLog: (id: string) => string; options?: ReporterOptions }) {
+export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; getTask: (id: string) => Task | undefined; fullLog: (id: string) => string; options?: ReporterOptions }) {
   const updateEveryMs = deps.options?.updateEveryMs ?? 1500;
   const tailLines = deps.options?.tailLines ?? 30;
   // One outbox per platform (its rates are per channel); adapters may hand out a port per conversation.

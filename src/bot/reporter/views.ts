@@ -1,5 +1,5 @@
 import type { ActionResult } from '../../hub/actions/result.js';
-import type { PowerProgress } from '../../hub/events.js';
+import type { PowerProgress } from '../../power/progress.js';
 import type { MachineJson } from '../../hub/http/machine-json.js';
 import type { Task } from '../../hub/tasks/task.js';
 import type { Button, OutMessage } from '../port.js';

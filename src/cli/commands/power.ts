@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { PiaError } from '../../common/errors.js';
-import type { PowerProgress } from '../../hub/events.js';
+import type { PowerProgress } from '../../power/progress.js';
 import type { PowerOperation } from '../../power/operations.js';
 import type { Finding } from '../../power/doctor.js';
 import type { ApiClient, ApiTarget } from '../api-client.js';

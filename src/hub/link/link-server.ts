@@ -5,7 +5,7 @@ import { errorMessage, PiaError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { clip, decodeWorkerMessage } from '../../protocol/codec.js';
-import { PROTOCOL_VERSION, type WorkerMessage, type WorkerMessageType } from '../../protocol/messages.js';
+import { PROTOCOL_VERSION, type WorkerMessage } from '../../protocol/messages.js';
 import type { EventBus } from '../events.js';
 import type { HubMetrics } from '../metrics.js';
 import type { AuditLog } from '../registry/audit.js';
@@ -27,9 +27,6 @@ export interface LinkServerOptions {
 /** What a worker said in its hello, for modules that act when it links (the task dispatcher). */
 export type Hello = Extract<WorkerMessage, { type: 'hello' }>;
 
-/** Handles one kind of message from a linked worker. */
-export type MessageHandler<K extends WorkerMessageType> = (link: Link, message: Extract<WorkerMessage, { type: K }>) => void;
-
 /** The hub's end of the worker links. */
 export interface LinkServer {
   /** Hands an HTTP upgrade request for the link path to the server. */
@@ -39,8 +36,6 @@ export interface LinkServer {
   /** Every link. */
   links(): IterableIterator<Link>;
   count(): number;
-  /** Routes one message type (beyond hello/heartbeat/facts) to a handler; later modules add theirs. */
-  handle<K extends WorkerMessageType>(type: K, handler: MessageHandler<K>): void;
   /** Calls `listener` each time a worker links, after its welcome. */
   onLinked(listener: (link: Link, hello: Hello) => void): void;
   /** Closes a machine's link (revoked, removed). */
@@ -62,13 +57,17 @@ export function createLinkServer(deps: {
   credentials: CredentialStore;
   audit: AuditLog;
   metrics: () => HubMetrics;
+  /**
+   * Each message from a linked worker (after its hello), for the hub's routing. A returned string is a protocol
+   * violation: the link is closed with it.
+   */
+  onMessage: (link: Link, message: WorkerMessage) => string | undefined;
   nowMs?: () => number;
 }): LinkServer {
   const { options, log, bus, machines } = deps;
   const nowMs = deps.nowMs ?? Date.now;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
   const links = new Map<number, Link>();
-  const handlers = new Map<WorkerMessageType, MessageHandler<never>>();
   const linkedListeners: Array<(link: Link, hello: Hello) => void> = [];
   const dirtySeen = new Map<number, number>();
   let closing = false;
@@ -106,28 +105,13 @@ export function createLinkServer(deps: {
       }
       link.lastSeenMs = nowMs();
       dirtySeen.set(link.machineId, link.lastSeenMs);
-      const handler = handlers.get(msg.type);
-      if (handler) {
-        try {
-          handler(link, msg as never);
-        } catch (err) {
-          log.error({ err, machine: link.machine, type: msg.type }, 'link message handler failed');
-        }
-        return;
+      let violation: string | undefined;
+      try {
+        violation = deps.onMessage(link, msg);
+      } catch (err) {
+        log.error({ err, machine: link.machine, type: msg.type }, 'link message handler failed');
       }
-      switch (msg.type) {
-        case 'hello':
-          return fault(CloseCode.protocolViolation, 'duplicate hello on a linked connection');
-        case 'heartbeat':
-          return;
-        case 'facts':
-          machines.updateFacts(link.machineId, msg.facts);
-          bus.emit('machine.updated', { machine: link.machine, what: 'facts' });
-          return;
-        default:
-          // A type the protocol knows but no module on this hub handles.
-          return fault(CloseCode.unknownType, `no handler for ${(msg as WorkerMessage).type}`);
-      }
+      if (violation) fault(CloseCode.protocolViolation, violation);
     });
 
     ws.on('close', () => {
@@ -219,9 +203,6 @@ export function createLinkServer(deps: {
     count: () => links.size,
     onLinked(listener) {
       linkedListeners.push(listener);
-    },
-    handle(type, handler) {
-      handlers.set(type, handler as unknown as MessageHandler<never>);
     },
     disconnect(machineId, code, reason) {
       const link = links.get(machineId);

@@ -88,6 +88,16 @@ export function createCredentialStore(db: Db, now: () => Date = () => new Date()
       return row.machine_id!;
     },
 
+    /** Whether a per-machine secret is currently accepted (without recording a use). */
+    isValidSecret(secret: string): boolean {
+      try {
+        lookup(secret, 'secret');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
     /** Revokes every join token and secret of a machine. Returns how many were revoked. */
     revokeAll(machineId: number): number {
       return revoke.run(now().toISOString(), machineId).changes;

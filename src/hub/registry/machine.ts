@@ -4,9 +4,7 @@ import type { Capabilities } from './capabilities.js';
 /** Is the machine's worker linked and heartbeating right now. */
 export type MachineStatus = 'online' | 'offline';
 
-/** What is known of the machine's power, with the transitions a wake goes through. */
-export const powerStates = ['online', 'awake', 'off', 'unknown', 'waking', 'booting', 'starting'] as const;
-export type PowerState = (typeof powerStates)[number];
+import type { PowerState } from '../../power/power-state.js';
 
 /** A machine of the fleet, as the registry holds it. */
 export interface Machine {

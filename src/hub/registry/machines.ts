@@ -3,7 +3,8 @@ import { Facts } from '../../protocol/facts.js';
 import { MachineName } from '../../protocol/messages.js';
 import type { Db } from '../db/database.js';
 import { Capabilities, mergeCapabilities, type CapabilitiesPatch } from './capabilities.js';
-import type { Machine, MachineStatus, PowerState } from './machine.js';
+import type { PowerState } from '../../power/power-state.js';
+import type { Machine, MachineStatus } from './machine.js';
 import { closestNames } from '../../common/suggest.js';
 
 interface MachineRow {

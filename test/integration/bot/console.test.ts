@@ -15,7 +15,7 @@ beforeAll(async () => {
   f = await startFleet({
     workerEnv: { PIA_AGENT: 'claude', PIA_POWER_SHUTDOWN_CMD: JSON.stringify([process.execPath, '-e', 'console.log("bye")']) },
   });
-  chat = createConsoleAdapter({ core: f.t.hub.bot, input, output, user: 'console:ada' });
+  chat = createConsoleAdapter({ core: f.t.pia.chat, input, output, user: 'console:ada' });
   chat.start();
 });
 
@@ -40,7 +40,7 @@ describe('the console chat', () => {
     const before = screen.length;
     type('>1 now the docs lines=0');
     await until(() => screen.slice(before).includes('✅ local: succeeded'), 10_000);
-    const tasks = f.t.hub.taskStore.list({ limit: 10 });
+    const tasks = (await f.t.tasks({ limit: 10 }));
     const [followUp, parent] = tasks;
     expect(followUp).toMatchObject({ parentId: parent!.id, resumeSession: parent!.sessionId, prompt: 'now the docs lines=0' });
     expect(screen.slice(before)).toMatch(/#1 │ Running on local: task \w+/);

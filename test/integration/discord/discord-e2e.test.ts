@@ -13,7 +13,7 @@ let f: TestFleet;
 beforeAll(async () => {
   fake = await startFakeDiscord();
   f = await startFleet({ hubEnv: { PIA_OPERATORS: `discord:${fake.person.id}` }, workerEnv: { PIA_AGENT: 'claude' } });
-  adapter = createDiscordAdapter({ token: fake.token, applicationId: fake.applicationId, apiUrl: fake.apiUrl, core: f.t.hub.bot, log: silentLogger(), machineNames: () => ['local'] });
+  adapter = createDiscordAdapter({ token: fake.token, applicationId: fake.applicationId, apiUrl: fake.apiUrl, core: f.t.pia.chat, log: silentLogger(), machineNames: () => ['local'] });
   await adapter.start();
 });
 
@@ -52,7 +52,7 @@ describe('Discord end to end', () => {
     const before = finals();
     fake.say(threadId, 'now the docs lines=0');
     await until(() => finals() > before, 15_000);
-    const [followUp, first] = f.t.hub.taskStore.list({ limit: 2 });
+    const [followUp, first] = (await f.t.tasks({ limit: 2 }));
     expect(followUp).toMatchObject({ parentId: first!.id, resumeSession: first!.sessionId, requester: `discord:${fake.person.id}` });
   });
 });

@@ -1,6 +1,7 @@
 import { statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../../src/hub/registry/audit.js';
 import { CloseCode } from '../../../src/protocol/close-codes.js';
 import { ADMIN_TOKEN, startTestHub, type TestHub } from '../../helpers/hub.js';
 import { rawLink, sampleFacts } from '../../helpers/raw-link.js';
@@ -32,7 +33,7 @@ describe('enrollment', () => {
   it('exchanges a join token once for a secret kept with mode 0600, and the machine comes online with its facts', async () => {
     const token = await addMachine('m2');
     const worker = testWorker({ hub: t.linkUrl, join: token, name: 'm2' });
-    const online = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === 'm2');
+    const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === 'm2');
     void worker.run();
     await online;
     await until(() => worker.link.linked); // the worker stores the secret when the welcome arrives
@@ -43,7 +44,7 @@ describe('enrollment', () => {
     expect(state.machine).toBe('m2');
     expect(state.secret).toMatch(/^pia_s_/);
     // The hub keeps only a hash of the secret.
-    const stored = t.hub.db.prepare('SELECT token_hash FROM machine_credentials WHERE kind = ?').pluck().all('secret') as string[];
+    const stored = t.db().prepare('SELECT token_hash FROM machine_credentials WHERE kind = ?').pluck().all('secret') as string[];
     expect(stored).toHaveLength(1);
     expect(stored[0]).not.toContain(state.secret);
     expect(stored[0]).toMatch(/^[0-9a-f]{64}$/);
@@ -56,7 +57,7 @@ describe('enrollment', () => {
     // A later start needs only the hub: the secret from the state dir is used, the spent token is not sent again.
     await worker.stop();
     const again = testWorker({ hub: t.linkUrl, stateDir: worker.stateDir });
-    const back = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === 'm2');
+    const back = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === 'm2');
     void again.run();
     await back;
     await again.stop();
@@ -65,12 +66,12 @@ describe('enrollment', () => {
   it('re-running with the same --join keeps the stored secret instead of spending the token again', async () => {
     const token = await addMachine('m3');
     const first = testWorker({ hub: t.linkUrl, join: token });
-    const online = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === 'm3');
+    const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === 'm3');
     void first.run();
     await online;
     await first.stop();
     const second = testWorker({ hub: t.linkUrl, join: token, stateDir: first.stateDir });
-    const back = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === 'm3');
+    const back = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === 'm3');
     void second.run();
     await back;
     await second.stop();
@@ -79,13 +80,13 @@ describe('enrollment', () => {
   it('refuses a used join token, and the second worker never registers', async () => {
     const token = await addMachine('m4');
     const first = testWorker({ hub: t.linkUrl, join: token });
-    const online = nextEvent(t.hub.bus, 'machine.online');
+    const online = nextEvent(t.pia.events, 'machine.online');
     void first.run();
     await online;
 
     const second = testWorker({ hub: t.linkUrl, join: token });
     await expect(second.run()).rejects.toThrow(/already used/);
-    const secrets = t.hub.db.prepare("SELECT count(*) FROM machine_credentials WHERE kind = 'secret'").pluck().get();
+    const secrets = t.db().prepare("SELECT count(*) FROM machine_credentials WHERE kind = 'secret'").pluck().get();
     expect(secrets).toBe(1);
     await first.stop();
   });
@@ -97,16 +98,16 @@ describe('enrollment', () => {
     const token = await addMachine('m5');
     expect((await refusedReason({ kind: 'join', token, name: 'other' })).reason).toMatch(/for machine "m5", not "other"/);
 
-    // Expired: issued with a TTL in the past.
-    const machine = t.hub.machines.get('m5');
-    const expired = t.hub.credentials.issueJoinToken(machine, -1000).joinToken;
+    // Expired: a token whose time has passed (the clock is moved by editing the stored expiry).
+    const expired = (await t.api<{ joinToken: string }>('POST', '/api/machines/m5/join-token')).body.joinToken;
+    t.db().prepare("UPDATE machine_credentials SET expires_at = ? WHERE kind = 'join' AND machine_name = 'm5' AND id = (SELECT max(id) FROM machine_credentials)").run(new Date(Date.now() - 1000).toISOString());
     expect((await refusedReason({ kind: 'join', token: expired })).reason).toMatch(/expired/);
 
     const worker = testWorker({ hub: t.linkUrl, join: token });
-    const online = nextEvent(t.hub.bus, 'machine.online');
+    const online = nextEvent(t.pia.events, 'machine.online');
     const running = worker.run();
     await online;
-    const offline = nextEvent(t.hub.bus, 'machine.offline', (e) => e.machine === 'm5');
+    const offline = nextEvent(t.pia.events, 'machine.offline', (e) => e.machine === 'm5');
     const revoke = await t.api<{ revoked: number }>('POST', '/api/machines/m5/revoke');
     expect(revoke.body.revoked).toBe(3); // the spent join token, the expired one and the secret
     await offline;
@@ -121,14 +122,15 @@ describe('enrollment', () => {
   it('a removed machine is refused by name and disappears from the registry', async () => {
     const token = await addMachine('m6');
     const worker = testWorker({ hub: t.linkUrl, join: token });
-    const online = nextEvent(t.hub.bus, 'machine.online');
+    const online = nextEvent(t.pia.events, 'machine.online');
     const running = worker.run();
     await online;
     const del = await t.api<{ removed: string }>('DELETE', '/api/machines/m6');
     expect(del).toEqual({ status: 200, body: { removed: 'm6', revoked: 2 } });
     await expect(running).rejects.toThrow(/removed from the fleet/);
     expect((await t.api('GET', '/api/machines/m6')).status).toBe(404);
-    const audit = t.hub.audit.list().map((e) => `${e.actor} ${e.action} ${e.target} ${e.outcome}`);
+    const entries = (await t.api<{ entries: AuditEntry[] }>('GET', '/api/audit')).body.entries;
+    const audit = entries.map((e) => `${e.actor} ${e.action} ${e.target} ${e.outcome}`);
     expect(audit).toEqual(['admin-token machine.remove m6 ok', 'worker:m6 machine.enroll m6 ok', 'admin-token machine.add m6 ok']);
   });
 

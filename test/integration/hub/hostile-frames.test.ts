@@ -11,10 +11,10 @@ let t: TestHub;
 let good: Worker;
 
 beforeAll(async () => {
-  t = await startTestHub({ env: { PIA_MAX_FRAME_BYTES: '65536' }, helloTimeoutMs: 300 });
+  t = await startTestHub({ env: { PIA_MAX_FRAME_BYTES: '65536' }, options: { helloTimeoutMs: 300 } });
   const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'good' });
   good = testWorker({ hub: t.linkUrl, join: body.joinToken });
-  const online = nextEvent(t.hub.bus, 'machine.online');
+  const online = nextEvent(t.pia.events, 'machine.online');
   void good.run();
   await online;
 });
@@ -99,11 +99,11 @@ describe('hostile frames close only their own link, each with its own code', () 
     await link.opened;
     link.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'join', token: body.joinToken }, facts: sampleFacts() }));
     expect(await link.next()).toMatchObject({ type: 'welcome', machine: 'twice' });
-    const offline = nextEvent(t.hub.bus, 'machine.offline', (e) => e.machine === 'twice');
+    const offline = nextEvent(t.pia.events, 'machine.offline', (e) => e.machine === 'twice');
     link.ws.send(hello());
     expect((await link.closed).code).toBe(CloseCode.protocolViolation);
     await offline;
-    await until(() => t.hub.machines.get('twice').status === 'offline');
+    await until(async () => (await t.api<{ machine: { status: string } }>('GET', '/api/machines/twice')).body.machine.status === 'offline');
     await stillServing();
   });
 });

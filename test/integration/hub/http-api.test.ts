@@ -98,7 +98,7 @@ describe('HTTP API', () => {
   it('GET /metrics speaks Prometheus: machines by status, linked workers, refusals, events', async () => {
     const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'metered' });
     const worker = testWorker({ hub: t.linkUrl, join: body.joinToken });
-    const online = nextEvent(t.hub.bus, 'machine.online');
+    const online = nextEvent(t.pia.events, 'machine.online');
     void worker.run();
     await online;
     const res = await fetch(`${t.httpUrl}/metrics`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } });

@@ -23,7 +23,7 @@ describe('liveness', () => {
     link.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'join', token: body.joinToken }, facts: sampleFacts() }));
     const welcome = (await link.next()) as { secret: string };
     const started = Date.now();
-    const offline = await nextEvent(t.hub.bus, 'machine.offline', (e) => e.machine === 'quiet', 3000);
+    const offline = await nextEvent(t.pia.events, 'machine.offline', (e) => e.machine === 'quiet', 3000);
     const took = Date.now() - started;
     expect(offline.reason).toMatch(/no heartbeat for/);
     expect(took).toBeGreaterThanOrEqual(350);
@@ -35,7 +35,7 @@ describe('liveness', () => {
     // The same machine comes back with its secret: online again.
     const again = rawLink(t.linkUrl);
     await again.opened;
-    const online = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === 'quiet');
+    const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === 'quiet');
     again.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'secret', secret: welcome.secret }, facts: sampleFacts() }));
     await online;
     expect((await t.api<{ machine: { status: string } }>('GET', '/api/machines/quiet')).body.machine.status).toBe('online');
@@ -48,8 +48,8 @@ describe('liveness', () => {
     const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'alive' });
     const worker = testWorker({ hub: t.linkUrl, join: body.joinToken });
     let offlines = 0;
-    t.hub.bus.on('machine.offline', () => offlines++);
-    const online = nextEvent(t.hub.bus, 'machine.online');
+    t.pia.events.on('machine.offline', () => offlines++);
+    const online = nextEvent(t.pia.events, 'machine.online');
     void worker.run();
     await online;
     await new Promise((r) => setTimeout(r, 1000)); // three deadlines

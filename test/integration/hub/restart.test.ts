@@ -41,7 +41,7 @@ describe('hub restart', () => {
     const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'leaver' });
     const worker = testWorker({ hub: t.linkUrl, join: body.joinToken });
     cleanups.push(() => worker.stop());
-    const online = nextEvent(t.hub.bus, 'machine.online');
+    const online = nextEvent(t.pia.events, 'machine.online');
     void worker.run();
     await online;
     await t.stop();
@@ -58,7 +58,7 @@ describe('hub restart', () => {
     const { body } = await first.api<{ joinToken: string }>('POST', '/api/machines', { name: 'phoenix' });
     const worker = testWorker({ hub: first.linkUrl, join: body.joinToken });
     cleanups.push(() => worker.stop());
-    const online = nextEvent(first.hub.bus, 'machine.online');
+    const online = nextEvent(first.pia.events, 'machine.online');
     void worker.run();
     await online;
     await until(() => worker.link.linked);
@@ -68,10 +68,10 @@ describe('hub restart', () => {
 
     const second = await startTestHub({ dataDir: data.dir, env: { PIA_PORT: String(first.port) } });
     cleanups.push(() => second.stop());
-    await nextEvent(second.hub.bus, 'machine.online', (e) => e.machine === 'phoenix', 8000);
+    await nextEvent(second.pia.events, 'machine.online', (e) => e.machine === 'phoenix', 8000);
     const { body: after } = await second.api<{ machines: Array<{ name: string; status: string }> }>('GET', '/api/machines');
     expect(after.machines).toEqual([expect.objectContaining({ name: 'phoenix', status: 'online' })]);
     // Enrolled once: reconnecting used the stored secret, no new credential was made.
-    expect(second.hub.db.prepare("SELECT count(*) FROM machine_credentials WHERE kind = 'secret'").pluck().get()).toBe(1);
+    expect(second.db().prepare("SELECT count(*) FROM machine_credentials WHERE kind = 'secret'").pluck().get()).toBe(1);
   });
 });

@@ -58,7 +58,7 @@ describe.runIf(haveOpenssl)('TLS', () => {
     const stateDir = tempDir('pia-worker-').dir;
     const config = loadWorkerConfig({ hub: t.linkUrl, join: res.joinToken, stateDir, ca: certs.cert }, { PIA_REPO_ROOTS: stateDir });
     const worker = createWorker({ config, log: silentLogger() });
-    const online = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === 'secure');
+    const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === 'secure');
     void worker.run();
     await online;
     await until(() => worker.link.linked);
@@ -70,7 +70,7 @@ describe.runIf(haveOpenssl)('TLS', () => {
     const config = loadWorkerConfig({ hub: t.linkUrl, join: 'pia_j_whatever', stateDir }, { PIA_REPO_ROOTS: stateDir });
     const worker = createWorker({ config, log: silentLogger() });
     let helloArrived = false;
-    const off = t.hub.bus.on('link.refused', () => (helloArrived = true));
+    const off = t.pia.events.on('link.refused', () => (helloArrived = true));
     void worker.run();
     await new Promise((r) => setTimeout(r, 500));
     expect(worker.link.linked).toBe(false);

@@ -18,18 +18,18 @@ const raw = (id: string) => Buffer.from(['From: ada@example.test', 'To: pia+loca
 
 describe('exactly once', () => {
   it('the same UID, or the same Message-ID under another UID, never makes a second task', async () => {
-    const handler = f.t.hub.mail!.handler;
+    const handler = f.t.pia.mail!.handler;
     expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 7, uid: 1, raw: raw('<x1@example.test>') })).toBe('task');
     expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 7, uid: 1, raw: raw('<x1@example.test>') })).toBe('duplicate');
     expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 8, uid: 5, raw: raw('<x1@example.test>') })).toBe('duplicate');
     expect(handler.known('INBOX', 7, 1)).toEqual({ outcome: 'task' });
-    expect(f.t.hub.taskStore.list({ limit: 10 }).filter((t) => t.prompt === 'once\n\nlines=0')).toHaveLength(1);
+    expect((await f.t.tasks({ limit: 10 })).filter((t) => t.prompt === 'once\n\nlines=0')).toHaveLength(1);
     // The acknowledgement was queued in the same transaction: one row, waiting for the (unreachable) SMTP server.
-    expect(f.t.hub.db.prepare("SELECT count(*) FROM mail_outbox WHERE kind = 'ack'").pluck().get()).toBe(1);
+    expect(f.t.db().prepare("SELECT count(*) FROM mail_outbox WHERE kind = 'ack'").pluck().get()).toBe(1);
   });
 
   it('a mail that is not a message at all is recorded as failed, not retried for ever', async () => {
-    expect(await f.t.hub.mail!.handler.handle({ mailbox: 'INBOX', uidvalidity: 7, uid: 2, raw: Buffer.from('\u0000\u0001 not mail') })).toMatch(/^(failed|ignored)$/);
-    expect(f.t.hub.mail!.handler.known('INBOX', 7, 2)).toBeDefined();
+    expect(await f.t.pia.mail!.handler.handle({ mailbox: 'INBOX', uidvalidity: 7, uid: 2, raw: Buffer.from('\u0000\u0001 not mail') })).toMatch(/^(failed|ignored)$/);
+    expect(f.t.pia.mail!.handler.known('INBOX', 7, 2)).toBeDefined();
   });
 });

@@ -78,26 +78,26 @@ describe.skipIf(!dovecotOk)('email gateway', () => {
     expect(r.attachments).toEqual([expect.objectContaining({ filename: expect.stringMatching(/^pia-local-\w+\.log$/) })]);
     expect(result!.raw).toContain('line 3');
     // The prompt was the subject and the new text, the signature cut.
-    const task = f.t.hub.taskStore.list({ limit: 1 })[0]!;
+    const task = (await f.t.tasks({ limit: 1 }))[0]!;
     expect(task).toMatchObject({ machine: 'local', requester: 'email:ada@example.test', prompt: 'Flaky test\n\nPlease fix the flaky test lines=3' });
     expect(result!.forwarded).toEqual(['ada@example.test']); // it landed in Ada's mailbox
   });
 
   it('a reply to the result continues the same agent session', async () => {
-    const first = f.t.hub.taskStore.list({ limit: 1 })[0]!;
+    const first = (await f.t.tasks({ limit: 1 }))[0]!;
     const result = smtp.messages.find((s) => new RegExp(`^X-PIA-Task: ${first.id}$`, 'im').test(s.raw) && /^X-PIA-Kind: result$/im.test(s.raw))!;
     const resultId = (await reply(result)).messageId!;
     const m = mail({ to: 'pia+local@example.test', subject: 'Re: Flaky test', body: 'Now the docs lines=0\n\nOn Tue, 24 Nov 2026 at 10:02, Ada <ada@example.test> wrote:\n> old text\n', inReplyTo: resultId });
     await dovecot.deliver('pia@example.test', m.raw);
     await until(() => (repliesTo(m.id).length >= 2 ? true : undefined), 15_000);
-    const followUp = f.t.hub.taskStore.list({ limit: 1 })[0]!;
+    const followUp = (await f.t.tasks({ limit: 1 }))[0]!;
     expect(followUp).toMatchObject({ parentId: first.id, resumeSession: first.sessionId, prompt: 'Now the docs lines=0' });
   });
 
   it('two machines CC\'d: a task on each, each answering from its own address', async () => {
     const { body } = await f.t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'm2' });
     const w = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: { ...fakeAgentEnv(), PIA_AGENT: 'claude' } });
-    const online = nextEvent(f.t.hub.bus, 'machine.online', (e) => e.machine === 'm2');
+    const online = nextEvent(f.t.pia.events, 'machine.online', (e) => e.machine === 'm2');
     void w.run();
     await online;
     const m = mail({ to: 'pia+local@example.test', cc: 'pia+m2@example.test, bob@example.test', subject: 'Both of you', body: 'lines=1' });
@@ -117,16 +117,16 @@ describe.skipIf(!dovecotOk)('email gateway', () => {
     const auto = mail({ to: 'pia+local@example.test', subject: 'Out of office', body: 'I am away', headers: ['Auto-Submitted: auto-replied'] });
     const list = mail({ to: 'pia+local@example.test', subject: 'newsletter', body: 'news', headers: ['List-Id: <news.example.test>'] });
     for (const x of [e2, auto, list]) await dovecot.deliver('pia@example.test', x.raw);
-    const tasksBefore = f.t.hub.taskStore.list({ limit: 1000 }).length;
+    const tasksBefore = (await f.t.tasks({ limit: 1000 })).length;
     await until(() => {
-      const rows = f.t.hub.db.prepare('SELECT message_id FROM mail_inbound').pluck().all() as string[];
+      const rows = f.t.db().prepare('SELECT message_id FROM mail_inbound').pluck().all() as string[];
       return [e2.id, auto.id, list.id].every((id) => rows.includes(id)) ? true : undefined;
     }, 10_000);
-    await f.t.hub.mail!.outbox.flush();
+    await f.t.pia.mail!.outbox.flush();
     expect(repliesTo(e2.id)).toHaveLength(0);
     expect(repliesTo(auto.id)).toHaveLength(0);
     expect(repliesTo(list.id)).toHaveLength(0);
-    expect(f.t.hub.taskStore.list({ limit: 1000 })).toHaveLength(tasksBefore);
+    expect((await f.t.tasks({ limit: 1000 }))).toHaveLength(tasksBefore);
   });
 
   it('each mail acts once: the same Message-ID delivered twice, and the IMAP connection dropped and back', async () => {
@@ -138,7 +138,7 @@ describe.skipIf(!dovecotOk)('email gateway', () => {
     const after = mail({ to: 'pia+local@example.test', subject: 'after the drop', body: 'still here lines=0' });
     await dovecot.deliver('pia@example.test', after.raw);
     await until(() => (repliesTo(after.id).length >= 2 ? true : undefined), 20_000);
-    const once = f.t.hub.taskStore.list({ limit: 1000 }).filter((t) => t.prompt === 'once\n\nonly once lines=0');
+    const once = (await f.t.tasks({ limit: 1000 })).filter((t) => t.prompt === 'once\n\nonly once lines=0');
     expect(once).toHaveLength(1);
   });
 

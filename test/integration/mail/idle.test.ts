@@ -25,12 +25,12 @@ afterAll(async () => {
 
 describe.skipIf(!dovecotOk)('IMAP IDLE', () => {
   it('a mail delivered while the hub waits becomes a task within seconds, with the poll an hour away', async () => {
-    await until(() => f.t.hub.mail!.intake.passes >= 1, 10_000); // the first pass is done; the session idles
+    await until(() => f.t.pia.mail!.intake.passes >= 1, 10_000); // the first pass is done; the session idles
     const id = `<${randomUUID()}@example.test>`;
     const raw = ['From: ada@example.test', 'To: pia+local@example.test', 'Subject: idle check', `Message-ID: ${id}`, '', 'lines=0'].join('\r\n');
     const sent = Date.now();
     await dovecot.deliver('pia@example.test', raw);
-    const task = await until(() => f.t.hub.taskStore.list({ limit: 10 }).find((t) => t.prompt === 'idle check\n\nlines=0'), 5000);
+    const task = await until(async () => (await f.t.tasks({ limit: 10 })).find((t) => t.prompt === 'idle check\n\nlines=0'), 5000);
     expect(Date.parse(task.createdAt) - sent).toBeLessThan(3000);
   });
 });

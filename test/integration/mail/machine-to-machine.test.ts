@@ -28,7 +28,7 @@ beforeAll(async () => {
   });
   const { body } = await f.t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'm3' });
   m3 = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: fakeAgentEnv() });
-  const online = nextEvent(f.t.hub.bus, 'machine.online', (e) => e.machine === 'm3');
+  const online = nextEvent(f.t.pia.events, 'machine.online', (e) => e.machine === 'm3');
   void m3.run();
   await online;
 }, 30_000);
@@ -39,7 +39,7 @@ afterAll(async () => {
   await servers?.stop();
 });
 
-const tasksOn = (machine: string) => f.t.hub.taskStore.list({ machine, limit: 100 });
+const tasksOn = (machine: string) => f.t.tasks({ machine, limit: 100 });
 
 describe.skipIf(!dovecotOk)('machines mail each other', () => {
   it('pia mail --wait: the other machine runs the task and its answer comes back to the waiting agent by mail', async () => {
@@ -51,7 +51,7 @@ describe.skipIf(!dovecotOk)('machines mail each other', () => {
     expect(out).toMatch(/pia mail: .*m3: succeeded.*line 2 \| Mailed m3 at pia\+m3@example\.test \(<[^>]+>\)\. Waiting for the answer\.\.\. \(exit 0\)/);
 
     // m3's task: asked on behalf of whoever asked the first task, never with more rights, and it came by mail.
-    const other = tasksOn('m3').find((t) => t.prompt === 'lines=2')!;
+    const other = (await tasksOn('m3')).find((t) => t.prompt === 'lines=2')!;
     expect(other).toMatchObject({ state: 'succeeded', requester: 'admin-token', origin: { kind: 'mail' } });
 
     // The mails really went through SMTP: the relay From local To m3, and m3's result back in its thread.
@@ -74,14 +74,14 @@ describe.skipIf(!dovecotOk)('machines mail each other', () => {
     const done = await f.finished(asking!.id, 15_000);
     expect(done.state).toBe('succeeded');
     expect(await f.outputText(asking!.id)).toMatch(/Mailed m3 at pia\+m3@example\.test .*use --wait to wait for it here\. \(exit 0\)/);
-    const followUp = await until(() => tasksOn('local').find((t) => t.parentId === asking!.id), 25_000);
+    const followUp = await until(async () => (await tasksOn('local')).find((t) => t.parentId === asking!.id), 25_000);
     expect(followUp).toMatchObject({ resumeSession: done.sessionId, requester: 'admin-token' });
     expect(followUp.prompt).toMatch(/^m3 answered the task you mailed it \("lines=1"\):\n\n.*m3: succeeded.*\n[^]*line 1$/);
     const resumed = await f.finished(followUp.id, 15_000);
     expect(await f.outputText(resumed.id)).toContain(`resumed: ${done.sessionId}`);
     // Exactly one follow-up, however often the mailbox is read.
-    await f.t.hub.mail!.intake.settled();
-    expect(tasksOn('local').filter((t) => t.parentId === asking!.id)).toHaveLength(1);
+    await f.t.pia.mail!.intake.settled();
+    expect((await tasksOn('local')).filter((t) => t.parentId === asking!.id)).toHaveLength(1);
   }, 45_000);
 
   it('an unknown machine, this machine itself, and use outside a task get a clear error and send nothing', async () => {
@@ -94,7 +94,7 @@ describe.skipIf(!dovecotOk)('machines mail each other', () => {
     const outside = await pia(['mail', 'm3', 'hello']);
     expect(outside.code).toBe(1);
     expect(outside.stderr).toMatch(/^pia: pia mail works inside a task a PIA worker runs/);
-    await f.t.hub.mail!.outbox.flush();
+    await f.t.pia.mail!.outbox.flush();
     expect(smtp.messages.slice(before).filter((m) => header(m.raw, 'X-PIA-Kind') === 'relay')).toHaveLength(0);
   }, 20_000);
 });

@@ -54,8 +54,8 @@ function asDelivered(row: OutboxRow): Buffer {
   );
 }
 
-const outbox = (kind: string, taskId: string) => f.t.hub.db.prepare<[string, string], OutboxRow>('SELECT * FROM mail_outbox WHERE kind = ? AND task_id = ?').get(kind, taskId);
-const arrive = (row: OutboxRow) => f.t.hub.mail!.handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: asDelivered(row) });
+const outbox = (kind: string, taskId: string) => f.t.db().prepare<[string, string], OutboxRow>('SELECT * FROM mail_outbox WHERE kind = ? AND task_id = ?').get(kind, taskId);
+const arrive = (row: OutboxRow) => f.t.pia.mail!.handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: asDelivered(row) });
 
 /** A task on m2 that m2's (hand-driven) worker reports as running. */
 async function runningOnM2(link: RawLink, create: () => Promise<unknown>): Promise<string> {
@@ -63,7 +63,7 @@ async function runningOnM2(link: RawLink, create: () => Promise<unknown>): Promi
   const assign = await nextOf(link, 'task.assign');
   const taskId = (assign.task as { id: string }).id;
   link.ws.send(JSON.stringify({ type: 'task.started', taskId, workspace: '/w', at: Date.now() }));
-  await until(() => f.t.hub.taskStore.get(taskId)?.state === 'running');
+  await until(async () => (await f.t.task(taskId))?.state === 'running');
   return taskId;
 }
 
@@ -94,7 +94,7 @@ describe('mail relays on the hub', () => {
     // The relay comes back in through the mailbox: a task on local, for the person who asked m2's task.
     expect(await arrive(relay)).toBe('task');
     expect(await arrive(relay)).toBe('duplicate');
-    const relayed = f.t.hub.mail!.relay.find(relay.message_id)!.target_task_id!;
+    const relayed = f.t.pia.mail!.relay.find(relay.message_id)!.target_task_id!;
     expect(await f.finished(relayed)).toMatchObject({ state: 'succeeded', machine: 'local', prompt: 'lines=1', requester: 'admin-token' });
 
     // m2's worker is away when local's result mail comes back: the answer is kept...
@@ -103,7 +103,7 @@ describe('mail relays on the hub', () => {
     const result = await until(() => outbox('result', relayed));
     expect(result).toMatchObject({ from_addr: 'pia+local@example.test', to_addrs: '["pia+m2@example.test"]', in_reply_to: relay.message_id });
     expect(await arrive(result)).toBe('answer');
-    expect(f.t.hub.mail!.relay.find(relay.message_id)).toMatchObject({ state: 'answered', result_state: 'succeeded', collected: 0 });
+    expect(f.t.pia.mail!.relay.find(relay.message_id)).toMatchObject({ state: 'answered', result_state: 'succeeded', collected: 0 });
 
     // ...and handed over when the worker is back and says it still waits.
     m2 = await linkM2({ kind: 'secret', secret }, [asking]);
@@ -111,25 +111,25 @@ describe('mail relays on the hub', () => {
     const answer = await nextOf(m2, 'mail.answer');
     expect(answer).toMatchObject({ messageId: relay.message_id, machine: 'local', taskId: relayed, state: 'succeeded' });
     expect(answer.text).toMatch(/local: succeeded[^]*\nline 1$/);
-    expect(f.t.hub.mail!.relay.find(relay.message_id)!.collected).toBe(1);
+    expect(f.t.pia.mail!.relay.find(relay.message_id)!.collected).toBe(1);
     m2.ws.close();
   }, 20_000);
 
   it('a requester who lost their role by the time the relay arrives: nothing starts, and the asking agent is told', async () => {
     const m2 = await linkM2({ kind: 'secret', secret });
-    f.t.hub.users.add('email:bob@example.test', 'operator', 'test');
+    await f.t.api('POST', '/api/users', { identity: 'email:bob@example.test', role: 'operator' });
     const bobMail = Buffer.from(['From: bob@example.test', 'To: pia+m2@example.test', 'Subject: look around', `Message-ID: <bob-${Date.now()}@example.test>`, '', 'lines=0'].join('\r\n'));
-    const asking = await runningOnM2(m2, () => f.t.hub.mail!.handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: bobMail }));
-    expect(f.t.hub.taskStore.get(asking)!.requester).toBe('email:bob@example.test');
+    const asking = await runningOnM2(m2, () => f.t.pia.mail!.handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: bobMail }));
+    expect((await f.t.task(asking))!.requester).toBe('email:bob@example.test');
 
     expect(await mailSend(m2, asking, 'lines=1', 2)).toMatchObject({ ok: true });
-    f.t.hub.users.remove('email:bob@example.test');
-    const tasksBefore = f.t.hub.taskStore.list({ machine: 'local', limit: 1000 }).length;
+    await f.t.api('DELETE', `/api/users/${encodeURIComponent('email:bob@example.test')}`);
+    const tasksBefore = (await f.t.tasks({ machine: 'local', limit: 1000 })).length;
     expect(await arrive(outbox('relay', asking)!)).toBe('refused');
     const answer = await nextOf(m2, 'mail.answer');
     expect(answer).toMatchObject({ machine: 'local', state: 'refused' });
     expect(answer.text).toBe('Nothing was started on local: You (email:bob@example.test) have no role in this PIA. An admin can add you: pia users add email:bob@example.test operator');
-    expect(f.t.hub.taskStore.list({ machine: 'local', limit: 1000 })).toHaveLength(tasksBefore);
+    expect((await f.t.tasks({ machine: 'local', limit: 1000 }))).toHaveLength(tasksBefore);
 
     // Sending is refused up front too, now that bob has no role.
     const refused = await mailSend(m2, asking, 'again', 3);
@@ -141,7 +141,7 @@ describe('mail relays on the hub', () => {
     const m2 = await linkM2({ kind: 'secret', secret });
     const asking = await runningOnM2(m2, () => f.create({ kind: 'run', machine: 'm2', prompt: 'deep', origin: { kind: 'cli' } }));
     // This task was itself started by a chain of three relays.
-    f.t.hub.db
+    f.t.db()
       .prepare("INSERT INTO mail_relays (message_id, origin_task_id, from_machine, to_machine, requester, depth, text, target_task_id, state, created_at) VALUES ('<chain@example.test>', ?, 'local', 'm2', 'admin-token', 3, 'deep', ?, 'started', ?)")
       .run(asking, asking, new Date().toISOString());
     const deep = await mailSend(m2, asking, 'one more', 10);
@@ -152,7 +152,7 @@ describe('mail relays on the hub', () => {
     expect(await mailSend(m2, shallow, 'job 21', 99)).toMatchObject({ ok: false, error: `Task ${shallow} has mailed other machines 20 times, the most one task may.` });
     // A task id of another machine is refused: a worker speaks only for its own tasks.
     const [other] = await f.create({ kind: 'run', machine: 'local', prompt: 'sleep=3000 lines=0', origin: { kind: 'cli' } });
-    await until(() => f.t.hub.taskStore.get(other!.id)?.state === 'running');
+    await until(async () => (await f.t.task(other!.id))?.state === 'running');
     expect(await mailSend(m2, other!.id, 'x', 100)).toMatchObject({ ok: false, error: `Task ${other!.id} is not running on m2; only a running task's agent can mail other machines.` });
     m2.ws.close();
   });

@@ -18,11 +18,11 @@ afterAll(async () => {
 let uid = 100;
 const raw = (id: string, body: string, headers: string[] = []) =>
   Buffer.from(['From: ada@example.test', 'To: pia+local@example.test', 'Subject: task', `Message-ID: ${id}`, ...headers, '', body].join('\r\n'));
-const outbox = (kind: string) => f.t.hub.db.prepare('SELECT to_addrs, body FROM mail_outbox WHERE kind = ? ORDER BY id').all(kind) as Array<{ to_addrs: string; body: string }>;
+const outbox = (kind: string) => f.t.db().prepare('SELECT to_addrs, body FROM mail_outbox WHERE kind = ? ORDER BY id').all(kind) as Array<{ to_addrs: string; body: string }>;
 
 describe('mail trust and digests', () => {
   it('with PIA_MAIL_REQUIRE_AUTH, a mail without DKIM or SPF pass is refused, one that has it is taken', async () => {
-    const handler = f.t.hub.mail!.handler;
+    const handler = f.t.pia.mail!.handler;
     expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: raw('<n1@example.test>', 'lines=0') })).toBe('refused');
     expect(outbox('refusal').at(-1)?.body).toBe('PIA only takes mail that passes DKIM or SPF, and this one did not.\n');
     const signed = raw('<n2@example.test>', 'lines=0', ['Authentication-Results: mx.example.test; dkim=pass header.d=example.test; spf=pass']);
@@ -30,14 +30,14 @@ describe('mail trust and digests', () => {
   });
 
   it('a long task sends a digest of its latest output now and then, not a mail per line', async () => {
-    const handler = f.t.hub.mail!.handler;
+    const handler = f.t.pia.mail!.handler;
     const mail = raw('<long@example.test>', 'lines=3 rate=20 sleep=1500', ['Authentication-Results: mx.example.test; spf=pass']);
     expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: mail })).toBe('task');
-    const task = f.t.hub.taskStore.list({ limit: 1 })[0]!;
-    await until(() => f.t.hub.taskStore.get(task.id)?.state === 'running' && f.t.hub.taskStore.get(task.id)!.outputSeq > 2, 5000);
+    const task = (await f.t.tasks({ limit: 1 }))[0]!;
+    await until(async () => (await f.t.task(task.id))?.state === 'running' && (await f.t.task(task.id))!.outputSeq > 2, 5000);
     await new Promise((r) => setTimeout(r, 150)); // longer than PIA_MAIL_DIGEST_MIN
-    f.t.hub.mail!.sendDigests();
-    f.t.hub.mail!.sendDigests(); // at most one per interval
+    f.t.pia.mail!.sendDigests();
+    f.t.pia.mail!.sendDigests(); // at most one per interval
     const digests = outbox('digest');
     expect(digests).toHaveLength(1);
     expect(digests[0]!.body).toMatch(new RegExp(`^Task ${task.id} on local is still running \\(since .+\\)\\. Latest output:\\n\\n[\\s\\S]*line 3`));

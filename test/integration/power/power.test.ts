@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PowerProgress } from '../../../src/hub/events.js';
+import type { AuditEntry } from '../../../src/hub/registry/audit.js';
+import type { PowerProgress } from '../../../src/power/progress.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { silentPorts } from '../../helpers/silent-port.js';
 import { expectedMagicPacket, udpListener } from '../../helpers/udp.js';
@@ -33,11 +34,11 @@ async function listenOpen(port = 0): Promise<{ port: number; close: () => void }
 async function enrolledThenOff(t: TestHub, name: string, capabilities: object, workerEnv: Record<string, string> = {}) {
   const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name, capabilities });
   const worker = testWorker({ hub: t.linkUrl, join: body.joinToken, env: workerEnv });
-  const online = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === name);
+  const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === name);
   void worker.run();
   await online;
   await worker.stop();
-  await until(() => t.hub.machines.get(name).status === 'offline');
+  await until(async () => (await t.machine(name)).status === 'offline');
   return worker.stateDir;
 }
 
@@ -45,7 +46,7 @@ async function linked(t: TestHub, name: string, env: Record<string, string> = {}
   const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name });
   const worker = testWorker({ hub: t.linkUrl, join: body.joinToken, env });
   cleanups.push(() => worker.stop());
-  const online = nextEvent(t.hub.bus, 'machine.online', (e) => e.machine === name);
+  const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === name);
   void worker.run();
   await online;
   await until(() => worker.link.linked);
@@ -54,12 +55,12 @@ async function linked(t: TestHub, name: string, env: Record<string, string> = {}
 
 function progressOf(t: TestHub, machine: string): PowerProgress[] {
   const seen: PowerProgress[] = [];
-  cleanups.push(t.hub.bus.on('power.progress', (p) => p.machine === machine && seen.push(p)));
+  cleanups.push(t.pia.events.on('power.progress', (p) => p.machine === machine && seen.push(p)));
   return seen;
 }
 
 async function finalStep(t: TestHub, operation: string): Promise<PowerProgress> {
-  return nextEvent(t.hub.bus, 'power.progress', (p) => p.operation === operation && p.step === 'done', 15_000);
+  return nextEvent(t.pia.events, 'power.progress', (p) => p.operation === operation && p.step === 'done', 15_000);
 }
 
 describe('power state with evidence', () => {
@@ -89,13 +90,13 @@ describe('power state with evidence', () => {
   });
 
   it('the periodic sweep probes only offline machines, within its concurrency', async () => {
-    const t = await hub();
+    const t = await hub({ PIA_PROBE_INTERVAL_S: '0.3' });
     const open = await listenOpen();
     await t.api('POST', '/api/machines', { name: 'a', capabilities: { ip: '127.0.0.1', probePorts: [open.port] } });
     await linked(t, 'b');
-    expect(await t.hub.power.prober.sweep()).toBe(1);
-    expect(t.hub.machines.get('a').powerState).toBe('awake');
-    expect(t.hub.machines.get('b').powerState).toBe('online');
+    // The sweep runs every PIA_PROBE_INTERVAL_S (1 s here): the offline machine is probed, the linked one is not.
+    await until(async () => (await t.machine('a')).powerState === 'awake', 5000);
+    expect((await t.machine('b')).powerState).toBe('online');
   });
 });
 
@@ -119,7 +120,7 @@ describe('wake', () => {
     expect(new Set(nic.packets.map((p) => p.fromPort)).size).toBe(2); // the hub's socket and the peer's
     const wake = await until(() => steps.find((s) => s.step === 'wake'), 3000);
     expect(wake.message).toBe(`Sent 3 magic packets from the hub to 127.0.0.1:${nic.port}; relayed via peer: 3 packets to 127.0.0.1:${nic.port}`);
-    expect(t.hub.machines.get('sleeper').powerState).toBe('waking');
+    expect((await t.machine('sleeper')).powerState).toBe('waking');
 
     // A second wake joins the first.
     const again = await t.api<{ operation: { id: string } }>('POST', '/api/machines/sleeper/wake');
@@ -199,11 +200,11 @@ describe('wake', () => {
     const t = await hub({ PIA_WOL_TARGETS: `127.0.0.1:${nic.port}`, PIA_WAKE_TIMEOUT_S: '1' });
     await enrolledThenOff(t, 'lazy', { mac: MAC, ip: '127.0.0.1', probePorts: [silent.ports[0]], wolTargets: [`127.0.0.1:${nic.port}`], autoWake: true });
     await enrolledThenOff(t, 'strict', { mac: MAC, ip: '127.0.0.1', probePorts: [silent.ports[0]], wolTargets: [`127.0.0.1:${nic.port}`] });
-    const waking = nextEvent(t.hub.bus, 'power.progress', (p) => p.machine === 'lazy' && p.step === 'wake');
+    const waking = nextEvent(t.pia.events, 'power.progress', (p) => p.machine === 'lazy' && p.step === 'wake');
     await t.api('POST', '/api/tasks', { kind: 'run', machine: 'lazy', prompt: 'x' });
     await waking;
     let strictWoken = false;
-    cleanups.push(t.hub.bus.on('power.progress', (p) => p.machine === 'strict' && (strictWoken = true)));
+    cleanups.push(t.pia.events.on('power.progress', (p) => p.machine === 'strict' && (strictWoken = true)));
     await t.api('POST', '/api/tasks', { kind: 'run', machine: 'strict', prompt: 'x' });
     await new Promise((r) => setTimeout(r, 200));
     expect(strictWoken).toBe(false);
@@ -216,7 +217,7 @@ describe('sleep, shut down, restart through the worker', () => {
     await linked(t, 'box', { ...fakeAgentEnv(), PIA_POWER_SHUTDOWN_CMD: JSON.stringify([process.execPath, '-e', 'console.log("powering off")']) });
     const res = await t.api<{ ok: boolean; message: string }>('POST', '/api/machines/box/shutdown');
     expect(res).toEqual({ status: 200, body: { ok: true, message: `shutdown: ${process.execPath} -e console.log("powering off") (powering off)` } });
-    const audit = t.hub.audit.list().find((e) => e.action === 'power.shutdown');
+    const audit = (await t.api<{ entries: AuditEntry[] }>('GET', '/api/audit')).body.entries.find((e) => e.action === 'power.shutdown');
     expect(audit).toMatchObject({ actor: 'admin-token', target: 'box', outcome: 'ok' });
 
     await t.api('POST', '/api/machines', { name: 'cold' });

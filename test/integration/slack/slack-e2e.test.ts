@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSlackAdapter, type SlackAdapter } from '../../../src/bot/slack/slack-adapter.js';
-import { silentLogger } from '../../../src/common/logger.js';
-import { mountRawRoutes } from '../../../src/hub/http/raw-routes.js';
+import type { AuditEntry } from '../../../src/hub/registry/audit.js';
 import { signedCommand, signedEvent, startFakeSlack, type FakeSlack, type SignedSlackRequest } from '../../helpers/fake-slack.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
 import { until } from '../../helpers/wait.js';
@@ -11,24 +9,18 @@ import { commandFields, eventEnvelope } from './payloads.js';
 // and Slack's side faked (with its published limits) on loopback.
 const secret = 'e2e-signing-secret-0042';
 let slack: FakeSlack;
-let adapter: SlackAdapter;
 let f: TestFleet;
 
 beforeAll(async () => {
   slack = await startFakeSlack();
+  // The hub builds its Slack app from its configuration, as `npm start` does; Slack's side is the local fake.
   f = await startFleet({
-    hubEnv: { PIA_OPERATORS: 'slack:U42' },
+    hubEnv: { PIA_OPERATORS: 'slack:U42', SLACK_MODE: 'http', SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl },
     workerEnv: { PIA_AGENT: 'claude' },
-    beforeStart: async (hub) => {
-      adapter = createSlackAdapter({ mode: 'http', botToken: slack.botToken, signingSecret: secret, apiUrl: slack.apiUrl, core: hub.bot, log: silentLogger() });
-      await mountRawRoutes(hub.http, adapter.routes ?? []);
-    },
   });
-  await adapter.start();
 });
 
 afterAll(async () => {
-  await adapter?.stop();
   await f?.stop();
   await slack?.close();
 });
@@ -60,7 +52,7 @@ describe('Slack end to end', () => {
     const reply = eventEnvelope(slack, { type: 'message', channel: 'C1', user: 'U42', text: 'now the docs lines=0', ts: '1700000100.000200', thread_ts: parent.ts, parent_user_id: slack.botUserId });
     expect((await post(signedEvent(secret, reply))).status).toBe(200);
     await until(() => inThread(parent.ts).filter((m) => finalText(m.text)).length > before, 15_000);
-    const [followUp, first] = f.t.hub.taskStore.list({ limit: 2 });
+    const [followUp, first] = (await f.t.tasks({ limit: 2 }));
     expect(followUp).toMatchObject({ parentId: first!.id, resumeSession: first!.sessionId, requester: 'slack:U42', prompt: 'now the docs lines=0' });
   });
 
@@ -68,13 +60,13 @@ describe('Slack end to end', () => {
     await post(signedCommand(secret, commandFields(slack, 'run local lines=0', { user_id: 'U999' })));
     const refusal = await until(() => slack.messages.find((m) => m.text.includes('slack:U999') && m.text.includes('no role')), 5000);
     expect(refusal.text).toContain('pia users add slack:U999 operator');
-    expect(f.t.hub.audit.list().find((e) => e.actor === 'slack:U999')).toMatchObject({ outcome: 'refused', origin: 'slack' });
+    expect((await f.t.api<{ entries: AuditEntry[] }>('GET', '/api/audit')).body.entries.find((e) => e.actor === 'slack:U999')).toMatchObject({ outcome: 'refused', origin: 'slack' });
   });
 
   it('a forged signature is refused before anything runs', async () => {
-    const before = f.t.hub.taskStore.list({ limit: 100 }).length;
+    const before = (await f.t.tasks({ limit: 100 })).length;
     const forged = signedCommand('not-the-secret', commandFields(slack, 'run local lines=0'));
     expect((await post(forged)).status).toBe(401);
-    expect(f.t.hub.taskStore.list({ limit: 100 })).toHaveLength(before);
+    expect((await f.t.tasks({ limit: 100 }))).toHaveLength(before);
   });
 });

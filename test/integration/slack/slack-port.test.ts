@@ -189,7 +189,7 @@ describe('Slack ChatPort', () => {
   it('turns a refusal into a PiaError that says what happened', async () => {
     const err = await port.update({ thread: { channel: 'C20' }, id: '1.000' }, { text: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PiaError);
-    expect((err as PiaError).code).toBe('slack_message_not_found');
+    expect((err as PiaError).code).toBe('slack_api_failed');
     expect((err as PiaError).message).toMatch(/chat\.update failed: message_not_found/);
   });
 });

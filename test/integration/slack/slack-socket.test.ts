@@ -29,17 +29,17 @@ describe('Slack adapter configuration', () => {
   };
 
   it('refuses Socket Mode without an app token, saying where to get one', () => {
-    expect(codeOf(() => createSlackAdapter(base))).toMatch(/^slack_app_token_missing: .*SLACK_APP_TOKEN.*xapp-/);
+    expect(codeOf(() => createSlackAdapter(base))).toMatch(/^config_invalid: .*SLACK_APP_TOKEN.*xapp-/);
   });
 
   it('refuses tokens of the wrong kind', () => {
-    expect(codeOf(() => createSlackAdapter({ ...base, appToken: 'xoxb-2' }))).toMatch(/^slack_app_token_invalid: .*"xapp-"/);
-    expect(codeOf(() => createSlackAdapter({ ...base, botToken: 'xapp-1', appToken: 'xapp-2' }))).toMatch(/^slack_bot_token_invalid: .*SLACK_BOT_TOKEN/);
-    expect(codeOf(() => createSlackAdapter({ ...base, botToken: '' }))).toMatch(/^slack_bot_token_missing/);
+    expect(codeOf(() => createSlackAdapter({ ...base, appToken: 'xoxb-2' }))).toMatch(/^config_invalid: .*"xapp-"/);
+    expect(codeOf(() => createSlackAdapter({ ...base, botToken: 'xapp-1', appToken: 'xapp-2' }))).toMatch(/^config_invalid: .*SLACK_BOT_TOKEN/);
+    expect(codeOf(() => createSlackAdapter({ ...base, botToken: '' }))).toMatch(/^config_invalid: SLACK_BOT_TOKEN is not set/);
   });
 
   it('refuses HTTP mode without a signing secret', () => {
-    expect(codeOf(() => createSlackAdapter({ ...base, mode: 'http' }))).toMatch(/^slack_signing_secret_missing: .*SLACK_SIGNING_SECRET/);
+    expect(codeOf(() => createSlackAdapter({ ...base, mode: 'http' }))).toMatch(/^config_invalid: .*SLACK_SIGNING_SECRET/);
   });
 
   it('builds a Socket Mode adapter without any network I/O and without an HTTP route', async () => {
@@ -61,7 +61,8 @@ describe('Slack adapter configuration', () => {
       const adapter = createSlackAdapter({ ...base, botToken: 'xoxb-wrong', appToken: slack.appToken, apiUrl: slack.apiUrl });
       const err = await adapter.start().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PiaError);
-      expect((err as PiaError).code).toBe('slack_invalid_auth');
+      expect((err as PiaError).code).toBe('slack_api_failed');
+      expect((err as PiaError).message).toMatch(/invalid_auth/);
       expect((err as PiaError).message).toMatch(/SLACK_BOT_TOKEN/);
       await adapter.stop();
     } finally {

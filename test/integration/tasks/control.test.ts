@@ -82,7 +82,7 @@ describe('cancel, time-out and queue', () => {
     const [task] = await f.create({ kind: 'run', machine: 'sleeper', prompt: 'lines=1' });
     expect(task!.state).toBe('queued');
     const worker = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: fakeAgentEnv() });
-    const online = nextEvent(f.t.hub.bus, 'machine.online', (e) => e.machine === 'sleeper');
+    const online = nextEvent(f.t.pia.events, 'machine.online', (e) => e.machine === 'sleeper');
     void worker.run();
     await online;
     expect((await f.finished(task!.id)).state).toBe('succeeded');
@@ -90,11 +90,9 @@ describe('cancel, time-out and queue', () => {
   });
 
   it('a queued task fails when its expiry passes', async () => {
-    const f = await fleet({ hubEnv: { PIA_TASK_QUEUE_EXPIRY_H: '0.00001' } });
+    const f = await fleet({ hubEnv: { PIA_TASK_QUEUE_EXPIRY_H: '0.00001' }, options: { expirySweepMs: 50 } });
     await f.t.api('POST', '/api/machines', { name: 'gone' });
     const [task] = await f.create({ kind: 'run', machine: 'gone', prompt: 'x' });
-    await new Promise((r) => setTimeout(r, 100));
-    f.t.hub.dispatcher.expire();
     const done = await f.finished(task!.id);
     expect(done.state).toBe('failed');
     expect(done.error).toMatch(/^expired after waiting \d+ h for gone to come online$/);

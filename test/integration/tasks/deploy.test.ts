@@ -62,7 +62,7 @@ describe('deploy: clone and go', () => {
   it('fans out one task per machine, with a text each, sharing a deploy id', async () => {
     const { body } = await f.t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'm2' });
     const second = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: { ...fakeAgentEnv(), PIA_ALLOW_FILE_REPOS: '1' } });
-    const online = nextEvent(f.t.hub.bus, 'machine.online', (e) => e.machine === 'm2');
+    const online = nextEvent(f.t.pia.events, 'machine.online', (e) => e.machine === 'm2');
     void second.run();
     await online;
     const res = await f.t.api<{ deployId: string; tasks: Array<{ id: string; machine: string; prompt: string; deployId: string }> }>('POST', '/api/tasks', {
@@ -84,7 +84,7 @@ describe('deploy: clone and go', () => {
   });
 
   it('refuses hostile URLs and refs before anything runs, with a clear error', async () => {
-    const before = f.t.hub.taskStore.list({ limit: 1000 }).length;
+    const before = (await f.t.tasks({ limit: 1000 })).length;
     const cases: Array<[object, RegExp]> = [
       [{ repo: '--upload-pack=touch /tmp/x' }, /looks like a command-line option/],
       [{ repo: 'ext::sh -c touch% /tmp/pwned' }, /Refused repository URL/],
@@ -100,7 +100,7 @@ describe('deploy: clone and go', () => {
     }
     const unknown = await f.t.api<ErrorBody>('POST', '/api/tasks', { kind: 'deploy', repo: repo.url, machines: ['local', 'ghost'], prompt: 'x' });
     expect(unknown.status).toBe(404);
-    expect(f.t.hub.taskStore.list({ limit: 1000 })).toHaveLength(before);
+    expect((await f.t.tasks({ limit: 1000 }))).toHaveLength(before);
     expect(existsSync('/tmp/pwned')).toBe(false);
     expect(existsSync('/tmp/x')).toBe(false);
   });

@@ -84,17 +84,17 @@ describe('output is never lost', () => {
     const { body } = await f.t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'far' });
     const worker = testWorker({ hub: `ws://127.0.0.1:${proxy.port}/link`, join: body.joinToken, env: fakeAgentEnv() });
     cleanups.push(() => worker.stop());
-    const online = nextEvent(f.t.hub.bus, 'machine.online', (e) => e.machine === 'far');
+    const online = nextEvent(f.t.pia.events, 'machine.online', (e) => e.machine === 'far');
     void worker.run();
     await online;
 
     const [task] = await f.create({ kind: 'run', machine: 'far', prompt: 'lines=1300 rate=100' });
     await until(async () => (await f.t.api<{ task: TaskJson }>('GET', `/api/tasks/${task!.id}`)).body.task.outputSeq > 3, 5000);
-    const offline = nextEvent(f.t.hub.bus, 'machine.offline', (e) => e.machine === 'far', 5000);
+    const offline = nextEvent(f.t.pia.events, 'machine.offline', (e) => e.machine === 'far', 5000);
     proxy.cut();
     await offline; // the hub noticed the silence
     await new Promise((r) => setTimeout(r, 10_000));
-    const back = nextEvent(f.t.hub.bus, 'machine.online', (e) => e.machine === 'far', 15_000);
+    const back = nextEvent(f.t.pia.events, 'machine.online', (e) => e.machine === 'far', 15_000);
     proxy.restore();
     await back;
     const done = await f.finished(task!.id, 20_000);

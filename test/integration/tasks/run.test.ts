@@ -95,7 +95,7 @@ describe('run tasks', () => {
     const [task] = await f.create({ kind: 'run', machine: 'local', prompt: 'lines=0' });
     await f.finished(task!.id);
     const res = await f.t.api<{ error: { code: string; message: string } }>('POST', '/api/tasks', { kind: 'run', machine: 'local', prompt: 'more', continueTask: task!.id });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(409);
     expect(res.body.error).toEqual({ code: 'no_session', message: `Task ${task!.id} has no agent session to continue.` });
   });
 

@@ -82,7 +82,7 @@ describe('posixQuote', () => {
   });
 
   it('refuses a NUL byte', () => {
-    expect(() => posixQuote(['a\0b'])).toThrow(expect.objectContaining({ code: 'arg_invalid' }));
+    expect(() => posixQuote(['a\0b'])).toThrow(expect.objectContaining({ code: 'start_command_invalid' }));
   });
 });
 

@@ -227,19 +227,19 @@ describe('installService', () => {
 
   it('stops at a failing command with its stderr', async () => {
     const { d, ran } = deps('linux', (argv) => argv.includes('enable'));
-    await expect(installService(d)).rejects.toMatchObject({ code: 'service_install_failed', message: expect.stringContaining('systemctl: nope') });
+    await expect(installService(d)).rejects.toMatchObject({ code: 'service_failed', message: expect.stringContaining('systemctl: nope') });
     expect(ran).toHaveLength(3);
     const early = deps('linux', (argv) => argv.includes('daemon-reload'));
-    await expect(installService(early.d)).rejects.toMatchObject({ code: 'service_install_failed', message: expect.stringContaining('systemctl --user daemon-reload') });
+    await expect(installService(early.d)).rejects.toMatchObject({ code: 'service_failed', message: expect.stringContaining('systemctl --user daemon-reload') });
     expect(early.ran).toHaveLength(1);
   });
 
   it('refuses an unsupported platform and environment on Windows, before writing anything', async () => {
     const freebsd = deps('freebsd');
-    await expect(installService(freebsd.d)).rejects.toMatchObject({ code: 'service_unsupported_platform', message: expect.stringContaining('freebsd') });
+    await expect(installService(freebsd.d)).rejects.toMatchObject({ code: 'service_failed', message: expect.stringContaining('freebsd') });
     expect(freebsd.files.size).toBe(0);
     const win = deps('win32');
-    await expect(installService({ ...win.d, env: { PATH: 'C:\\x' } })).rejects.toMatchObject({ code: 'service_env_unsupported' });
+    await expect(installService({ ...win.d, env: { PATH: 'C:\\x' } })).rejects.toMatchObject({ code: 'service_env_invalid' });
     expect(win.files.size).toBe(0);
   });
 });

@@ -1,23 +1,27 @@
 import type { Logger } from '../../common/logger.js';
+import type { TaskOutcome } from '../../protocol/tasks.js';
 import type { EventBus } from '../events.js';
-import type { LinkServer } from '../link/link-server.js';
+import type { Link } from '../link/link.js';
+import type { WorkerMessageHandlers } from '../link/worker-messages.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { OutputWriter } from './output-writer.js';
 import type { TaskStore } from './task-store.js';
 
+/** The workers' task messages, as the hub's link routing hands them over. */
+export type TaskMessages = WorkerMessageHandlers['tasks'];
+
 /**
- * Routes the workers' task messages: started, output (to the batched writer), finished. A finish is recorded only
+ * Handles the workers' task messages: started, output (to the batched writer), finished. A finish is recorded only
  * when every chunk up to its `lastSeq` is stored; then the worker is told it may forget the task.
  */
-export function wireTaskMessages(deps: {
-  links: LinkServer;
+export function createTaskMessages(deps: {
   tasks: TaskStore;
   output: OutputWriter;
   dispatcher: Dispatcher;
   bus: EventBus;
   log: Logger;
-}): void {
-  const { links, tasks, output, bus, log } = deps;
+}): TaskMessages {
+  const { tasks, output, bus, log } = deps;
 
   /** Only the machine a task was given to may report on it. */
   function owned(machine: string, taskId: string) {
@@ -29,19 +33,14 @@ export function wireTaskMessages(deps: {
     return task;
   }
 
-  links.handle('task.started', (link, msg) => {
+  function started(link: Link, msg: { taskId: string; workspace: string; at: number }): void {
     if (!owned(link.machine, msg.taskId)) return;
     if (tasks.markRunning(msg.taskId, msg.workspace, msg.at)) {
       bus.emit('task.started', { taskId: msg.taskId, machine: link.machine, workspace: msg.workspace });
     }
-  });
+  }
 
-  links.handle('task.output', (link, msg) => {
-    output.accept(link.machineId, link.machine, msg.chunk);
-  });
-
-  links.handle('task.finished', (link, msg) => {
-    const { outcome } = msg;
+  function finished(link: Link, outcome: TaskOutcome): void {
     const task = owned(link.machine, outcome.taskId);
     if (!task) {
       link.send({ type: 'task.recorded', taskId: outcome.taskId });
@@ -73,5 +72,7 @@ export function wireTaskMessages(deps: {
       bus.emit('task.finished', { task: tasks.get(outcome.taskId)! });
       deps.dispatcher.pump(link.machineId);
     }
-  });
+  }
+
+  return { started, output: (link, chunk) => output.accept(link.machineId, link.machine, chunk), finished };
 }

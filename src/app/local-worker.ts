@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../common/logger.js';
-import type { Hub } from '../hub/hub.js';
 import { loadWorkerConfig } from '../worker/config.js';
 import { readWorkerState } from '../worker/state.js';
 import { createWorker, type Worker } from '../worker/worker.js';
+
+/** What the embedded worker needs from the hub to enrol itself: its machine, and a join token when its secret is stale. */
+export interface LocalEnrolment {
+  /** Registers the machine when it is not yet (idempotent). */
+  ensureMachine(name: string): void;
+  /** Whether a stored secret is still accepted by the hub. */
+  secretValid(secret: string): boolean;
+  /** A single-use join token for the machine, valid for `ttlMs`. */
+  joinToken(name: string, ttlMs: number): string;
+}
 
 /**
  * The embedded default: a worker for this machine, enrolled automatically and linked over the same WebSocket
@@ -12,7 +21,7 @@ import { createWorker, type Worker } from '../worker/worker.js';
  * valid (a new database), the hub issues a fresh join token for it.
  */
 export function startLocalWorker(deps: {
-  hub: Hub;
+  enrolment: LocalEnrolment;
   name: string;
   dataDir: string;
   linkUrl: string;
@@ -20,35 +29,16 @@ export function startLocalWorker(deps: {
   log: Logger;
   env?: NodeJS.ProcessEnv;
 }): Worker {
-  const { hub, name } = deps;
+  const { enrolment, name } = deps;
+  enrolment.ensureMachine(name);
   const stateDir = path.join(deps.dataDir, 'local-worker');
-  let machine = hub.machines.find(name);
-  if (!machine) {
-    machine = hub.admin.add({ id: 'hub', origin: 'local-worker' }, { name }).machine;
-  }
   const state = readWorkerState(stateDir);
-  let joinToken: string | undefined;
-  if (!state || state.machine !== machine.name || !secretStillValid(hub, state.secret)) {
-    joinToken = hub.credentials.issueJoinToken(machine, 10 * 60_000).joinToken;
-  }
-  const config = loadWorkerConfig({ hub: deps.linkUrl, join: joinToken, name: machine.name, stateDir }, {
-    ...(deps.env ?? process.env),
-    PIA_JOIN_TOKEN: undefined,
-  });
-  const worker = createWorker({
+  const join = !state || state.machine !== name || !enrolment.secretValid(state.secret) ? enrolment.joinToken(name, 10 * 60_000) : undefined;
+  const config = loadWorkerConfig({ hub: deps.linkUrl, join, name, stateDir }, { ...(deps.env ?? process.env), PIA_JOIN_TOKEN: undefined });
+  return createWorker({
     config,
     log: deps.log.child({ component: 'local-worker' }),
     // In-process over loopback: trust the hub's own certificate whatever host name it was issued for.
     tls: deps.tlsCert ? { ca: readFileSync(deps.tlsCert), checkServerIdentity: () => true } : undefined,
   });
-  return worker;
-}
-
-function secretStillValid(hub: Hub, secret: string): boolean {
-  try {
-    hub.credentials.authenticate(secret);
-    return true;
-  } catch {
-    return false;
-  }
 }

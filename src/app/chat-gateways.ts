@@ -1,0 +1,57 @@
+import type { Readable, Writable } from 'node:stream';
+import type { ChatConfig } from '../bot/chat-config.js';
+import { createConsoleAdapter, type ConsoleNotices } from '../bot/console/console-adapter.js';
+import { createDiscordAdapter } from '../bot/discord/discord-adapter.js';
+import type { BotCore } from '../bot/port.js';
+import { createSlackAdapter } from '../bot/slack/slack-adapter.js';
+import type { Logger } from '../common/logger.js';
+import type { RawRoute } from '../hub/http/raw-routes.js';
+
+/** The chat front ends configured for this hub, started and stopped together. */
+export interface ChatGateways {
+  /** Routes to mount on the hub's HTTP server before it listens (Slack's HTTP mode). */
+  routes: RawRoute[];
+  /** Connects the platforms (after the hub listens). */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The terminal the console chat runs on. */
+export interface ConsoleTerminal {
+  input: Readable;
+  output: Writable;
+  /** The identity of the person at the terminal, `console:<user>`. */
+  user: string;
+  /** Log lines for the person at the terminal, shown above the prompt. */
+  notices?: ConsoleNotices;
+}
+
+/** Creates the configured adapters; each hands its input to the one chat core. */
+export function createChatGateways(deps: {
+  config: Readonly<ChatConfig>;
+  core: BotCore;
+  log: Logger;
+  machineNames: () => string[];
+  /** The terminal for the console chat; none: no console. */
+  terminal?: ConsoleTerminal;
+}): ChatGateways {
+  const { config, core, log } = deps;
+  const slack = config.slack ? createSlackAdapter({ ...config.slack, core, log: log.child({ component: 'slack' }) }) : undefined;
+  const discord = config.discord ? createDiscordAdapter({ ...config.discord, core, log: log.child({ component: 'discord' }), machineNames: deps.machineNames }) : undefined;
+  const terminal = config.console && deps.terminal ? createConsoleAdapter({ core, ...deps.terminal }) : undefined;
+  return {
+    routes: slack?.routes ?? [],
+    async start() {
+      await slack?.start();
+      if (slack) log.info({ mode: config.slack?.mode }, 'Slack connected');
+      await discord?.start();
+      if (discord) log.info('Discord connected');
+      terminal?.start();
+    },
+    async stop() {
+      terminal?.stop();
+      await slack?.stop();
+      await discord?.stop();
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import type { AddressInfo } from 'node:net';
+import { createBotCore } from '../bot/core.js';
+import type { BotCore } from '../bot/port.js';
+import { createReporter } from '../bot/reporter/reporter.js';
+import { createThreadStore } from '../bot/thread-store.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { createActions } from '../hub/actions/actions.js';
+import type { EventBus } from '../hub/events.js';
+import { buildHttpApp } from '../hub/http/app.js';
+import { EVENTS_PATH, LINK_PATH, linkUrlOf } from '../hub/http/paths.js';
+import { hasAdminToken } from '../hub/http/auth.js';
+import { mountRawRoutes } from '../hub/http/raw-routes.js';
+import { createHubCore, type HubCoreHooks, type HubCoreOptions } from '../hub/hub-core.js';
+import { readOutput } from '../hub/tasks/task-store.js';
+import { createMailGateway, type MailGateway } from '../mail/gateway.js';
+import { createPowerManager } from '../power/power-manager.js';
+import type { Worker } from '../worker/worker.js';
+import { createChatGateways, type ConsoleTerminal } from './chat-gateways.js';
+import type { PiaConfig } from './config.js';
+import { startLocalWorker } from './local-worker.js';
+import { powerPortsOf } from './power-ports.js';
+
+/** Everything PIA is built from: the config, the admin token, a logger, and knobs for tests. */
+export interface PiaOptions extends HubCoreOptions {
+  config: Readonly<PiaConfig>;
+  adminToken: string;
+  log: Logger;
+  /** The terminal for the console chat (`npm start` on a TTY); none: no console. */
+  terminal?: ConsoleTerminal;
+  /** Probe offline machines every PIA_PROBE_INTERVAL_S (default true). */
+  periodicProbe?: boolean;
+}
+
+/** Where a started PIA listens. */
+export interface PiaAddress {
+  port: number;
+  httpUrl: string;
+  linkUrl: string;
+}
+
+/** A running PIA: started and stopped as one; its front doors are HTTP, the worker link, chat and mail. */
+export interface Pia {
+  /** Listens, connects chat and mail, and starts the embedded worker (unless PIA_LOCAL_WORKER=0). */
+  start(): Promise<PiaAddress>;
+  stop(): Promise<void>;
+  /** The hub's events, as its observers' socket streams them. */
+  events: Pick<EventBus, 'on' | 'onAny'>;
+  /** The chat core the Slack, Discord and console adapters hand their input to (another adapter may too). */
+  chat: BotCore;
+  /** The email gateway, when configured. */
+  mail: MailGateway | undefined;
+}
+
+/**
+ * The composition root: config -> stores and hub core -> power -> actions -> front ends (chat, mail, HTTP) ->
+ * start. The only place that knows every part; each part declares what it needs from the others.
+ */
+export async function createPia(opts: PiaOptions): Promise<Pia> {
+  const { config, log } = opts;
+  const hooks: { current?: HubCoreHooks } = {};
+  const core = createHubCore(config.hub, log, () => hooks.current!, opts);
+  const { db, bus, machines, links, taskStore, tasks } = core;
+
+  const power = createPowerManager({
+    ...powerPortsOf(core),
+    config: config.power,
+    log: log.child({ component: 'power' }),
+    hubLinkUrl: () => linkUrlOf(core.publicUrl()),
+    periodicProbe: opts.periodicProbe,
+  });
+  const actions = createActions({ db, machines, tasks, power, users: core.users, audit: core.audit, links });
+  const reporter = createReporter({
+    bus,
+    log: log.child({ component: 'chat' }),
+    getTask: (id) => taskStore.get(id),
+    fullLog: (id) => readOutput(db, id, 1, 1_000_000).filter((c) => c.stream !== 'event').map((c) => c.data).join(''),
+  });
+  const chatCore = createBotCore({ actions, tasks, reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
+  const mail = config.mail ? createMailGateway({ config: config.mail, db, bus, machines, users: core.users, actions, tasks, taskStore, links, log }) : undefined;
+  const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
+
+  hooks.current = {
+    power: { answered: (machineId, result) => power.answered(machineId, result) },
+    machineMail: mail?.relay ?? mailOff,
+    queuedOffline: (machineId, actor) => power.autoWake(machineId, actor),
+  };
+
+  const http = buildHttpApp({
+    log,
+    adminToken: opts.adminToken,
+    tls: config.hub.tls,
+    machines,
+    admin: core.admin,
+    links,
+    audit: core.audit,
+    metrics: core.metrics,
+    tasks,
+    power,
+    users: core.users,
+    actions,
+    emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
+  });
+  if (chat.routes.length) await mountRawRoutes(http, chat.routes);
+  http.server.on('upgrade', (req, socket, head) => {
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (pathname === LINK_PATH) return links.handleUpgrade(req, socket, head);
+    if (pathname === EVENTS_PATH) {
+      if (hasAdminToken(req, opts.adminToken, true)) return core.observers.handleUpgrade(req, socket, head);
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
+
+  let worker: Worker | undefined;
+  let stopped = false;
+  return {
+    events: bus,
+    chat: chatCore,
+    mail,
+    async start() {
+      // A deep accept queue: after a hub restart every worker reconnects at once, and a dropped SYN costs a
+      // worker seconds of TCP retransmission. The kernel caps it at net.core.somaxconn.
+      await http.listen({ host: config.hub.host, port: config.hub.port, backlog: 8192 });
+      const port = (http.server.address() as AddressInfo).port;
+      const host = config.hub.host.includes(':') ? `[${config.hub.host}]` : config.hub.host;
+      const secure = config.hub.tls !== undefined;
+      const httpUrl = `${secure ? 'https' : 'http'}://${host}:${port}`;
+      const linkUrl = `${secure ? 'wss' : 'ws'}://${host}:${port}${LINK_PATH}`;
+      core.setPublicUrl(config.hub.publicUrl ?? httpUrl);
+      mail?.start();
+      log.info({ url: httpUrl, link: linkUrl }, 'hub listening');
+      await chat.start();
+      if (config.hub.localWorker) {
+        worker = startLocalWorker({
+          enrolment: {
+            ensureMachine: (name) => void (machines.find(name) ?? core.admin.add({ id: 'hub', origin: 'local-worker' }, { name })),
+            secretValid: (secret) => core.credentials.isValidSecret(secret),
+            joinToken: (name, ttlMs) => core.credentials.issueJoinToken(machines.get(name), ttlMs).joinToken,
+          },
+          name: config.hub.localWorkerName,
+          dataDir: config.hub.dataDir,
+          linkUrl,
+          tlsCert: config.hub.tls?.cert,
+          log,
+        });
+        worker.run().catch((err) => log.error({ err: errorMessage(err) }, 'local worker stopped'));
+      }
+      return { port, httpUrl, linkUrl };
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await chat.stop();
+      await worker?.stop();
+      await mail?.stop();
+      power.close();
+      reporter.close();
+      await core.stopServing();
+      await http.close();
+      await core.closeDatabase();
+    },
+  };
+}
+
+/** Machine-to-machine mail when the email gateway is off: a plain refusal, so the asking agent learns why. */
+const mailOff: HubCoreHooks['machineMail'] = {
+  send(link, msg) {
+    link.send({ type: 'mail.sent', requestId: msg.requestId, ok: false, error: 'Mail is off on this hub: set PIA_MAIL_ADDRESS (and the PIA_IMAP_* and PIA_SMTP_* settings) to let machines mail each other.' });
+  },
+  watch() {},
+};

@@ -1,0 +1,63 @@
+import { assertNever } from '../../common/errors.js';
+import type { Facts } from '../../protocol/facts.js';
+import type { WorkerMessage } from '../../protocol/messages.js';
+import type { OutputChunk, TaskOutcome } from '../../protocol/tasks.js';
+import type { Link } from './link.js';
+
+type Of<K extends WorkerMessage['type']> = Extract<WorkerMessage, { type: K }>;
+
+/** Where each kind of message from a linked worker goes. Each side declares what it handles. */
+export interface WorkerMessageHandlers {
+  facts(link: Link, facts: Facts): void;
+  tasks: {
+    started(link: Link, message: Of<'task.started'>): void;
+    output(link: Link, chunk: OutputChunk): void;
+    finished(link: Link, outcome: TaskOutcome): void;
+  };
+  power: {
+    /** A worker's answer to a power request. */
+    answered(machineId: number, result: Of<'power.result'>): void;
+  };
+  /** Machine-to-machine mail (the mail gateway, or a refusal when mail is off). */
+  machineMail: {
+    send(link: Link, request: Of<'mail.send'>): void;
+    watch(link: Link, messageIds: string[]): void;
+  };
+}
+
+/**
+ * Routes one message from a linked worker: the hub's one dispatch over the worker's messages. It is exhaustive, so
+ * a new message type that nobody handles fails the build. Returns a reason when the message breaks the protocol
+ * (the link is then closed with it).
+ */
+export function routeWorkerMessage(handlers: WorkerMessageHandlers, link: Link, msg: WorkerMessage): string | undefined {
+  switch (msg.type) {
+    case 'hello':
+      return 'duplicate hello on a linked connection';
+    case 'heartbeat':
+      return undefined;
+    case 'facts':
+      handlers.facts(link, msg.facts);
+      return undefined;
+    case 'task.started':
+      handlers.tasks.started(link, msg);
+      return undefined;
+    case 'task.output':
+      handlers.tasks.output(link, msg.chunk);
+      return undefined;
+    case 'task.finished':
+      handlers.tasks.finished(link, msg.outcome);
+      return undefined;
+    case 'power.result':
+      handlers.power.answered(link.machineId, msg);
+      return undefined;
+    case 'mail.send':
+      handlers.machineMail.send(link, msg);
+      return undefined;
+    case 'mail.watch':
+      handlers.machineMail.watch(link, msg.messageIds);
+      return undefined;
+    default:
+      return assertNever(msg);
+  }
+}
