@@ -53,8 +53,8 @@ export function createPowerHandler(deps: { send: (m: WorkerMessage) => boolean; 
   const reply = (requestId: string, ok: boolean, message: string) => deps.send({ type: 'power.result', requestId, ok, message: message.slice(0, 4000) });
 
   return {
-    /** Returns true when the message was a power request (handled here). */
-    handle(msg: HubMessage): boolean {
+    /** A power request from the hub: a relayed wake, or sleep/shutdown/restart of this machine. */
+    handle(msg: Extract<HubMessage, { type: 'power.wol' | 'power.command' }>): void {
       if (msg.type === 'power.wol') {
         void (async () => {
           try {
@@ -68,23 +68,19 @@ export function createPowerHandler(deps: { send: (m: WorkerMessage) => boolean; 
             reply(msg.requestId, false, errorMessage(err));
           }
         })();
-        return true;
+        return;
       }
-      if (msg.type === 'power.command') {
-        void (async () => {
-          try {
-            const argv = powerCommand(msg.action, deps.env);
-            deps.log.warn({ action: msg.action, argv }, 'power command from the hub');
-            const { stdout } = await run(argv[0]!, argv.slice(1), { timeout: 30_000 });
-            reply(msg.requestId, true, `${msg.action}: ${argv.join(' ')}${stdout.trim() ? ` (${stdout.trim().slice(0, 200)})` : ''}`);
-          } catch (err) {
-            const e = err as { stderr?: string };
-            reply(msg.requestId, false, `${msg.action} failed: ${(e.stderr?.trim() || errorMessage(err)).slice(0, 500)}`);
-          }
-        })();
-        return true;
-      }
-      return false;
+      void (async () => {
+        try {
+          const argv = powerCommand(msg.action, deps.env);
+          deps.log.warn({ action: msg.action, argv }, 'power command from the hub');
+          const { stdout } = await run(argv[0]!, argv.slice(1), { timeout: 30_000 });
+          reply(msg.requestId, true, `${msg.action}: ${argv.join(' ')}${stdout.trim() ? ` (${stdout.trim().slice(0, 200)})` : ''}`);
+        } catch (err) {
+          const e = err as { stderr?: string };
+          reply(msg.requestId, false, `${msg.action} failed: ${(e.stderr?.trim() || errorMessage(err)).slice(0, 500)}`);
+        }
+      })();
     },
     close: () => sender.close(),
   };

@@ -9,6 +9,7 @@ import type { WorkerConfig } from './config.js';
 import { collectFacts } from './facts/collect.js';
 import { createWorkerLink, type WorkerLink } from './link.js';
 import { readWorkerState, writeWorkerState, type WorkerState } from './state.js';
+import { routeHubMessage } from './hub-messages.js';
 import { createTaskManager, type TaskManager } from './tasks/task-manager.js';
 import { createPowerHandler } from './power-handler.js';
 import { startAgentSocket } from './agent/agent-socket.js';
@@ -115,9 +116,7 @@ export function createWorker(deps: {
       tasks.onLinkDown();
       mail.onLinkDown();
     },
-    onMessage: (message) => {
-      if (!power.handle(message) && !mail.handle(message)) tasks.handle(message);
-    },
+    onMessage: (message) => routeHubMessage({ tasks, power, mail }, message),
     onWelcome(welcome) {
       if (welcome.secret) {
         state = {

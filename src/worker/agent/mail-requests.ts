@@ -60,8 +60,8 @@ export function createMailRequests(deps: { send: (m: WorkerMessage) => boolean; 
       });
     },
 
-    /** Takes the hub's mail messages; false for any other message. */
-    handle(msg: HubMessage): boolean {
+    /** The hub's answer to a send, or the answer mail a send waits for. */
+    handle(msg: Extract<HubMessage, { type: 'mail.sent' | 'mail.answer' }>): void {
       if (msg.type === 'mail.sent') {
         const p = settle(msg.requestId);
         if (p && msg.ok && msg.messageId) {
@@ -69,16 +69,12 @@ export function createMailRequests(deps: { send: (m: WorkerMessage) => boolean; 
           p.resolve({ messageId: msg.messageId, address: msg.address ?? '', stopWaiting });
         }
         else p?.reject(new PiaError('mail_refused', msg.error ?? 'The hub refused the mail.'));
-        return true;
+        return;
       }
-      if (msg.type === 'mail.answer') {
-        const set = waiting.get(msg.messageId);
-        waiting.delete(msg.messageId);
-        const { type: _type, messageId: _id, ...answer } = msg;
-        for (const f of set ?? []) f(answer);
-        return true;
-      }
-      return false;
+      const set = waiting.get(msg.messageId);
+      waiting.delete(msg.messageId);
+      const { type: _type, messageId: _id, ...answer } = msg;
+      for (const f of set ?? []) f(answer);
     },
 
     /** The link is up (again): the hub is told which answers are still awaited. */

@@ -1,0 +1,35 @@
+import type { ProgressEvent, TaskSpec } from '../../protocol/tasks.js';
+import type { FlowTask } from './flow-control.js';
+import type { LedgerRecord } from './ledger.js';
+import type { RunningProcess } from './process-runner.js';
+import type { TaskSpool } from './spool.js';
+
+/** A task this worker accepted and has not been told to forget: its spool, its process, where its output stands. */
+export interface ActiveTask {
+  spec: TaskSpec;
+  record: LedgerRecord;
+  spool: TaskSpool;
+  /** The last seq sent to the hub on this link. */
+  sentSeq: number;
+  outcomeSent: boolean;
+  /** Bytes of output so far (each chunk's offset). */
+  offset: number;
+  pendingStream: 'stdout' | 'stderr' | 'event' | undefined;
+  pendingData: string;
+  flushTimer: NodeJS.Timeout | undefined;
+  process?: RunningProcess;
+  /** The task as flow control sees it. */
+  flow: FlowTask;
+  /** The task's whole run, until its outcome is recorded in the ledger. */
+  running?: Promise<void>;
+  abort: AbortController;
+  /** The task's secret for the agent socket (PIA_TASK_TOKEN): proves a request comes from this task's agent. */
+  token: string;
+  cancelledBy?: string;
+  stopReason?: 'cancelled' | 'timed_out';
+  deadline?: NodeJS.Timeout;
+  /** The last few KB of stdout and stderr, for the summary of an agent that reports none. */
+  tail: string;
+  sessionId?: string;
+  result?: Extract<ProgressEvent, { kind: 'result' }>;
+}

@@ -1,0 +1,148 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { errorMessage, PiaError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { FinalState, TaskOutcome } from '../../protocol/tasks.js';
+import type { ActiveTask } from './active-task.js';
+import { resolveProgram, type AgentDefinition } from './agents.js';
+import { createLineSplitter, renderClaudeLine } from './claude-stream.js';
+import { prepareWorkspace } from './git-workspace.js';
+import { writeIdentity } from './identity.js';
+import { commandFor, taskEnv, workspaceOf } from './launch.js';
+import type { TaskLedger } from './ledger.js';
+import type { HubPort, OutputPump } from './output-pump.js';
+import { startProcess } from './process-runner.js';
+
+/** What running a task needs to know of the worker. */
+export interface RunnerConfig {
+  workspaceRoot: string;
+  agents: Map<string, AgentDefinition>;
+  defaultAgent: string;
+  /** Between SIGINT, SIGTERM and SIGKILL when cancelling. */
+  graceMs: number;
+  allowFileRepos: boolean;
+  hostname: string;
+  env: NodeJS.ProcessEnv;
+  /** The worker's agent socket (PIA_WORKER_SOCKET for `pia mail`), when it listens. */
+  agentSocket?: string;
+  /** A folder with a `pia` command, put first on the agents' PATH. */
+  agentBinDir?: string;
+  /** Niceness of agents and commands (see PIA_AGENT_NICE). */
+  nice?: number;
+}
+
+/** Runs one task from start to outcome: workspace, agent or command, output, and the outcome in the ledger. */
+export interface TaskRunner {
+  run(t: ActiveTask): Promise<void>;
+  /** Stops a running task (cancel or time-out): SIGINT, SIGTERM, SIGKILL on its process group. */
+  stop(t: ActiveTask, reason: 'cancelled' | 'timed_out', by?: string): void;
+  /** Records an outcome (also for tasks that never ran: lost after a worker restart). */
+  finish(t: ActiveTask, end: Pick<TaskOutcome, 'state' | 'exitCode'> & Partial<Pick<TaskOutcome, 'error' | 'cancelledBy'>>): void;
+}
+
+/** Creates the runner. */
+export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; output: OutputPump; ledger: TaskLedger; log: Logger }): TaskRunner {
+  const { config, hub, output, ledger, log } = deps;
+
+  async function run(t: ActiveTask): Promise<void> {
+    const { spec } = t;
+    t.deadline = setTimeout(() => stop(t, 'timed_out'), spec.timeoutS * 1000);
+    try {
+      const workspace = workspaceOf(config.workspaceRoot, spec);
+      t.record.workspace = workspace;
+      hub.send({ type: 'task.started', taskId: spec.id, workspace, at: Date.now() });
+      mkdirSync(config.workspaceRoot, { recursive: true });
+      if (spec.kind === 'deploy' && spec.repo) {
+        await prepareWorkspace(
+          workspace,
+          spec.repo.url,
+          spec.repo.ref,
+          { allowFile: config.allowFileRepos, signal: t.abort.signal, onOutput: (text) => output.emit(t, 'stderr', text) },
+          (s) => output.emitEvent(t, { kind: 'step', step: s.step, message: s.message }),
+        );
+      } else {
+        mkdirSync(workspace, { recursive: true });
+      }
+      if (t.stopReason) return finishStopped(t);
+      const { argv, agent, hint } = commandFor(spec, workspace, config.agents, config.defaultAgent);
+      argv[0] = await resolveProgram(argv[0]!, config.env.PATH ?? '', hint);
+      if (agent) writeIdentity(workspace, spec, config.hostname);
+      if (t.stopReason) return finishStopped(t);
+      output.emitEvent(t, { kind: 'step', step: 'agent_started', message: agent ? `${agent.name} started` : `${path.basename(argv[0]!)} started` });
+
+      const splitter = agent?.format === 'claude-stream-json' ? createLineSplitter((line) => onAgentLine(t, line)) : undefined;
+      t.process = startProcess({
+        argv,
+        cwd: workspace,
+        env: taskEnv(config.env, spec, t.token, config.agentSocket, config.agentBinDir),
+        timeoutMs: 2 ** 31 - 1, // the task's own deadline governs
+        ...(config.nice ? { nice: config.nice } : {}),
+        graceMs: config.graceMs,
+        onStdout: (data) => (splitter ? splitter.push(data) : output.emit(t, 'stdout', data)),
+        onStderr: (data) => output.emit(t, 'stderr', data),
+      });
+      const end = await t.process.done;
+      splitter?.end();
+      if (end.reason === 'spawn_failed') throw new PiaError('spawn_failed', `could not start ${argv[0]}: ${end.error}`);
+      if (end.reason === 'cancelled' || end.reason === 'timed_out') return finishStopped(t);
+      const failedByAgent = t.result?.isError === true;
+      const ok = end.exitCode === 0 && !failedByAgent;
+      const error = ok ? undefined : end.exitCode !== null ? `exited with code ${end.exitCode}${failedByAgent ? ' (the agent reported an error)' : ''}` : `killed by ${end.signal}`;
+      output.emitEvent(t, { kind: 'step', step: 'finished', message: ok ? 'finished' : `finished: ${error}` });
+      finish(t, { state: ok ? 'succeeded' : 'failed', exitCode: end.exitCode, ...(error ? { error } : {}) });
+    } catch (err) {
+      if (t.stopReason) return finishStopped(t);
+      const message = errorMessage(err);
+      output.emit(t, 'stderr', `pia: ${message}\n`);
+      output.emitEvent(t, { kind: 'step', step: 'finished', message: `failed: ${message}` });
+      finish(t, { state: 'failed', exitCode: null, error: message });
+    }
+  }
+
+  function onAgentLine(t: ActiveTask, line: string): void {
+    const { text, events } = renderClaudeLine(line);
+    output.emit(t, 'stdout', text);
+    for (const e of events) {
+      if (e.kind === 'session') t.sessionId = e.sessionId;
+      if (e.kind === 'result') t.result = e;
+      output.emitEvent(t, e);
+    }
+  }
+
+  function finishStopped(t: ActiveTask): void {
+    const state: FinalState = t.stopReason === 'timed_out' ? 'timed_out' : 'cancelled';
+    const message = state === 'timed_out' ? `timed out after ${t.spec.timeoutS} s` : `cancelled by ${t.cancelledBy ?? 'the hub'}`;
+    output.emitEvent(t, { kind: 'step', step: 'finished', message });
+    finish(t, { state, exitCode: null, error: message, ...(state === 'cancelled' && t.cancelledBy ? { cancelledBy: t.cancelledBy } : {}) });
+  }
+
+  function finish(t: ActiveTask, end: Pick<TaskOutcome, 'state' | 'exitCode'> & Partial<Pick<TaskOutcome, 'error' | 'cancelledBy'>>): void {
+    if (t.deadline) clearTimeout(t.deadline);
+    output.flushChunk(t);
+    const summary = t.result?.text || t.tail.trim().split('\n').slice(-20).join('\n');
+    const outcome: TaskOutcome = {
+      taskId: t.spec.id,
+      ...end,
+      ...(t.sessionId ? { sessionId: t.sessionId } : {}),
+      ...(summary ? { summary: summary.slice(0, 100_000) } : {}),
+      ...(t.result?.costUsd !== undefined ? { costUsd: t.result.costUsd } : {}),
+      lastSeq: t.spool.lastSeq,
+      finishedAt: Date.now(),
+    };
+    t.record = { ...t.record, state: 'finished', outcome, ackedSeq: t.spool.ackedSeq };
+    ledger.put(t.record);
+    t.process = undefined;
+    log.info({ taskId: t.spec.id, state: end.state }, 'task finished');
+    output.pump(t);
+  }
+
+  function stop(t: ActiveTask, reason: 'cancelled' | 'timed_out', by?: string): void {
+    if (t.record.state === 'finished' || t.stopReason) return;
+    t.stopReason = reason;
+    if (by) t.cancelledBy = by;
+    t.abort.abort();
+    t.process?.stop(reason);
+  }
+
+  return { run, stop, finish };
+}
