@@ -12,7 +12,6 @@ import { EVENTS_PATH, LINK_PATH, linkUrlOf } from '../hub/http/paths.js';
 import { hasAdminToken } from '../hub/http/auth.js';
 import { mountRawRoutes } from '../hub/http/raw-routes.js';
 import { createHubCore, type HubCoreHooks, type HubCoreOptions } from '../hub/hub-core.js';
-import { readOutput } from '../hub/tasks/task-store.js';
 import { createMailGateway, type MailGateway } from '../mail/gateway.js';
 import { createPowerManager } from '../power/power-manager.js';
 import type { Worker } from '../worker/worker.js';
@@ -69,14 +68,14 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     hubLinkUrl: () => linkUrlOf(core.publicUrl()),
     periodicProbe: opts.periodicProbe,
   });
-  const actions = createActions({ db, machines, tasks, power, users: core.users, audit: core.audit, links });
+  const actions = createActions({ machines, tasks, power, users: core.users, audit: core.audit, lastSeen: (id) => links.get(id)?.lastSeenMs });
   const reporter = createReporter({
     bus,
     log: log.child({ component: 'chat' }),
     getTask: (id) => taskStore.get(id),
-    fullLog: (id) => readOutput(db, id, 1, 1_000_000).filter((c) => c.stream !== 'event').map((c) => c.data).join(''),
+    fullLog: (id) => tasks.logText(id),
   });
-  const chatCore = createBotCore({ actions, tasks, reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
+  const chatCore = createBotCore({ actions, task: (id) => taskStore.get(id), reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
   const mail = config.mail ? createMailGateway({ config: config.mail, db, bus, machines, users: core.users, actions, tasks, taskStore, links, log }) : undefined;
   const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
 
@@ -156,6 +155,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
       await worker?.stop();
       await mail?.stop();
       power.close();
+      actions.close();
       reporter.close();
       await core.stopServing();
       await http.close();

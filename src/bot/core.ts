@@ -1,10 +1,9 @@
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { Actions, Requester } from '../hub/actions/actions.js';
-import type { ActionResult } from '../hub/actions/result.js';
-import type { TaskService } from '../hub/tasks/task-service.js';
-import type { Task } from '../hub/tasks/task.js';
 import { parseCommand } from '../commands/parse.js';
+import type { Actions, Requester } from '../hub/actions/actions.js';
+import { notUnderstood, type ActionResult } from '../hub/actions/result.js';
+import type { Task } from '../hub/tasks/task.js';
 import type { BotCore, ButtonPress, ChatPort, Inbound, ThreadRef } from './port.js';
 import type { Reporter } from './reporter/reporter.js';
 import { resultMessage } from './reporter/views.js';
@@ -13,12 +12,22 @@ import type { ThreadStore } from './thread-store.js';
 /** A reply that starts like this is a new command even inside a task's thread. */
 const explicitCommand = /^\s*(?:\/pia|@pia|pia)\b/i;
 
+/** What the chat core needs from the hub and the reporter. */
+export interface BotDeps {
+  actions: Pick<Actions, 'execute' | 'confirm'>;
+  /** A task by id (the tasks a thread follows); undefined when it is gone. */
+  task(id: string): Task | undefined;
+  reporter: Pick<Reporter, 'outbox' | 'watchTasks' | 'watchOperations'>;
+  threads: ThreadStore;
+  log: Logger;
+}
+
 /**
  * The chat core every adapter hands its input to: parse with the one grammar, execute through the hub's actions
  * (role check, audit), answer in a thread, and let the reporter follow what was started. A reply inside a task's
- * thread continues that task's agent session on the same machine.
+ * thread continues that task's agent session on the same machine (the `continue` command).
  */
-export function createBotCore(deps: { actions: Actions; tasks: TaskService; reporter: Reporter; threads: ThreadStore; log: Logger }): BotCore {
+export function createBotCore(deps: BotDeps): BotCore {
   const { actions, reporter, threads } = deps;
 
   const requester = (port: ChatPort, actor: string, where: ThreadRef): Requester => ({
@@ -43,14 +52,15 @@ export function createBotCore(deps: { actions: Actions; tasks: TaskService; repo
     // Continue the newest task of each machine in this thread (a deploy's thread has one per machine).
     const newest = new Map<string, Task>();
     for (const id of taskIds) {
-      const t = deps.tasks.get(id);
+      const t = deps.task(id);
+      if (!t) continue;
       const seen = newest.get(t.machine);
       if (!seen || t.createdAt >= seen.createdAt) newest.set(t.machine, t);
     }
     const started: Task[] = [];
     const problems: string[] = [];
     for (const parent of newest.values()) {
-      const result = actions.followUp(parent.id, inbound.text, who);
+      const result = await actions.execute({ name: 'continue', taskId: parent.id, prompt: inbound.text }, who);
       if (result.kind === 'tasks_started') started.push(...result.tasks);
       else problems.push(resultMessage(result).text);
     }
@@ -66,7 +76,7 @@ export function createBotCore(deps: { actions: Actions; tasks: TaskService; repo
           if (linked.length) return await continueThread(inbound, port, linked);
         }
         const parsed = parseCommand(inbound.text);
-        if (!parsed.ok) return await answer(port, inbound.where, { kind: 'error', text: parsed.error, ...(parsed.usage ? { usage: parsed.usage } : {}) });
+        if (!parsed.ok) return await answer(port, inbound.where, notUnderstood(parsed));
         const result = await actions.execute(parsed.command, requester(port, inbound.actor, inbound.where), { confirmFirst: true });
         await answer(port, inbound.where, result);
       } catch (err) {

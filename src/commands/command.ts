@@ -7,8 +7,10 @@ export type Command =
   | { name: 'status'; machine?: MachineSelector }
   | { name: 'machines' }
   | { name: 'wake' | 'bootstrap' | 'power' | 'sleep' | 'shutdown' | 'restart'; machine: MachineSelector }
-  | { name: 'run'; machine: MachineSelector; prompt: string }
-  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string }
+  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string }
+  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string }
+  /** Continues a task's agent session with a new prompt (a reply in its thread, a reply to its mail). */
+  | { name: 'continue'; taskId: string; prompt: string }
   | { name: 'sh'; machine: MachineSelector; argv: string[] }
   | { name: 'tasks'; machine?: MachineSelector }
   | { name: 'logs' | 'cancel'; taskId: string }

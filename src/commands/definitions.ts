@@ -42,6 +42,30 @@ function noMore(args: Token[], from: number, usage: string): void {
   if (args.length > from) throw new UsageError(`Unexpected "${args[from]!.value.slice(0, 40)}".`, usage);
 }
 
+/**
+ * Reads `--name value` options from `args[from]` on, as long as they come (a prompt follows them). Only the names in
+ * `allowed` are options; anything else starting with `--` is refused, so a typo is not sent to the agent as text.
+ */
+function takeOptions(args: Token[], from: number, allowed: readonly string[], usage: string): { options: Record<string, string>; next: number } {
+  const options: Record<string, string> = {};
+  let i = from;
+  while (args[i]?.value.startsWith('--') && args[i]!.value.length > 2) {
+    const name = args[i]!.value.slice(2).toLowerCase();
+    if (!allowed.includes(name)) throw new UsageError(`Unknown option "--${name.slice(0, 30)}"${allowed.length ? `; this command takes ${allowed.map((a) => `--${a}`).join(', ')}` : ''}.`, usage);
+    need(args, i + 2, `the value after --${name}`, usage);
+    options[name] = args[i + 1]!.value;
+    i += 2;
+  }
+  return { options, next: i };
+}
+
+const AGENT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+function agentName(word: string, usage: string): string {
+  const name = word.trim().toLowerCase();
+  if (!AGENT_NAME.test(name)) throw new UsageError(`"${word.slice(0, 40)}" is not an agent name.`, usage);
+  return name;
+}
+
 const TASK_ID = /^[a-z0-9]{8,32}$/;
 function taskId(word: string, usage: string): string {
   const id = word.trim().toLowerCase();
@@ -101,20 +125,21 @@ export const definitions: CommandDefinition[] = [
   machineCommand('power', "probe a machine's power state now", 'viewer'),
   {
     name: 'run',
-    usage: 'run <machine> <prompt...>',
+    usage: 'run <machine> [--agent A] <prompt...>',
     summary: "ask a machine's agent to do something",
     role: 'operator',
-    examples: ['run m2 fix the flaky test', 'run tag:gpu "train the small model"'],
+    examples: ['run m2 fix the flaky test', 'run tag:gpu "train the small model"', 'run m2 --agent codex "add a test"'],
     parse(args, text) {
       need(args, 1, 'the machine', this.usage);
-      const prompt = restOf(text, args[0]!.end);
+      const { options, next } = takeOptions(args, 1, ['agent'], this.usage);
+      const prompt = restOf(text, args[next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
-      return { name: 'run', machine: parseSelector(args[0]!.value, this.usage), prompt };
+      return { name: 'run', machine: parseSelector(args[0]!.value, this.usage), prompt, ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}) };
     },
   },
   {
     name: 'deploy',
-    usage: 'deploy <git-url> <machine>[,<machine>...] [--ref <ref>] <prompt...>',
+    usage: 'deploy <git-url> <machine>[,<machine>...] [--ref R] [--agent A] <prompt...>',
     summary: 'clone a repository on machines and run the agent there',
     role: 'operator',
     examples: ['deploy https://github.com/acme/app m2,m3 fix the flaky test', 'deploy git@github.com:acme/app.git all --ref main "update deps"'],
@@ -122,16 +147,30 @@ export const definitions: CommandDefinition[] = [
       need(args, 2, 'the repository and the machines', this.usage);
       const machines = args[1]!.value.split(',').filter(Boolean).map((w) => parseSelector(w, this.usage));
       if (machines.length === 0) throw new UsageError('Missing the machines.', this.usage);
-      let from = args[1]!.end;
-      let ref: string | undefined;
-      if (args[2]?.value === '--ref') {
-        need(args, 4, 'the ref after --ref', this.usage);
-        ref = args[3]!.value;
-        from = args[3]!.end;
-      }
-      const prompt = restOf(text, from);
+      const { options, next } = takeOptions(args, 2, ['ref', 'agent'], this.usage);
+      const prompt = restOf(text, args[next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
-      return { name: 'deploy', repo: args[0]!.value, ...(ref !== undefined ? { ref } : {}), machines, prompt };
+      return {
+        name: 'deploy',
+        repo: args[0]!.value,
+        ...(options.ref !== undefined ? { ref: options.ref } : {}),
+        machines,
+        prompt,
+        ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}),
+      };
+    },
+  },
+  {
+    name: 'continue',
+    usage: 'continue <task-id> <prompt...>',
+    summary: "continue a task's agent session (what a reply in its thread does)",
+    role: 'operator',
+    examples: ['continue k3x9q2mfab now update the docs'],
+    parse(args, text) {
+      need(args, 1, 'the task id', this.usage);
+      const prompt = restOf(text, args[0]!.end);
+      if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do next.', this.usage);
+      return { name: 'continue', taskId: taskId(args[0]!.value, this.usage), prompt };
     },
   },
   {

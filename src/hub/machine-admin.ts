@@ -14,7 +14,18 @@ export interface Actor {
 }
 
 /** The fleet's administrative changes: enroll, edit, revoke, remove. Each one is audited. */
-export type MachineAdmin = ReturnType<typeof createMachineAdmin>;
+export interface MachineAdmin {
+  /** Registers a machine and issues its first join token. */
+  add(actor: Actor, input: { name: string; capabilities?: Capabilities; aliases?: string[] }): { machine: Machine } & IssuedJoinToken;
+  /** Issues a new join token for an existing machine (re-enrolment, a lost state dir). */
+  issueJoinToken(actor: Actor, name: string): IssuedJoinToken;
+  /** Merges capabilities and replaces aliases. */
+  update(actor: Actor, name: string, patch: { capabilities?: CapabilitiesPatch; aliases?: string[] }): Machine;
+  /** Revokes every credential of a machine and cuts its link; the machine stays registered. */
+  revoke(actor: Actor, name: string): { revoked: number };
+  /** Revokes, cuts the link and removes the machine from the registry. */
+  remove(actor: Actor, name: string): { removed: string; revoked: number };
+}
 
 /** Creates the machine administration service. */
 export function createMachineAdmin(deps: {
@@ -24,7 +35,7 @@ export function createMachineAdmin(deps: {
   bus: EventBus;
   links: LinkServer;
   joinTokenTtlMs: number;
-}) {
+}): MachineAdmin {
   const { machines, credentials, audit, bus, links } = deps;
 
   return {

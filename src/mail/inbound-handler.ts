@@ -3,6 +3,7 @@ import type { Logger } from '../common/logger.js';
 import { parseCommand } from '../commands/parse.js';
 import { resultMessage } from '../bot/reporter/views.js';
 import type { Actions, Requester } from '../hub/actions/actions.js';
+import { notUnderstood } from '../hub/actions/result.js';
 import type { UserStore } from '../hub/auth/users.js';
 import type { Db } from '../hub/db/database.js';
 import type { LinkServer } from '../hub/link/link-server.js';
@@ -124,7 +125,7 @@ export function createInboundHandler(deps: {
     // A bare machine command ("wake") means the machine the mail was sent to.
     let parsed = parseCommand(text);
     if (!parsed.ok && parsed.error.startsWith('Missing the machine')) parsed = parseCommand(`${text} ${target}`);
-    const result = parsed.ok ? await deps.actions.execute(parsed.command, who) : { kind: 'error' as const, text: parsed.error };
+    const result = parsed.ok ? await deps.actions.execute(parsed.command, who) : notUnderstood(parsed);
     const msg = resultMessage(result);
     outbox.enqueue({
       kind: 'answer',

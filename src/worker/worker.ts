@@ -12,7 +12,7 @@ import { readWorkerState, writeWorkerState, type WorkerState } from './state.js'
 import { routeHubMessage } from './hub-messages.js';
 import { createTaskManager, type TaskManager } from './tasks/task-manager.js';
 import { createPowerHandler } from './power-handler.js';
-import { startAgentSocket } from './agent/agent-socket.js';
+import { startAgentSocket, type AgentSocket } from './agent/agent-socket.js';
 import { createMailRequests } from './agent/mail-requests.js';
 import { writePiaShim } from './agent/pia-shim.js';
 import { agentSocketPath } from './agent/socket-path.js';
@@ -76,7 +76,7 @@ export function createWorker(deps: {
     bufferedAmount: () => link.bufferedAmount(),
   };
   const socketPath = agentSocketPath(config.stateDir);
-  let agentSocket: Awaited<ReturnType<typeof startAgentSocket>> | undefined;
+  let agentSocket: AgentSocket | undefined;
   const tasks = createTaskManager({
     config: {
       workspaceRoot: config.workspace,

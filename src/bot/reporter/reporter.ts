@@ -37,7 +37,17 @@ interface OpWatch {
 }
 
 /** Turns task and power events into thread messages on any chat platform. */
-export type Reporter = ReturnType<typeof createReporter>;
+export interface Reporter {
+  /** Sends messages for a port, paced with everything else on its platform. */
+  outbox: (port: ChatPort) => { post: (thread: ThreadRef, m: Parameters<Outbox["post"]>[1]) => Promise<PostedMessage>; update: (target: PostedMessage, m: Parameters<Outbox["update"]>[1]) => Promise<void>; attach: (thread: ThreadRef, f: Parameters<Outbox["attach"]>[1]) => Promise<void> };
+  /** Follows tasks in a thread (which must exist: `thread.thread` set). */
+  watchTasks(port: ChatPort, thread: ThreadRef, list: Task[]): void;
+  /** Follows wakes and bootstraps in a thread. */
+  watchOperations(port: ChatPort, thread: ThreadRef, list: PowerOperation[]): void;
+  /** Tasks and operations being followed (for tests). */
+  watching(): number;
+  close(): void;
+}
 
 /**
  * Creates the reporter. Each watched task gets a status message in its thread, edited in place with its state, the
@@ -45,7 +55,7 @@ export type Reporter = ReturnType<typeof createReporter>;
  * the outbox), then a final message with the result; the full log is attached as a file when it does not fit. A
  * wake or bootstrap gets one message that grows with each step. The bus is subscribed once, here, not per watch.
  */
-export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; getTask: (id: string) => Task | undefined; fullLog: (id: string) => string; options?: ReporterOptions }) {
+export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; getTask: (id: string) => Task | undefined; fullLog: (id: string) => string; options?: ReporterOptions }): Reporter {
   const updateEveryMs = deps.options?.updateEveryMs ?? 1500;
   const tailLines = deps.options?.tailLines ?? 30;
   // One outbox per platform (its rates are per channel); adapters may hand out a port per conversation.

@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { errorMessage, PiaError } from '../../common/errors.js';
-import type { Command, MachineSelector } from '../../commands/command.js';
+import { assertNever, errorMessage, PiaError } from '../../common/errors.js';
+import type { Command, CommandName, MachineSelector } from '../../commands/command.js';
 import { definitionOf } from '../../commands/definitions.js';
 import { helpText } from '../../commands/parse.js';
+import { allows, type Role } from '../../commands/roles.js';
+import type { Finding } from '../../power/doctor.js';
+import type { PowerOperation } from '../../power/operations.js';
+import type { PowerReading } from '../../power/prober.js';
 import type { Origin } from '../../protocol/tasks.js';
-import type { PowerManager } from '../../power/power-manager.js';
-import { allows } from '../../commands/roles.js';
-import type { UserStore } from '../auth/users.js';
+import type { PowerAction } from '../../protocol/power.js';
 import { machineJson } from '../http/machine-json.js';
-import type { LinkServer } from '../link/link-server.js';
-import type { AuditLog } from '../registry/audit.js';
+import type { Actor } from '../machine-admin.js';
+import type { AuditRecord } from '../registry/audit.js';
 import type { Machine } from '../registry/machine.js';
 import type { MachineStore } from '../registry/machines.js';
-import { readOutput } from '../tasks/task-store.js';
 import type { TaskService } from '../tasks/task-service.js';
-import type { Db } from '../db/database.js';
 import type { ActionResult } from './result.js';
 
 /** Who is asking, and where: every action is checked against the role and audited with both. */
@@ -23,20 +23,73 @@ export interface Requester {
   origin: Origin;
 }
 
-/** Machines listed in a chat answer. */
-const FLEET_PAGE = 50;
-
-/** Commands that change or stop a machine: asked to confirm first when they come from chat. */
-const destructive = new Set(['shutdown', 'sleep', 'restart', 'sh']);
+/** How a command is carried out. */
+export interface ExecuteOptions {
+  /** Ask the person to confirm a destructive command first (chat): the answer is a `confirm` result. */
+  confirmFirst?: boolean;
+  /**
+   * Makes task creation idempotent: a second execute with the same key returns the tasks the first created instead
+   * of creating more (mail uses its Message-ID, so a mail handled again after a crash acts once).
+   */
+  idempotencyKey?: string;
+}
 
 /** The hub's actions: the one place every front end's commands are authorised, audited and carried out. */
-export type Actions = ReturnType<typeof createActions>;
+export interface Actions {
+  /**
+   * Carries out a command for a requester: checks the role (a refusal is audited and answered, never thrown), asks
+   * for confirmation of destructive commands when `confirmFirst` is set, and turns errors into results.
+   */
+  execute(command: Command, who: Requester, opts?: ExecuteOptions): Promise<ActionResult>;
+  /** The refusal (audited) when `who` may not use `name`; undefined when allowed. */
+  authorize(name: CommandName, who: Requester): ActionResult | undefined;
+  /** Runs a command confirmed by the same person who asked (within 10 minutes). */
+  confirm(token: string, who: Requester): Promise<ActionResult>;
+  /** Stops the sweep of expired confirmations. */
+  close(): void;
+}
+
+/** What the actions need of power. */
+export interface ActionPower {
+  powerState(name: string): Promise<PowerReading>;
+  wake(name: string, actor: Actor): PowerOperation;
+  bootstrap(name: string, actor: Actor): PowerOperation;
+  command(name: string, action: PowerAction, actor: Actor): Promise<{ ok: boolean; message: string }>;
+  doctor(name: string): Finding[];
+}
+
+/** What the actions need of the rest of the hub. */
+export interface ActionDeps {
+  machines: Pick<MachineStore, 'get' | 'list' | 'page' | 'countByStatus'>;
+  tasks: Pick<TaskService, 'run' | 'followUp' | 'deploy' | 'shell' | 'cancel' | 'get' | 'list' | 'logText'>;
+  power: ActionPower;
+  users: { roleOf(identity: string): Role | undefined };
+  audit: { record(entry: AuditRecord): void };
+  /** The linked worker's newest heartbeat, fresher than the registry's batched value. */
+  lastSeen(machineId: number): number | undefined;
+  now?: () => number;
+}
+
+/** Machines listed in a chat answer. */
+const FLEET_PAGE = 50;
+/** How long a confirmation stays valid. */
+const CONFIRM_TTL_MS = 10 * 60_000;
+
+/** Commands that change or stop a machine: asked to confirm first when they come from chat. */
+const destructive: ReadonlySet<CommandName> = new Set(['shutdown', 'sleep', 'restart', 'sh']);
 
 /** Creates the actions. */
-export function createActions(deps: { db: Db; machines: MachineStore; tasks: TaskService; power: PowerManager; users: UserStore; audit: AuditLog; links: LinkServer }) {
+export function createActions(deps: ActionDeps): Actions {
   const { machines, tasks, power, users, audit } = deps;
+  const now = deps.now ?? Date.now;
   const pending = new Map<string, { command: Command; identity: string; expires: number }>();
-  const view = (m: Machine) => machineJson(m, deps.links.get(m.id)?.lastSeenMs);
+  const view = (m: Machine) => machineJson(m, deps.lastSeen(m.id));
+
+  // Unanswered confirmations would otherwise stay in memory for as long as the hub runs.
+  const sweeper = setInterval(() => {
+    for (const [token, p] of pending) if (p.expires < now()) pending.delete(token);
+  }, 60_000);
+  sweeper.unref();
 
   function select(s: MachineSelector): Machine[] {
     if (s.kind === 'name') return [machines.get(s.name)];
@@ -55,8 +108,7 @@ export function createActions(deps: { db: Db; machines: MachineStore; tasks: Tas
     return { kind: 'fleet', total: counts.online + counts.offline, online: counts.online, machines: machines.page(FLEET_PAGE).map(view) };
   }
 
-  /** The refusal (audited) when the requester's role is not enough for a command; undefined when allowed. */
-  function authorize(name: Command['name'], who: Requester): ActionResult | undefined {
+  function authorize(name: CommandName, who: Requester): ActionResult | undefined {
     const need = definitionOf.get(name)!.role;
     const role = users.roleOf(who.identity);
     if (allows(role, need)) return undefined;
@@ -67,9 +119,10 @@ export function createActions(deps: { db: Db; machines: MachineStore; tasks: Tas
     };
   }
 
-  async function run(command: Command, who: Requester): Promise<ActionResult> {
+  async function run(command: Command, who: Requester, key: string | undefined): Promise<ActionResult> {
     const actor = { id: who.identity, origin: who.origin.kind };
     const origin = who.origin;
+    const keyed = (machine: string) => (key ? { idempotencyKey: `${key}:${machine}` } : {});
     switch (command.name) {
       case 'help':
         return { kind: 'text', text: helpText(users.roleOf(who.identity), command.topic) };
@@ -92,21 +145,26 @@ export function createActions(deps: { db: Db; machines: MachineStore; tasks: Tas
       case 'bootstrap':
         return { kind: 'operations', operations: select(command.machine).map((m) => (command.name === 'wake' ? power.wake(m.name, actor) : power.bootstrap(m.name, actor))) };
       case 'run':
-        return { kind: 'tasks_started', tasks: select(command.machine).map((m) => tasks.run(actor, { machine: m.name, prompt: command.prompt, origin })) };
+        return {
+          kind: 'tasks_started',
+          tasks: select(command.machine).map((m) => tasks.run(actor, { machine: m.name, prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...keyed(m.name) })),
+        };
+      case 'continue':
+        return { kind: 'tasks_started', tasks: [tasks.followUp(actor, { taskId: command.taskId, prompt: command.prompt, origin, ...keyed(command.taskId) })] };
       case 'deploy': {
         const targets = [...new Set(command.machines.flatMap(select).map((m) => m.name))].map((machine) => ({ machine, prompt: command.prompt }));
-        return { kind: 'tasks_started', tasks: tasks.deploy(actor, { repo: command.repo, ...(command.ref ? { ref: command.ref } : {}), targets, origin }).tasks };
+        const deploy = { repo: command.repo, ...(command.ref ? { ref: command.ref } : {}), ...(command.agent ? { agent: command.agent } : {}), targets, origin, ...(key ? { idempotencyKey: key } : {}) };
+        return { kind: 'tasks_started', tasks: tasks.deploy(actor, deploy).tasks };
       }
       case 'sh':
-        return { kind: 'tasks_started', tasks: select(command.machine).map((m) => tasks.shell(actor, { machine: m.name, argv: command.argv, origin })) };
+        return { kind: 'tasks_started', tasks: select(command.machine).map((m) => tasks.shell(actor, { machine: m.name, argv: command.argv, origin, ...keyed(m.name) })) };
       case 'tasks': {
         const machine = command.machine ? select(command.machine)[0]!.name : undefined;
         return { kind: 'tasks', tasks: tasks.list({ ...(machine ? { machine } : {}), limit: 15 }) };
       }
       case 'logs': {
         const task = tasks.get(command.taskId);
-        const chunks = readOutput(deps.db, task.id, 1, 100_000).filter((c) => c.stream !== 'event');
-        return { kind: 'logs', task, text: chunks.map((c) => c.data).join('') };
+        return { kind: 'logs', task, text: tasks.logText(task.id) };
       }
       case 'cancel':
         return { kind: 'task', task: tasks.cancel(actor, command.taskId) };
@@ -123,56 +181,48 @@ export function createActions(deps: { db: Db; machines: MachineStore; tasks: Tas
         }
         return { kind: 'power_commands', results };
       }
+      default:
+        return assertNever(command);
     }
   }
 
-  return {
-    /**
-     * Carries out a command for a requester: checks the role (a refusal is audited and answered, never thrown),
-     * asks for confirmation of destructive commands when `confirmFirst` is set (chat), and turns errors into results.
-     */
-    async execute(command: Command, who: Requester, opts: { confirmFirst?: boolean } = {}): Promise<ActionResult> {
+  const actions: Actions = {
+    async execute(command, who, opts = {}) {
       const refused = authorize(command.name, who);
       if (refused) return refused;
       if (opts.confirmFirst && destructive.has(command.name)) {
         const token = randomUUID();
-        pending.set(token, { command, identity: who.identity, expires: Date.now() + 10 * 60_000 });
+        pending.set(token, { command, identity: who.identity, expires: now() + CONFIRM_TTL_MS });
         const target = 'machine' in command && command.machine ? describe(command.machine) : '';
         const what = command.name === 'sh' ? `Run \`${command.argv.join(' ')}\` on ${target}` : `${command.name[0]!.toUpperCase()}${command.name.slice(1)} ${target}`;
         return { kind: 'confirm', text: `${what}?`, token };
       }
       try {
-        return await run(command, who);
+        return await run(command, who, opts.idempotencyKey);
       } catch (err) {
-        if (err instanceof PiaError) return { kind: 'error', text: err.message };
+        if (err instanceof PiaError) return { kind: 'error', code: err.code, text: err.message };
         throw err;
       }
     },
 
-    /** The refusal (audited) when `who` may not use `name`; undefined when allowed. For callers that act directly. */
     authorize,
 
-    /** Continues a task's agent session with a new prompt (a reply in its thread); needs what `run` needs. */
-    followUp(taskId: string, prompt: string, who: Requester): ActionResult {
-      const refused = authorize('run', who);
-      if (refused) return refused;
-      try {
-        return { kind: 'tasks_started', tasks: [tasks.followUp({ id: who.identity, origin: who.origin.kind }, { taskId, prompt, origin: who.origin })] };
-      } catch (err) {
-        if (err instanceof PiaError) return { kind: 'error', text: err.message };
-        throw err;
-      }
-    },
-
-    /** Runs a command confirmed by the same person who asked (within 10 minutes). */
-    async confirm(token: string, who: Requester): Promise<ActionResult> {
+    async confirm(token, who) {
       const p = pending.get(token);
-      if (!p || p.expires < Date.now()) return { kind: 'error', text: 'That confirmation has expired; ask again.' };
+      if (!p || p.expires < now()) {
+        pending.delete(token);
+        return { kind: 'error', code: 'conflict', text: 'That confirmation has expired; ask again.' };
+      }
       if (p.identity !== who.identity) return { kind: 'refused', text: 'Only the person who asked can confirm.' };
       pending.delete(token);
-      return this.execute(p.command, who);
+      return actions.execute(p.command, who);
+    },
+
+    close() {
+      clearInterval(sweeper);
     },
   };
+  return actions;
 }
 
 function describe(s: MachineSelector): string {

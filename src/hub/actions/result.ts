@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../common/errors.js';
 import type { PowerReading } from '../../power/prober.js';
 import type { PowerOperation } from '../../power/operations.js';
 import type { Finding } from '../../power/doctor.js';
@@ -8,7 +9,8 @@ import type { Task } from '../tasks/task.js';
 export type ActionResult =
   | { kind: 'text'; text: string }
   | { kind: 'refused'; text: string }
-  | { kind: 'error'; text: string; usage?: string }
+  /** A request that could not be done: its error code (see common/errors), the words, and the usage when it was misread. */
+  | { kind: 'error'; code: ErrorCode; text: string; usage?: string }
   /** The fleet at a glance: counts over all machines, and the first machines by name (offline ones first). */
   | { kind: 'fleet'; total: number; online: number; machines: MachineJson[] }
   | { kind: 'machine'; machine: MachineJson; findings?: Finding[] }
@@ -20,3 +22,8 @@ export type ActionResult =
   | { kind: 'task'; task: Task }
   | { kind: 'power_commands'; results: Array<{ machine: string; ok: boolean; message: string }> }
   | { kind: 'confirm'; text: string; token: string };
+
+/** The answer to a command line that could not be read: the parser's words and the usage, as a `usage` error. */
+export function notUnderstood(parsed: { error: string; usage?: string }): ActionResult {
+  return { kind: 'error', code: 'usage', text: parsed.error, ...(parsed.usage ? { usage: parsed.usage } : {}) };
+}

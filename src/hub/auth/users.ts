@@ -22,10 +22,16 @@ export interface UserEntry {
 const identityPattern = /^(slack|discord|email|console):\S{1,320}$/;
 
 /** The identities with a role: `pia users add` entries win over the configuration, which wins over the default. */
-export type UserStore = ReturnType<typeof createUserStore>;
+export interface UserStore {
+  /** The role of an identity, or undefined when it has none. */
+  roleOf(identity: string): Role | undefined;
+  add(identity: string, role: string, by: string): UserEntry;
+  remove(identity: string): boolean;
+  list(): UserEntry[];
+}
 
 /** Creates the user store. The admin token and the local console are admins. */
-export function createUserStore(db: Db, config: RoleConfig, now: () => Date = () => new Date()) {
+export function createUserStore(db: Db, config: RoleConfig, now: () => Date = () => new Date()): UserStore {
   const fromConfig = new Map<string, Role>();
   for (const [list, role] of [[config.viewers, 'viewer'], [config.operators, 'operator'], [config.admins, 'admin']] as const) {
     for (const id of list) fromConfig.set(normalizeIdentity(id), role);

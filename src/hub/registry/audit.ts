@@ -19,10 +19,17 @@ export type AuditRecord = Omit<AuditEntry, 'id' | 'at' | 'target' | 'detail' | '
   Partial<Pick<AuditEntry, 'target' | 'detail' | 'origin'>>;
 
 /** The audit log: every action and every refusal, append-only. */
-export type AuditLog = ReturnType<typeof createAuditLog>;
+export interface AuditLog {
+  /** Appends one entry. */
+  record(entry: AuditRecord): void;
+  /** Runs `work` and records it: `ok`, or `failed` with the error's message (which is rethrown). */
+  around<T>(actor: { id: string; origin: string }, action: string, target: string, work: () => T): T;
+  /** The newest entries first. */
+  list(limit?: number): AuditEntry[];
+}
 
 /** Creates the audit log over an open, migrated database. */
-export function createAuditLog(db: Db, now: () => Date = () => new Date()) {
+export function createAuditLog(db: Db, now: () => Date = () => new Date()): AuditLog {
   const insert = db.prepare(`INSERT INTO audit_log (at, actor, action, target, outcome, detail, origin)
       VALUES (@at, @actor, @action, @target, @outcome, @detail, @origin)`);
   const recent = db.prepare<[number], AuditEntry>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?');

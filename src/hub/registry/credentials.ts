@@ -26,10 +26,24 @@ export class LinkRefused extends PiaError {
 }
 
 /** The credential store: join tokens and per-machine secrets, hashed. */
-export type CredentialStore = ReturnType<typeof createCredentialStore>;
+export interface CredentialStore {
+  /** Issues a single-use join token for a machine, valid for `ttlMs`. */
+  issueJoinToken(machine: { id: number; name: string }, ttlMs: number): IssuedJoinToken;
+  /**
+   * Exchanges a join token for a new per-machine secret, once. The token is spent and the secret stored in
+   * one transaction, so two workers racing with the same token cannot both succeed.
+   */
+  exchangeJoinToken(token: string, claimedName?: string): { machineId: number; secret: string };
+  /** The machine id a per-machine secret belongs to; a {@link LinkRefused} otherwise. */
+  authenticate(secret: string): number;
+  /** Whether a per-machine secret is currently accepted (without recording a use). */
+  isValidSecret(secret: string): boolean;
+  /** Revokes every join token and secret of a machine. Returns how many were revoked. */
+  revokeAll(machineId: number): number;
+}
 
 /** Creates the credential store over an open, migrated database. */
-export function createCredentialStore(db: Db, now: () => Date = () => new Date()) {
+export function createCredentialStore(db: Db, now: () => Date = () => new Date()): CredentialStore {
   const insert = db.prepare(`INSERT INTO machine_credentials (machine_id, machine_name, kind, token_hash, created_at, expires_at)
       VALUES (@machineId, @machineName, @kind, @hash, @createdAt, @expiresAt)`);
   const find = db.prepare<[string], CredentialRow>('SELECT * FROM machine_credentials WHERE token_hash = ?');

@@ -49,10 +49,49 @@ function rowToMachine(row: MachineRow): Machine {
 }
 
 /** The machines table: names, aliases, facts, capabilities, status. */
-export type MachineStore = ReturnType<typeof createMachineStore>;
+export interface MachineStore {
+  /** A machine by name or alias, or undefined. */
+  find(nameOrAlias: string): Machine | undefined;
+  /** A machine by name or alias; a `machine_unknown` error with suggestions otherwise. */
+  get(nameOrAlias: string): Machine;
+  /** A machine by id (internal use: links and credentials hold ids). */
+  byId(id: number): Machine | undefined;
+  /** Every machine as the API's JSON array, written from the stored JSON (see the method). */
+  listJson(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, string>): string;
+  /** Every machine, by name. */
+  list(): Machine[];
+  /** The first `limit` machines, offline ones first, then by name. */
+  page(limit: number): Machine[];
+  /** Machines in one status, by name (cheaper than `list` when most of a large fleet is in the other). */
+  listByStatus(status: MachineStatus): Machine[];
+  /** Registers a new machine. */
+  create(name: string, capabilities?: Capabilities): Machine;
+  /** Merges a capabilities patch (null removes a key) and returns the machine. */
+  updateCapabilities(id: number, patch: CapabilitiesPatch): Machine;
+  /** Replaces a machine's aliases; each must be a valid name not used by another machine or alias. */
+  setAliases(id: number, aliases: string[]): Machine;
+  /** Deletes a machine (its credentials stay, revoked, so a later link attempt is refused by name). */
+  remove(id: number): void;
+  /** Records a linked worker: status online, power state online with its evidence, fresh facts. */
+  markOnline(id: number, facts: Facts): void;
+  /** Records a lost link. Returns false when the machine was not online. */
+  markOffline(id: number, evidence: string): boolean;
+  /** Records a power state with its evidence (a probe, a wake step); false when nothing changed. */
+  setPowerState(id: number, state: PowerState, evidence: string): boolean;
+  /** Records many lost links at once (hub shutdown), in one transaction. */
+  markManyOffline(ids: number[], evidence: string): void;
+  /** At hub start nothing is linked yet: every machine is offline with unknown power. */
+  markAllOffline(): number;
+  /** Saves a batch of last-seen times in one transaction. */
+  saveLastSeen(entries: Iterable<[number, string]>): void;
+  /** Replaces a machine's facts (the worker reported a change). */
+  updateFacts(id: number, facts: Facts): void;
+  /** How many machines are in each status. */
+  countByStatus(): Record<MachineStatus, number>;
+}
 
 /** Creates the machine store over an open, migrated database. */
-export function createMachineStore(db: Db, now: () => Date = () => new Date()) {
+export function createMachineStore(db: Db, now: () => Date = () => new Date()): MachineStore {
   const byName = db.prepare<[string, string], MachineRow>(
     `${selectMachines} WHERE m.name = ? OR m.id = (SELECT machine_id FROM machine_aliases WHERE alias = ?)`,
   );

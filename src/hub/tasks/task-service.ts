@@ -36,8 +36,13 @@ function checkTimeout(timeoutS: number | undefined, fallback: number): number {
   return timeoutS;
 }
 
+/** A caller's key that makes creating a task idempotent (see `ExecuteOptions.idempotencyKey`). */
+export interface Keyed {
+  idempotencyKey?: string;
+}
+
 /** Input of a `run` task. */
-export interface RunInput {
+export interface RunInput extends Keyed {
   machine: string;
   prompt: string;
   agent?: string;
@@ -47,7 +52,7 @@ export interface RunInput {
 }
 
 /** Input of a deploy: one repository, one or more machines, a task text each. */
-export interface DeployInput {
+export interface DeployInput extends Keyed {
   repo: string;
   ref?: string;
   targets: Array<{ machine: string; prompt: string }>;
@@ -57,7 +62,25 @@ export interface DeployInput {
 }
 
 /** Creating, cancelling and reading tasks; every change audited. */
-export type TaskService = ReturnType<typeof createTaskService>;
+export interface TaskService {
+  /** An agent prompt on one machine. */
+  run(actor: Actor, input: RunInput): Task;
+  /** Continues an earlier task's agent session, on the same machine and in the same workspace. */
+  followUp(actor: Actor, input: { taskId: string; prompt: string; origin: Origin; timeoutS?: number } & Keyed): Task;
+  /** Clone-and-go: one task per machine, all created in one transaction. */
+  deploy(actor: Actor, input: DeployInput): { deployId: string; tasks: Task[] };
+  /** A command as an argv array (admin only: the caller checks the role). */
+  shell(actor: Actor, input: { machine: string; argv: string[]; timeoutS?: number; origin: Origin } & Keyed): Task;
+  /** Cancels a task: at once when queued; through its worker (SIGINT, SIGTERM, SIGKILL) when it runs. */
+  cancel(actor: Actor, id: string): Task;
+  /** A task by id; `task_unknown` otherwise. */
+  get(id: string): Task;
+  list(q: { machine?: string; state?: TaskState; deployId?: string; limit?: number }): Task[];
+  /** Stored output from `fromSeq` on. */
+  output(id: string, fromSeq?: number, limit?: number): { chunks: StoredChunk[]; nextSeq: number; done: boolean };
+  /** A task's stdout and stderr as text (at most `maxBytes`, the start). */
+  logText(id: string, maxBytes?: number): string;
+}
 
 /** Creates the task service. */
 export function createTaskService(deps: {
@@ -71,7 +94,7 @@ export function createTaskService(deps: {
   policy: TaskPolicy;
   /** Called for each machine that got new tasks while its worker is not linked (auto-wake). */
   onQueuedOffline?: (machineId: number, actor: Actor) => void;
-}) {
+}): TaskService {
   const { tasks, machines, bus, audit, policy } = deps;
 
   function base(machine: Machine, actor: Actor, origin: Origin, timeoutS: number | undefined): Pick<NewTask, 'id' | 'machineId' | 'machine' | 'requester' | 'origin' | 'timeoutS' | 'expiresAt'> {
@@ -87,6 +110,10 @@ export function createTaskService(deps: {
   }
 
   function submit(actor: Actor, action: string, created: NewTask[]): Task[] {
+    // The same request again (its key known): the tasks it made, not new ones. A request's tasks are inserted in
+    // one transaction, so either all of them exist or none.
+    const again = created.map((t) => (t.requestKey ? tasks.byKey(t.requestKey) : undefined));
+    if (again.length && again.every((t) => t !== undefined)) return again as Task[];
     tasks.insert(created);
     const out = created.map((t) => tasks.get(t.id)!);
     for (const t of out) {
@@ -100,7 +127,7 @@ export function createTaskService(deps: {
     return out.map((t) => tasks.get(t.id)!);
   }
 
-  const service = {
+  const service: TaskService = {
     /** An agent prompt on one machine. */
     run(actor: Actor, input: RunInput): Task {
       const machine = machines.get(input.machine);
@@ -114,12 +141,13 @@ export function createTaskService(deps: {
           prompt: checkPrompt(input.prompt),
           ...(input.agent ? { agent: input.agent } : {}),
           ...(input.workspace ? { workspace: input.workspace } : {}),
+          ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}),
         },
       ])[0]!;
     },
 
     /** Continues an earlier task's agent session, on the same machine and in the same workspace. */
-    followUp(actor: Actor, input: { taskId: string; prompt: string; origin: Origin; timeoutS?: number }): Task {
+    followUp(actor: Actor, input: { taskId: string; prompt: string; origin: Origin; timeoutS?: number } & Keyed): Task {
       const parent = service.get(input.taskId);
       if (parent.kind === 'shell') throw new PiaError('not_an_agent_task', `Task ${parent.id} ran a command, not an agent; there is no session to continue.`);
       if (!parent.sessionId) {
@@ -135,6 +163,7 @@ export function createTaskService(deps: {
           ...(parent.workspace ? { workspace: parent.workspace } : {}),
           parentId: parent.id,
           resumeSession: parent.sessionId,
+          ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}),
         },
       ])[0]!;
     },
@@ -158,16 +187,17 @@ export function createTaskService(deps: {
           workspace: repoFolderName(url),
           deployId,
           ...(input.agent ? { agent: input.agent } : {}),
+          ...(input.idempotencyKey ? { requestKey: `${input.idempotencyKey}:${machine.name}` } : {}),
         };
       });
       return { deployId, tasks: submit(actor, 'task.deploy', created) };
     },
 
     /** A command as an argv array (admin only: the caller checks the role). */
-    shell(actor: Actor, input: { machine: string; argv: string[]; timeoutS?: number; origin: Origin }): Task {
+    shell(actor: Actor, input: { machine: string; argv: string[]; timeoutS?: number; origin: Origin } & Keyed): Task {
       const machine = machines.get(input.machine);
       if (input.argv.length === 0 || input.argv[0]!.length === 0) throw new PiaError('argv_empty', 'Give the command to run after --, e.g. sh m2 -- uptime');
-      return submit(actor, 'task.shell', [{ ...base(machine, actor, input.origin, input.timeoutS), kind: 'shell', argv: input.argv }])[0]!;
+      return submit(actor, 'task.shell', [{ ...base(machine, actor, input.origin, input.timeoutS), kind: 'shell', argv: input.argv, ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}) }])[0]!;
     },
 
     /** Cancels a task: at once when queued; through its worker (SIGINT, SIGTERM, SIGKILL) when it runs. */
@@ -206,6 +236,17 @@ export function createTaskService(deps: {
       const chunks = readOutput(deps.db, task.id, Math.max(1, fromSeq), Math.min(Math.max(limit, 1), 10_000));
       const nextSeq = chunks.length ? chunks[chunks.length - 1]!.seq + 1 : Math.max(1, fromSeq);
       return { chunks, nextSeq, done: finalStates.has(task.state) && nextSeq > task.outputSeq };
+    },
+
+    logText(id: string, maxBytes = 10_000_000): string {
+      let text = '';
+      for (let from = 1; text.length < maxBytes; ) {
+        const chunks = readOutput(deps.db, id, from, 1000);
+        if (chunks.length === 0) break;
+        for (const c of chunks) if (c.stream !== 'event') text += c.data;
+        from = chunks[chunks.length - 1]!.seq + 1;
+      }
+      return text.length > maxBytes ? text.slice(0, maxBytes) : text;
     },
   };
   return service;

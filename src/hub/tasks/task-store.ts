@@ -91,14 +91,36 @@ export interface TaskQuery {
 }
 
 /** The tasks table. */
-export type TaskStore = ReturnType<typeof createTaskStore>;
+export interface TaskStore {
+  /** Inserts new tasks (one transaction for a whole fan-out); all start queued. */
+  insert(tasks: NewTask[]): void;
+  get(id: string): Task | undefined;
+  /** The task a request with this key created, if any. */
+  byKey(key: string): Task | undefined;
+  list(q?: TaskQuery): Task[];
+  /** Queued tasks of a machine, oldest first. */
+  queued(machineId: number): Task[];
+  /** Dispatched and running tasks of a machine. */
+  active(machineId: number): Task[];
+  /** Queued tasks whose expiry has passed. */
+  expired(): Task[];
+  markDispatched(id: string): boolean;
+  markRunning(id: string, workspace: string, at: number): boolean;
+  /** Back to the queue: the worker never received it. */
+  requeue(id: string): boolean;
+  /** Records the end of a task once; later reports of the same end change nothing. */
+  finish(id: string, end: TaskEnd, at?: Date): boolean;
+  requestCancel(id: string, by: string): void;
+  setSession(id: string, sessionId: string): void;
+}
 
 /** Creates the task store over an open, migrated database. */
-export function createTaskStore(db: Db, now: () => Date = () => new Date()) {
+export function createTaskStore(db: Db, now: () => Date = () => new Date()): TaskStore {
   const insert = db.prepare(`INSERT INTO tasks (id, machine_id, machine_name, kind, state, prompt, agent, argv, repo_url, repo_ref,
-      workspace, parent_id, deploy_id, resume_session, requester, origin, timeout_s, created_at, expires_at)
+      workspace, parent_id, deploy_id, resume_session, requester, origin, timeout_s, created_at, expires_at, request_key)
     VALUES (@id, @machineId, @machine, @kind, 'queued', @prompt, @agent, @argv, @repoUrl, @repoRef, @workspace, @parentId,
-      @deployId, @resumeSession, @requester, @origin, @timeoutS, @createdAt, @expiresAt)`);
+      @deployId, @resumeSession, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey)`);
+  const byKey = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE request_key = ?');
   const byId = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?');
   const queuedFor = db.prepare<[number], TaskRow>(
     "SELECT * FROM tasks WHERE machine_id = ? AND state = 'queued' ORDER BY created_at, rowid",
@@ -139,6 +161,7 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()) {
           resumeSession: t.resumeSession ?? null,
           requester: t.requester,
           origin: JSON.stringify(t.origin),
+          requestKey: t.requestKey ?? null,
           timeoutS: t.timeoutS,
           createdAt: at,
           expiresAt: t.expiresAt,
@@ -148,6 +171,11 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()) {
 
     get(id: string): Task | undefined {
       const row = byId.get(id);
+      return row ? rowToTask(row) : undefined;
+    },
+
+    byKey(key: string): Task | undefined {
+      const row = byKey.get(key);
       return row ? rowToTask(row) : undefined;
     },
 

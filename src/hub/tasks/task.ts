@@ -61,6 +61,8 @@ export interface NewTask {
   origin: Origin;
   timeoutS: number;
   expiresAt: string | null;
+  /** The caller's key for the request that made it (see ExecuteOptions.idempotencyKey). */
+  requestKey?: string;
 }
 
 /** How a task ended, as the hub records it. */

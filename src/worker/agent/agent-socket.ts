@@ -8,6 +8,12 @@ import type { Answer, MailRequests } from './mail-requests.js';
 /** A request line longer than this is refused: the largest valid one (a 100,000-character text, escaped) is smaller. */
 const MAX_LINE_BYTES = 1024 * 1024;
 
+/** The worker's local socket for its agents' requests (`pia mail`). */
+export interface AgentSocket {
+  path: string;
+  close(): Promise<void>;
+}
+
 /**
  * The worker's local socket for its agents: `pia mail` in a task connects here (PIA_WORKER_SOCKET), names its task
  * by the task's token (PIA_TASK_TOKEN) and gets JSON lines back. Only the worker's user can open it (mode 0600),
@@ -19,7 +25,7 @@ export async function startAgentSocket(deps: {
   /** The running task a token belongs to. */
   taskOfToken: (token: string) => string | undefined;
   log: Logger;
-}): Promise<{ path: string; close(): Promise<void> }> {
+}): Promise<AgentSocket> {
   const { log } = deps;
   const server = net.createServer((socket) => {
     let buffer = '';

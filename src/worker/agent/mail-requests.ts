@@ -15,11 +15,25 @@ export interface Sent {
   stopWaiting: () => void;
 }
 
+export interface MailRequests {
+  /**
+   * Asks the hub to mail `to` on behalf of the task; resolves with the mail's Message-ID. With `onAnswer`, the wait
+   * for the answer starts in the same moment the hub's confirmation is read, so no answer can slip past it.
+   */
+  send(req: { taskId: string; to: string; subject?: string | undefined; text: string }, onAnswer?: (a: Answer) => void): Promise<Sent>;
+  /** The hub's answer to a send, or the answer mail a send waits for. */
+  handle(msg: Extract<HubMessage, { type: "mail.sent" | "mail.answer" }>): void;
+  /** The link is up (again): the hub is told which answers are still awaited. */
+  onLinkUp(): void;
+  /** Sends in flight are failed (the hub may never answer them); waits stay. */
+  onLinkDown(): void;
+}
+
 /**
  * The worker's side of machine-to-machine mail: asks the hub to send an agent's relay mail, and hands the answer
  * to whoever waits for it. Waits outlive a reconnect: they are announced to the hub again each time the link is up.
  */
-export function createMailRequests(deps: { send: (m: WorkerMessage) => boolean; linked: () => boolean }) {
+export function createMailRequests(deps: { send: (m: WorkerMessage) => boolean; linked: () => boolean }): MailRequests {
   const pending = new Map<string, { resolve: (v: Sent) => void; reject: (e: Error) => void; timer: NodeJS.Timeout; onAnswer: ((a: Answer) => void) | undefined }>();
   const waiting = new Map<string, Set<(a: Answer) => void>>();
 
@@ -90,4 +104,3 @@ export function createMailRequests(deps: { send: (m: WorkerMessage) => boolean; 
   };
 }
 
-export type MailRequests = ReturnType<typeof createMailRequests>;

@@ -16,6 +16,23 @@ export interface FlowLimits {
   chunkBytes: number;
 }
 
+/** The worker's flow control over its tasks' output. */
+export interface FlowControl<T extends FlowTask> {
+  /** Chunk `seq` of `bytes` was spooled for `t`; pauses it when a window is full. */
+  sent(t: T, seq: number, bytes: number): void;
+  /** The hub stored every chunk of `t` up to `seq`; resumes what the budget allows. */
+  acked(t: T, seq: number): void;
+  /** `t` is gone (the hub recorded it, or forgot it): whatever it still had in flight no longer counts. */
+  dropped(t: T): void;
+  /** The link went up or down. */
+  linkChanged(): void;
+  /** Unacknowledged bytes of all tasks together. */
+  inFlight(): number;
+  /** Unacknowledged bytes of one task. */
+  unacked(t: T): number;
+  isPaused(t: T): boolean;
+}
+
 /** A resumed task that has not sent a chunk for this long no longer counts against the budget. */
 const GRANT_MS = 50;
 
@@ -26,7 +43,7 @@ const GRANT_MS = 50;
  * only as many as the remaining budget fits, so no task starves and the total in flight stays near `linkBytes`.
  * While the hub is unreachable nothing is paused: output goes on into the spool and is replayed later.
  */
-export function createFlowControl<T extends FlowTask>(limits: FlowLimits, linked: () => boolean, now: () => number = Date.now) {
+export function createFlowControl<T extends FlowTask>(limits: FlowLimits, linked: () => boolean, now: () => number = Date.now): FlowControl<T> {
   let inFlight = 0;
   /** Per task: the size of each chunk not yet acknowledged, by seq (in order), and their sum. */
   const chunks = new Map<T, { sizes: Map<number, number>; unacked: number }>();
@@ -121,5 +138,3 @@ export function createFlowControl<T extends FlowTask>(limits: FlowLimits, linked
     isPaused: (t: T) => paused.has(t),
   };
 }
-
-export type FlowControl<T extends FlowTask> = ReturnType<typeof createFlowControl<T>>;

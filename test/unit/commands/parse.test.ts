@@ -38,6 +38,18 @@ describe('the command language', () => {
     expect(ok('whoami')).toEqual({ name: 'whoami' });
   });
 
+  it('reads options before the prompt, continues a session, and refuses an unknown option instead of sending it on', () => {
+    expect(ok('run m2 --agent Codex add a test')).toEqual({ name: 'run', machine: { kind: 'name', name: 'm2' }, prompt: 'add a test', agent: 'codex' });
+    expect(ok('deploy https://x.example/a.git m2 --agent gemini --ref v1 go')).toMatchObject({ ref: 'v1', agent: 'gemini', prompt: 'go' });
+    // Once the prompt has begun, `--` words are the agent's text.
+    expect(ok('run m2 explain --agent and --ref')).toMatchObject({ prompt: 'explain --agent and --ref' });
+    expect(err('run m2 --agnet codex go')).toMatchObject({ error: 'Unknown option "--agnet"; this command takes --agent.' });
+    expect(err('run m2 --agent')).toMatchObject({ error: 'Missing the value after --agent.' });
+    expect(err('run m2 --agent "rm -rf" go')).toMatchObject({ error: '"rm -rf" is not an agent name.' });
+    expect(ok('continue K3X9Q2MFAB now the docs')).toEqual({ name: 'continue', taskId: 'k3x9q2mfab', prompt: 'now the docs' });
+    expect(err('continue k3x9q2mfab')).toMatchObject({ error: 'Missing the prompt: say what the agent should do next.' });
+  });
+
   it('drops a leading /pia, pia or @pia', () => {
     expect(ok('/pia wake m2')).toEqual(ok('wake m2'));
     expect(ok('  @pia   status')).toEqual({ name: 'status' });
@@ -62,7 +74,7 @@ describe('the command language', () => {
   it('says "did you mean" for a typo and shows the usage for bad arguments', () => {
     expect(err('wkae m2')).toMatchObject({ error: 'Unknown command "wkae". Did you mean `wake`?', suggestion: 'wake' });
     expect(err('frobnicate')).toMatchObject({ error: 'Unknown command "frobnicate". Try `help`.' });
-    expect(err('run m2')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.', usage: 'run <machine> <prompt...>' });
+    expect(err('run m2')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.', usage: 'run <machine> [--agent A] <prompt...>' });
     expect(err('wake')).toMatchObject({ error: 'Missing the machine.', usage: 'wake <machine>' });
     expect(err('wake m2 m3')).toMatchObject({ error: 'Unexpected "m3".' });
     expect(err('wake $(id)')).toMatchObject({ error: '"$(id)" is not a machine name, "all" or tag:<tag>.' });
@@ -78,7 +90,8 @@ describe('the command language', () => {
     expect(viewer).not.toContain('run <machine>');
     expect(viewer).not.toContain('sh <machine>');
     const operator = helpText('operator');
-    expect(operator).toContain('run <machine> <prompt...>');
+    expect(operator).toContain('run <machine> [--agent A] <prompt...>');
+    expect(operator).toContain('continue <task-id> <prompt...>');
     expect(operator).not.toContain('shutdown');
     expect(helpText('admin')).toContain('sh <machine> -- <command> [args...]');
     expect(helpText(undefined)).toMatch(/no role/);
