@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { isErrorCode, PiaError } from '../common/errors.js';
+import { api as schemas } from '../protocol/api.js';
 
 /** How the CLI reaches the hub. */
 export interface ApiTarget {
@@ -6,17 +8,17 @@ export interface ApiTarget {
   token: string | undefined;
 }
 
-/** A small typed client of the hub's HTTP API, used by the CLI. */
+/** A typed client of the hub's HTTP API: every answer is parsed with the route's schema (src/protocol/api.ts). */
 export interface ApiClient {
-  get<T>(path: string): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
-  patch<T>(path: string, body: unknown): Promise<T>;
-  delete<T>(path: string): Promise<T>;
+  get<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>>;
+  post<S extends z.ZodType>(path: string, schema: S, body?: unknown): Promise<z.infer<S>>;
+  patch<S extends z.ZodType>(path: string, schema: S, body: unknown): Promise<z.infer<S>>;
+  delete<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S>>;
 }
 
 /** Creates the client. Hub errors become PiaErrors with the hub's own code and message. */
 export function createApiClient(target: ApiTarget): ApiClient {
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
     let res: Response;
     try {
       res = await fetch(new URL(path, target.url), {
@@ -42,18 +44,24 @@ export function createApiClient(target: ApiTarget): ApiClient {
       throw new PiaError('bad_response', `The hub answered ${res.status} with a body that is not JSON`);
     }
     if (!res.ok) {
-      const error = (json as { error?: { code?: string; message?: string } }).error;
+      const parsed = schemas.error.safeParse(json);
+      const error = parsed.success ? parsed.data.error : undefined;
       if (res.status === 401) {
         throw new PiaError('unauthorized', `${error?.message ?? 'Unauthorized'} (set PIA_ADMIN_TOKEN to the hub's admin token)`);
       }
-      throw new PiaError(error?.code && isErrorCode(error.code) ? error.code : 'bad_response', error?.message ?? `The hub answered ${res.status}`);
+      throw new PiaError(error && isErrorCode(error.code) ? error.code : 'bad_response', error?.message ?? `The hub answered ${res.status}`);
     }
-    return json as T;
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new PiaError('bad_response', `The hub's answer to ${method} ${path.split('?')[0]} is not what this pia expects (${issue?.path.join('.') || 'body'}: ${issue?.message}); are the hub and this CLI the same version?`);
+    }
+    return parsed.data as z.infer<S>;
   }
   return {
-    get: (p) => call('GET', p),
-    post: (p, b) => call('POST', p, b ?? {}),
-    patch: (p, b) => call('PATCH', p, b),
-    delete: (p) => call('DELETE', p),
+    get: (p, s) => call('GET', p, s),
+    post: (p, s, b) => call('POST', p, s, b ?? {}),
+    patch: (p, s, b) => call('PATCH', p, s, b),
+    delete: (p, s) => call('DELETE', p, s),
   };
 }

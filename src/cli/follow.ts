@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { api as schemas } from '../protocol/api.js';
 import type { StoredChunk, Task } from '../hub/tasks/task.js';
 import type { ApiClient } from './api-client.js';
 
@@ -36,11 +37,11 @@ export function resultLine(task: Task): string {
 export async function printOutput(api: ApiClient, taskId: string, opts: { follow: boolean; write: (text: string) => void; pollMs?: number }): Promise<Task> {
   let from = 1;
   for (;;) {
-    const page = await api.get<{ chunks: StoredChunk[]; nextSeq: number; done: boolean }>(`/api/tasks/${encodeURIComponent(taskId)}/output?from=${from}`);
+    const page = await api.get(`/api/tasks/${encodeURIComponent(taskId)}/output?from=${from}`, schemas.output);
     for (const c of page.chunks) opts.write(renderChunk(c));
     from = page.nextSeq;
     if (page.chunks.length > 0) continue; // there may be more pages right now
-    const { task } = await api.get<{ task: Task }>(`/api/tasks/${encodeURIComponent(taskId)}`);
+    const { task } = await api.get(`/api/tasks/${encodeURIComponent(taskId)}`, schemas.task);
     if (!opts.follow || (finished.has(task.state) && from > task.outputSeq)) return task;
     await sleep(opts.pollMs ?? 250);
   }

@@ -1,4 +1,4 @@
-import type { ActionResult } from '../../hub/actions/result.js';
+import type { ActionResultView } from '../../protocol/api.js';
 import type { PowerProgress } from '../../power/progress.js';
 import type { MachineJson } from '../../hub/http/machine-json.js';
 import type { Task } from '../../hub/tasks/task.js';
@@ -71,7 +71,7 @@ function fleetTable(machines: MachineJson[], total: number): string {
 }
 
 /** An action's immediate answer, as a message. */
-export function resultMessage(r: ActionResult): OutMessage {
+export function resultMessage(r: ActionResultView): OutMessage {
   switch (r.kind) {
     case 'text':
       return { text: r.text };

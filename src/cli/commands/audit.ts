@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { AuditEntry } from '../../hub/registry/audit.js';
+import { api as schemas } from '../../protocol/api.js';
 import type { ApiClient } from '../api-client.js';
 import { formatTable, printJson } from '../output.js';
 
@@ -10,7 +10,7 @@ export function auditCommand(api: () => ApiClient): Command {
     .option('-n, --limit <n>', 'how many entries', '50')
     .option('--json', 'print JSON')
     .action(async (opts: { limit: string; json?: boolean }) => {
-      const { entries } = await api().get<{ entries: AuditEntry[] }>(`/api/audit?limit=${encodeURIComponent(opts.limit)}`);
+      const { entries } = await api().get(`/api/audit?limit=${encodeURIComponent(opts.limit)}`, schemas.audit);
       if (opts.json) return printJson({ entries });
       process.stdout.write(
         formatTable(

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
+import { api as schemas } from '../../protocol/api.js';
 import { resultMessage } from '../../bot/reporter/views.js';
-import type { ActionResult } from '../../hub/actions/result.js';
 import type { ApiClient } from '../api-client.js';
 import { printJson } from '../output.js';
 
@@ -12,7 +12,7 @@ export function doCommand(api: () => ApiClient): Command {
     .option('--json', 'print the result as JSON')
     .passThroughOptions()
     .action(async (words: string[], opts: { json?: boolean }) => {
-      const { result } = await api().post<{ result: ActionResult }>('/api/commands', { text: words.join(' '), origin: 'cli' });
+      const { result } = await api().post('/api/commands', schemas.command, { text: words.join(' '), origin: 'cli' });
       if (opts.json) return printJson({ result });
       const msg = resultMessage(result);
       process.stdout.write(msg.text.replace(/\*/g, '') + '\n' + (msg.code ? msg.code + '\n' : ''));

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { api as schemas } from '../../protocol/api.js';
 import { PiaError } from '../../common/errors.js';
 import type { MachineJson } from '../../hub/http/machine-json.js';
 import type { ApiClient } from '../api-client.js';
@@ -82,7 +83,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .description('every machine with its status')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const { machines } = await api().get<{ machines: MachineJson[] }>('/api/machines');
+      const { machines } = await api().get('/api/machines', schemas.machines);
       if (opts.json) printJson({ machines });
       else process.stdout.write(machinesTable(machines));
     });
@@ -97,7 +98,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .option('--json', 'print JSON: {"joinToken": ...}')
     .action(async (name: string, opts: { mac?: string; ip?: string; alias?: string[]; tag?: string[]; json?: boolean }) => {
       const capabilities = { ...(opts.mac ? { mac: opts.mac } : {}), ...(opts.ip ? { ip: opts.ip } : {}), ...(opts.tag ? { tags: opts.tag } : {}) };
-      const out = await api().post<{ machine: MachineJson; joinToken: string; expiresAt: string }>('/api/machines', {
+      const out = await api().post('/api/machines', schemas.machineCreated, {
         name,
         capabilities,
         ...(opts.alias ? { aliases: opts.alias } : {}),
@@ -111,7 +112,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .description('everything known about one machine')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { machine } = await api().get<{ machine: MachineJson }>(`/api/machines/${encodeURIComponent(name)}`);
+      const { machine } = await api().get(`/api/machines/${encodeURIComponent(name)}`, schemas.machine);
       if (opts.json) printJson({ machine });
       else process.stdout.write(machineDetails(machine));
     });
@@ -161,7 +162,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
       }
       for (const key of opts.unset ?? []) capabilities[key] = null;
       const body = { ...(Object.keys(capabilities).length ? { capabilities } : {}), ...(opts.alias ? { aliases: opts.alias } : {}) };
-      const { machine } = await api().patch<{ machine: MachineJson }>(`/api/machines/${encodeURIComponent(name)}`, body);
+      const { machine } = await api().patch(`/api/machines/${encodeURIComponent(name)}`, schemas.machine, body);
       if (opts.json) printJson({ machine });
       else process.stdout.write(machineDetails(machine));
     });
@@ -171,7 +172,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .description('issue a new join token (re-enrol a machine)')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const out = await api().post<{ joinToken: string; expiresAt: string }>(`/api/machines/${encodeURIComponent(name)}/join-token`);
+      const out = await api().post(`/api/machines/${encodeURIComponent(name)}/join-token`, schemas.joinToken);
       if (opts.json) printJson(out);
       else process.stdout.write(enrollHint(name, out.joinToken, out.expiresAt, hubUrl()));
     });
@@ -181,7 +182,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .description("revoke a machine's credentials and cut its link (it stays registered)")
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const out = await api().post<{ revoked: number }>(`/api/machines/${encodeURIComponent(name)}/revoke`);
+      const out = await api().post(`/api/machines/${encodeURIComponent(name)}/revoke`, schemas.revoked);
       if (opts.json) printJson(out);
       else process.stdout.write(`Revoked ${out.revoked} credential(s) of ${name}. Re-enrol it with: pia machines token ${name}\n`);
     });
@@ -196,7 +197,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
       const client = api();
       let fingerprint = opts.fingerprint;
       if (!fingerprint) {
-        const key = await client.get<{ host: string; port: number; fingerprint: string; pinned: string | null }>(`/api/machines/${encodeURIComponent(name)}/host-key`);
+        const key = await client.get(`/api/machines/${encodeURIComponent(name)}/host-key`, schemas.hostKey);
         if (!opts.json) {
           process.stdout.write(`${name} (${key.host}:${key.port}) presents host key ${key.fingerprint}\n`);
           if (key.pinned && key.pinned !== key.fingerprint) process.stdout.write(`WARNING: the pinned key is ${key.pinned}; it has CHANGED.\n`);
@@ -205,7 +206,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
         await confirm(`Trust this key for ${name}?`, opts.yes);
         fingerprint = key.fingerprint;
       }
-      const out = await client.post<{ machine: string; sshHostKey: string }>(`/api/machines/${encodeURIComponent(name)}/trust`, { fingerprint });
+      const out = await client.post(`/api/machines/${encodeURIComponent(name)}/trust`, schemas.trusted, { fingerprint });
       if (opts.json) printJson(out);
       else process.stdout.write(`Pinned ${out.sshHostKey} for ${out.machine}.\n`);
     });
@@ -216,7 +217,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .description('revoke and remove a machine')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const out = await api().delete<{ removed: string; revoked: number }>(`/api/machines/${encodeURIComponent(name)}`);
+      const out = await api().delete(`/api/machines/${encodeURIComponent(name)}`, schemas.removed);
       if (opts.json) printJson(out);
       else process.stdout.write(`Removed ${out.removed} (${out.revoked} credential(s) revoked).\n`);
     });

@@ -1,9 +1,8 @@
 import { createInterface } from 'node:readline/promises';
+import { api as schemas } from '../../protocol/api.js';
 import { Command } from 'commander';
 import { PiaError } from '../../common/errors.js';
 import type { PowerProgress } from '../../power/progress.js';
-import type { PowerOperation } from '../../power/operations.js';
-import type { Finding } from '../../power/doctor.js';
 import type { ApiClient, ApiTarget } from '../api-client.js';
 import { openEvents } from '../events-socket.js';
 import { printJson } from '../output.js';
@@ -48,12 +47,12 @@ async function follow(target: ApiTarget, api: ApiClient, machine: string, kind: 
     else show(p);
   });
   try {
-    const { operation } = await api.post<{ operation: PowerOperation }>(`/api/machines/${encodeURIComponent(machine)}/${kind}`);
+    const { operation } = await api.post(`/api/machines/${encodeURIComponent(machine)}/${kind}`, schemas.operation);
     opId = operation.id;
     for (const step of operation.steps) show(step as PowerProgress);
     for (const p of pending) show(p);
     const last = await ended;
-    if (json) printJson({ operation: (await api.get<{ operation: PowerOperation }>(`/api/power/operations/${operation.id}`)).operation });
+    if (json) printJson({ operation: (await api.get(`/api/power/operations/${operation.id}`, schemas.operation)).operation });
     process.exitCode = last.state === 'succeeded' ? 0 : 1;
   } finally {
     events.close();
@@ -79,7 +78,7 @@ export function powerCommands(api: () => ApiClient, target: () => ApiTarget): Co
     .argument('<machine>')
     .option('--json', 'print JSON')
     .action(async (machine: string, opts: { json?: boolean }) => {
-      const r = await api().get<{ machine: string; powerState: string; evidence: string; at: string }>(`/api/machines/${encodeURIComponent(machine)}/power-state`);
+      const r = await api().get(`/api/machines/${encodeURIComponent(machine)}/power-state`, schemas.powerState);
       if (opts.json) return printJson(r);
       write(`${r.machine}: ${r.powerState} (${r.evidence})\n`);
     });
@@ -92,7 +91,7 @@ export function powerCommands(api: () => ApiClient, target: () => ApiTarget): Co
       .option('--json', 'print JSON')
       .action(async (machine: string, opts: { yes?: boolean; json?: boolean }) => {
         await confirm(`${action[0]!.toUpperCase()}${action.slice(1)} ${machine}?`, opts.yes);
-        const r = await api().post<{ ok: boolean; message: string }>(`/api/machines/${encodeURIComponent(machine)}/${action}`);
+        const r = await api().post(`/api/machines/${encodeURIComponent(machine)}/${action}`, schemas.powerCommand);
         if (opts.json) return printJson(r);
         write(`${machine}: ${r.message}\n`);
       }),
@@ -103,7 +102,7 @@ export function powerCommands(api: () => ApiClient, target: () => ApiTarget): Co
     .argument('<machine>')
     .option('--json', 'print JSON')
     .action(async (machine: string, opts: { json?: boolean }) => {
-      const { findings } = await api().get<{ findings: Finding[] }>(`/api/machines/${encodeURIComponent(machine)}/doctor`);
+      const { findings } = await api().get(`/api/machines/${encodeURIComponent(machine)}/doctor`, schemas.doctor);
       if (opts.json) return printJson({ findings });
       const mark = { ok: '✓', warn: '!', error: '✗' } as const;
       for (const f of findings) write(`${mark[f.level]} ${f.message}\n`);

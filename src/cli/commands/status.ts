@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { MachineJson } from '../../hub/http/machine-json.js';
+import { api as schemas } from '../../protocol/api.js';
 import type { ApiClient } from '../api-client.js';
 import { printJson } from '../output.js';
 import { machinesTable } from './machines.js';
@@ -11,8 +11,8 @@ export function statusCommand(api: () => ApiClient, hubUrl: () => string): Comma
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const client = api();
-      const health = await client.get<{ status: string; version: string }>('/api/health');
-      const { machines } = await client.get<{ machines: MachineJson[] }>('/api/machines');
+      const health = await client.get('/api/health', schemas.health);
+      const { machines } = await client.get('/api/machines', schemas.machines);
       const online = machines.filter((m) => m.status === 'online').length;
       if (opts.json) return printJson({ hub: { url: hubUrl(), ...health }, online, total: machines.length, machines });
       process.stdout.write(`Hub ${hubUrl()}: ${health.status} (PIA ${health.version}); ${online} of ${machines.length} machine(s) online\n\n`);

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { api as schemas } from '../../protocol/api.js';
 import type { Task } from '../../hub/tasks/task.js';
 import { taskStates } from '../../protocol/tasks.js';
 import type { ApiClient } from '../api-client.js';
@@ -46,7 +47,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--json', 'print JSON: {"taskId": ...}')
     .action(async (machine: string, words: string[], opts: { agent?: string; workspace?: string; continue?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
-      const { task } = await client.post<{ task: Task }>('/api/tasks', {
+      const [task] = (await client.post('/api/tasks', schemas.tasks, {
         kind: 'run',
         machine,
         prompt: words.join(' '),
@@ -55,8 +56,8 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ...(opts.continue ? { continueTask: opts.continue } : {}),
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
-      });
-      await afterCreate(client, [task], opts);
+      })).tasks;
+      await afterCreate(client, [task!], opts);
     });
 
   const deploy = new Command('deploy')
@@ -72,7 +73,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .action(async (url: string, machines: string, words: string[], opts: { ref?: string; agent?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
       const names = machines.split(',').map((m) => m.trim()).filter(Boolean);
-      const { tasks } = await client.post<{ tasks: Task[] }>('/api/tasks', {
+      const { tasks } = await client.post('/api/tasks', schemas.tasks, {
         kind: 'deploy',
         repo: url,
         ...(opts.ref ? { ref: opts.ref } : {}),
@@ -97,8 +98,8 @@ export function taskCommands(api: () => ApiClient): Command[] {
       const client = api();
       // With pass-through options commander keeps the separator; everything after it is the command, verbatim.
       const argv = words[0] === '--' ? words.slice(1) : words;
-      const { task } = await client.post<{ task: Task }>('/api/tasks', { kind: 'shell', machine, argv, ...(opts.timeout ? { timeoutS: opts.timeout } : {}), origin: { kind: 'cli' } });
-      await afterCreate(client, [task], opts);
+      const { tasks } = await client.post('/api/tasks', schemas.tasks, { kind: 'shell', machine, argv, ...(opts.timeout ? { timeoutS: opts.timeout } : {}), origin: { kind: 'cli' } });
+      await afterCreate(client, tasks, opts);
     });
 
   const list = new Command('tasks')
@@ -109,7 +110,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--json', 'print JSON')
     .action(async (opts: { machine?: string; state?: string; limit: string; json?: boolean }) => {
       const q = new URLSearchParams({ limit: opts.limit, ...(opts.machine ? { machine: opts.machine } : {}), ...(opts.state ? { state: opts.state } : {}) });
-      const { tasks } = await api().get<{ tasks: Task[] }>(`/api/tasks?${q}`);
+      const { tasks } = await api().get(`/api/tasks?${q}`, schemas.tasks);
       if (opts.json) return printJson({ tasks });
       if (tasks.length === 0) return write('No tasks yet. Start one with: pia run <machine> "<prompt>"\n');
       write(
@@ -144,7 +145,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .argument('<taskId>')
     .option('--json', 'print JSON')
     .action(async (taskId: string, opts: { json?: boolean }) => {
-      const { task } = await api().post<{ task: Task }>(`/api/tasks/${encodeURIComponent(taskId)}/cancel`);
+      const { task } = await api().post(`/api/tasks/${encodeURIComponent(taskId)}/cancel`, schemas.task);
       if (opts.json) return printJson({ task });
       write(task.state === 'cancelled' ? `Task ${task.id} cancelled.\n` : `Cancelling task ${task.id} on ${task.machine}...\n`);
     });

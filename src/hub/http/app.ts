@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PiaError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { version } from '../../common/version.js';
+import type { ApiResponse } from '../../protocol/api.js';
 import type { LinkServer } from '../link/link-server.js';
 import type { MachineAdmin } from '../machine-admin.js';
 import type { HubMetrics } from '../metrics.js';
@@ -65,28 +66,28 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     }
   });
 
-  app.get('/api/health', async () => ({ status: 'ok', mode: 'hub', version }));
+  app.get('/api/health', async (): Promise<ApiResponse<'health'>> => ({ status: 'ok', mode: 'hub', version }));
 
   app.get('/metrics', async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(text);
   });
 
-  app.get('/api/users', async () => ({ users: deps.users.list() }));
+  app.get('/api/users', async (): Promise<ApiResponse<'users'>> => ({ users: deps.users.list() }));
   app.post('/api/users', async (req, reply) => {
     const body = z.object({ identity: z.string().min(1).max(400), role: z.string() }).strict().parse(req.body);
     const user = deps.users.add(body.identity, body.role, 'admin-token');
     deps.audit.record({ actor: 'admin-token', origin: 'http', action: 'user.add', target: user.identity, outcome: 'ok', detail: user.role });
-    return reply.status(201).send({ user });
+    return reply.status(201).send({ user } satisfies ApiResponse<'user'>);
   });
-  app.delete('/api/users/:identity', async (req) => {
+  app.delete('/api/users/:identity', async (req): Promise<ApiResponse<'userRemoved'>> => {
     const { identity } = z.object({ identity: z.string().min(1).max(400) }).parse(req.params);
     if (!deps.users.remove(identity)) throw new PiaError('not_found', `No user ${identity.slice(0, 80)} was added with pia users add${deps.users.list().some((u) => u.identity === identity) ? ' (that one comes from PIA_ADMINS/PIA_OPERATORS/PIA_VIEWERS: change the configuration)' : ''}.`);
     deps.audit.record({ actor: 'admin-token', origin: 'http', action: 'user.remove', target: identity, outcome: 'ok' });
     return { removed: identity };
   });
 
-  app.get('/api/audit', async (req) => {
+  app.get('/api/audit', async (req): Promise<ApiResponse<'audit'>> => {
     const { limit } = z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(100) }).parse(req.query);
     return { entries: deps.audit.list(limit) };
   });

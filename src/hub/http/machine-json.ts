@@ -1,20 +1,8 @@
+import type { MachineView } from '../../protocol/api.js';
 import type { Machine } from '../registry/machine.js';
 
-/** A machine as the API shows it (camelCase, no internal ids). */
-export interface MachineJson {
-  name: string;
-  aliases: string[];
-  status: Machine['status'];
-  powerState: Machine['powerState'];
-  powerStateAt: string | null;
-  powerEvidence: string | null;
-  lastSeen: string | null;
-  facts: Machine['facts'];
-  capabilities: Machine['capabilities'];
-  createdAt: string;
-  /** Its mail address, when the email gateway is on. */
-  email?: string;
-}
+/** A machine as the API shows it (camelCase, no internal ids): the API's own shape. */
+export type MachineJson = MachineView;
 
 /**
  * The API view of a machine. `liveLastSeenMs` is the linked worker's newest heartbeat, which is fresher than the

@@ -1,47 +1,11 @@
-import type { FinalState, Origin, TaskKind, TaskState } from '../../protocol/tasks.js';
+import type { ChunkView, TaskView } from '../../protocol/api.js';
+import type { FinalState, Origin, TaskKind } from '../../protocol/tasks.js';
 
-/** A task as the hub stores and shows it (API, events, CLI, chat). */
-export interface Task {
-  id: string;
-  machine: string;
-  kind: TaskKind;
-  state: TaskState;
-  prompt: string | null;
-  agent: string | null;
-  argv: string[] | null;
-  repo: { url: string; ref: string | null } | null;
-  workspace: string | null;
-  workspacePath: string | null;
-  parentId: string | null;
-  deployId: string | null;
-  resumeSession: string | null;
-  sessionId: string | null;
-  requester: string;
-  origin: Origin;
-  timeoutS: number;
-  createdAt: string;
-  expiresAt: string | null;
-  dispatchedAt: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-  exitCode: number | null;
-  error: string | null;
-  summary: string | null;
-  costUsd: number | null;
-  cancelRequestedBy: string | null;
-  cancelledBy: string | null;
-  outputSeq: number;
-  outputBytes: number;
-}
+/** A task as the hub stores and shows it (API, events, CLI, chat): the API's own shape. */
+export type Task = TaskView;
 
 /** A stored output chunk. */
-export interface StoredChunk {
-  seq: number;
-  offset: number;
-  stream: 'stdout' | 'stderr' | 'event';
-  data: string;
-  at: number;
-}
+export type StoredChunk = ChunkView;
 
 /** What a new task needs. */
 export interface NewTask {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ApiResponse } from '../../../protocol/api.js';
 import { MachineName } from '../../../protocol/messages.js';
 import type { LinkServer } from '../../link/link-server.js';
 import type { Actor, MachineAdmin } from '../../machine-admin.js';
@@ -37,31 +38,31 @@ export function machineRoutes(app: FastifyInstance, deps: { machines: MachineSto
   app.post('/api/machines', async (req, reply) => {
     const body = CreateBody.parse(req.body);
     const created = deps.admin.add(adminActor, body);
-    return reply.status(201).send({ machine: view(created.machine), joinToken: created.joinToken, expiresAt: created.expiresAt });
+    return reply.status(201).send({ machine: view(created.machine), joinToken: created.joinToken, expiresAt: created.expiresAt } satisfies ApiResponse<'machineCreated'>);
   });
 
-  app.get('/api/machines/:name', async (req) => {
+  app.get('/api/machines/:name', async (req): Promise<ApiResponse<'machine'>> => {
     const { name } = NameParam.parse(req.params);
     return { machine: view(deps.machines.get(name)) };
   });
 
-  app.patch('/api/machines/:name', async (req) => {
+  app.patch('/api/machines/:name', async (req): Promise<ApiResponse<'machine'>> => {
     const { name } = NameParam.parse(req.params);
     const body = PatchBody.parse(req.body ?? {});
     return { machine: view(deps.admin.update(adminActor, name, body)) };
   });
 
-  app.delete('/api/machines/:name', async (req) => {
+  app.delete('/api/machines/:name', async (req): Promise<ApiResponse<'removed'>> => {
     const { name } = NameParam.parse(req.params);
     return deps.admin.remove(adminActor, name);
   });
 
-  app.post('/api/machines/:name/join-token', async (req) => {
+  app.post('/api/machines/:name/join-token', async (req): Promise<ApiResponse<'joinToken'>> => {
     const { name } = NameParam.parse(req.params);
     return deps.admin.issueJoinToken(adminActor, name);
   });
 
-  app.post('/api/machines/:name/revoke', async (req) => {
+  app.post('/api/machines/:name/revoke', async (req): Promise<ApiResponse<'revoked'>> => {
     const { name } = NameParam.parse(req.params);
     return deps.admin.revoke(adminActor, name);
   });

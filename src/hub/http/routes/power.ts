@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PiaError } from '../../../common/errors.js';
 import type { PowerManager } from '../../../power/power-manager.js';
+import type { ApiResponse } from '../../../protocol/api.js';
 
 const NameParam = z.object({ name: z.string().min(1).max(128) });
 const OpParam = z.object({ id: z.string().uuid() });
@@ -11,32 +12,32 @@ const actor = { id: 'admin-token', origin: 'http' };
 export function powerRoutes(app: FastifyInstance, deps: { power: PowerManager }): void {
   const { power } = deps;
 
-  app.get('/api/machines/:name/power-state', async (req) => power.powerState(NameParam.parse(req.params).name));
+  app.get('/api/machines/:name/power-state', async (req): Promise<ApiResponse<'powerState'>> => power.powerState(NameParam.parse(req.params).name));
 
-  app.post('/api/machines/:name/wake', async (req, reply) => reply.status(202).send({ operation: power.wake(NameParam.parse(req.params).name, actor) }));
-  app.post('/api/machines/:name/bootstrap', async (req, reply) => reply.status(202).send({ operation: power.bootstrap(NameParam.parse(req.params).name, actor) }));
+  app.post('/api/machines/:name/wake', async (req, reply) => reply.status(202).send({ operation: power.wake(NameParam.parse(req.params).name, actor) } satisfies ApiResponse<'operation'>));
+  app.post('/api/machines/:name/bootstrap', async (req, reply) => reply.status(202).send({ operation: power.bootstrap(NameParam.parse(req.params).name, actor) } satisfies ApiResponse<'operation'>));
 
   for (const action of ['shutdown', 'sleep', 'restart'] as const) {
-    app.post(`/api/machines/:name/${action}`, async (req) => {
+    app.post(`/api/machines/:name/${action}`, async (req): Promise<ApiResponse<'powerCommand'>> => {
       const result = await power.command(NameParam.parse(req.params).name, action, actor);
       if (!result.ok) throw new PiaError('power_command_failed', result.message);
       return result;
     });
   }
 
-  app.get('/api/machines/:name/host-key', async (req) => power.hostKey(NameParam.parse(req.params).name));
-  app.post('/api/machines/:name/trust', async (req) => {
+  app.get('/api/machines/:name/host-key', async (req): Promise<ApiResponse<'hostKey'>> => power.hostKey(NameParam.parse(req.params).name));
+  app.post('/api/machines/:name/trust', async (req): Promise<ApiResponse<'trusted'>> => {
     const { fingerprint } = z.object({ fingerprint: z.string().min(1).max(200) }).strict().parse(req.body);
     const machine = power.trust(NameParam.parse(req.params).name, fingerprint, actor);
     return { machine: machine.name, sshHostKey: machine.capabilities.sshHostKey };
   });
 
-  app.get('/api/machines/:name/doctor', async (req) => ({ findings: power.doctor(NameParam.parse(req.params).name) }));
+  app.get('/api/machines/:name/doctor', async (req): Promise<ApiResponse<'doctor'>> => ({ findings: power.doctor(NameParam.parse(req.params).name) }));
 
-  app.get('/api/power/operations/:id', async (req) => {
+  app.get('/api/power/operations/:id', async (req): Promise<ApiResponse<'operation'>> => {
     const op = power.operations.get(OpParam.parse(req.params).id);
     if (!op) throw new PiaError('not_found', 'No such power operation (they are kept while the hub runs).');
     return { operation: op };
   });
-  app.post('/api/power/operations/:id/cancel', async (req) => ({ operation: power.operations.cancel(OpParam.parse(req.params).id, actor.id) }));
+  app.post('/api/power/operations/:id/cancel', async (req): Promise<ApiResponse<'operation'>> => ({ operation: power.operations.cancel(OpParam.parse(req.params).id, actor.id) }));
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ApiResponse } from '../../../protocol/api.js';
 import { Origin, taskStates } from '../../../protocol/tasks.js';
 import type { Actor } from '../../machine-admin.js';
 import type { TaskService } from '../../tasks/task-service.js';
@@ -49,32 +50,32 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService }): 
         const task = body.continueTask
           ? tasks.followUp(actor, { taskId: body.continueTask, prompt: body.prompt, origin: body.origin, timeoutS: body.timeoutS })
           : tasks.run(actor, body);
-        return reply.status(201).send({ task, tasks: [task] });
+        return reply.status(201).send({ task, tasks: [task] } satisfies ApiResponse<'task'> & ApiResponse<'tasks'>);
       }
       case 'deploy': {
         const targets = body.targets ?? (body.machines ?? []).map((machine) => ({ machine, prompt: body.prompt ?? '' }));
         const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets, agent: body.agent, timeoutS: body.timeoutS, origin: body.origin });
-        return reply.status(201).send(out);
+        return reply.status(201).send(out satisfies ApiResponse<'deployed'>);
       }
       case 'shell': {
         const task = tasks.shell(actor, body);
-        return reply.status(201).send({ task, tasks: [task] });
+        return reply.status(201).send({ task, tasks: [task] } satisfies ApiResponse<'task'> & ApiResponse<'tasks'>);
       }
     }
   });
 
-  app.get('/api/tasks', async (req) => {
+  app.get('/api/tasks', async (req): Promise<ApiResponse<'tasks'>> => {
     const q = ListQuery.parse(req.query);
     return { tasks: tasks.list({ machine: q.machine, state: q.state, deployId: q.deploy, limit: q.limit }) };
   });
 
-  app.get('/api/tasks/:id', async (req) => ({ task: tasks.get(IdParam.parse(req.params).id) }));
+  app.get('/api/tasks/:id', async (req): Promise<ApiResponse<'task'>> => ({ task: tasks.get(IdParam.parse(req.params).id) }));
 
-  app.get('/api/tasks/:id/output', async (req) => {
+  app.get('/api/tasks/:id/output', async (req): Promise<ApiResponse<'output'>> => {
     const { id } = IdParam.parse(req.params);
     const { from, limit } = OutputQuery.parse(req.query);
     return tasks.output(id, from, limit);
   });
 
-  app.post('/api/tasks/:id/cancel', async (req) => ({ task: tasks.cancel(adminActor, IdParam.parse(req.params).id) }));
+  app.post('/api/tasks/:id/cancel', async (req): Promise<ApiResponse<'task'>> => ({ task: tasks.cancel(adminActor, IdParam.parse(req.params).id) }));
 }

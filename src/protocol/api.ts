@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { Facts } from './facts.js';
+import { Origin, taskKinds, taskStates } from './tasks.js';
+
+/**
+ * The hub's HTTP API as data: what each route answers. The routes are typed by these, and the CLI (and the web
+ * page) parse every answer with them, as `messages.ts` does for the worker link: nothing is cast on the client.
+ */
+
+const isoTime = z.string();
+const powerStates = ['online', 'awake', 'off', 'unknown', 'waking', 'booting', 'starting'] as const;
+
+/** What an operator told PIA about a machine, as the API shows it (validated on the way in, not here). */
+export const CapabilitiesView = z
+  .object({
+    mac: z.string(),
+    ip: z.string(),
+    sshUser: z.string(),
+    sshPort: z.number(),
+    sshHostKey: z.string(),
+    workerPath: z.string(),
+    tags: z.array(z.string()),
+    wolTargets: z.array(z.string()),
+    secureOn: z.string(),
+    autoWake: z.boolean(),
+    startCommand: z.array(z.string()),
+    os: z.enum(['linux', 'darwin', 'win32']),
+    probePorts: z.array(z.number()),
+    sshHost: z.string(),
+  })
+  .partial();
+
+/** A machine, as the API shows it (no internal ids). */
+export const MachineView = z.object({
+  name: z.string(),
+  aliases: z.array(z.string()),
+  status: z.enum(['online', 'offline']),
+  powerState: z.enum(powerStates),
+  powerStateAt: isoTime.nullable(),
+  powerEvidence: z.string().nullable(),
+  lastSeen: isoTime.nullable(),
+  facts: Facts.nullable(),
+  capabilities: CapabilitiesView,
+  createdAt: isoTime,
+  /** Its mail address, when the email gateway is on. */
+  email: z.string().optional(),
+});
+export type MachineView = z.infer<typeof MachineView>;
+
+/** A task, as the API, events and chat show it. */
+export const TaskView = z.object({
+  id: z.string(),
+  machine: z.string(),
+  kind: z.enum(taskKinds),
+  state: z.enum(taskStates),
+  prompt: z.string().nullable(),
+  agent: z.string().nullable(),
+  argv: z.array(z.string()).nullable(),
+  repo: z.object({ url: z.string(), ref: z.string().nullable() }).nullable(),
+  workspace: z.string().nullable(),
+  workspacePath: z.string().nullable(),
+  parentId: z.string().nullable(),
+  deployId: z.string().nullable(),
+  resumeSession: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  requester: z.string(),
+  origin: Origin,
+  timeoutS: z.number(),
+  createdAt: isoTime,
+  expiresAt: isoTime.nullable(),
+  dispatchedAt: isoTime.nullable(),
+  startedAt: isoTime.nullable(),
+  finishedAt: isoTime.nullable(),
+  exitCode: z.number().nullable(),
+  error: z.string().nullable(),
+  summary: z.string().nullable(),
+  costUsd: z.number().nullable(),
+  cancelRequestedBy: z.string().nullable(),
+  cancelledBy: z.string().nullable(),
+  outputSeq: z.number(),
+  outputBytes: z.number(),
+});
+export type TaskView = z.infer<typeof TaskView>;
+
+/** A stored output chunk. */
+export const ChunkView = z.object({ seq: z.number(), offset: z.number(), stream: z.enum(['stdout', 'stderr', 'event']), data: z.string(), at: z.number() });
+export type ChunkView = z.infer<typeof ChunkView>;
+
+/** One step of a wake or bootstrap. */
+export const PowerProgressView = z.object({
+  machine: z.string(),
+  operation: z.string(),
+  kind: z.enum(['wake', 'bootstrap']),
+  index: z.number(),
+  step: z.enum(['start', 'wake', 'wait_awake', 'bootstrap', 'wait_online', 'done']),
+  state: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  message: z.string(),
+  progress: z.number(),
+  error: z.string().optional(),
+});
+
+/** A wake or bootstrap with every step it reported. */
+export const OperationView = z.object({
+  id: z.string(),
+  machine: z.string(),
+  kind: z.enum(['wake', 'bootstrap']),
+  requestedBy: z.string(),
+  state: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  steps: z.array(PowerProgressView),
+  startedAt: isoTime,
+  finishedAt: isoTime.nullable(),
+});
+
+/** A probe of a machine's power, with its evidence. */
+export const PowerReadingView = z.object({
+  machine: z.string(),
+  powerState: z.enum(powerStates),
+  evidence: z.string(),
+  at: isoTime,
+  probe: z
+    .object({ state: z.enum(['awake', 'off']), evidence: z.string(), ports: z.array(z.object({ port: z.number(), result: z.string() })) })
+    .nullable(),
+});
+
+/** One finding of `doctor`. */
+export const FindingView = z.object({ level: z.enum(['ok', 'warn', 'error']), message: z.string() });
+
+/** One line of the audit log. */
+export const AuditEntryView = z.object({
+  id: z.number(),
+  at: isoTime,
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  outcome: z.enum(['ok', 'refused', 'failed']),
+  detail: z.string().nullable(),
+  origin: z.string().nullable(),
+});
+
+/** Someone with a role, and where the role comes from. */
+export const UserView = z.object({
+  identity: z.string(),
+  role: z.enum(['viewer', 'operator', 'admin']),
+  source: z.enum(['config', 'users']),
+  addedBy: z.string().optional(),
+  addedAt: z.string().optional(),
+});
+
+/** What a command of the chat language produced (`POST /api/commands`), as every front end renders it. */
+export const ActionResultView = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('text'), text: z.string() }),
+  z.object({ kind: z.literal('refused'), text: z.string() }),
+  z.object({ kind: z.literal('error'), code: z.string(), text: z.string(), usage: z.string().optional() }),
+  /** The fleet at a glance: counts over all machines, and the first machines by name (offline ones first). */
+  z.object({ kind: z.literal('fleet'), total: z.number(), online: z.number(), machines: z.array(MachineView) }),
+  z.object({ kind: z.literal('machine'), machine: MachineView, findings: z.array(FindingView).optional() }),
+  z.object({ kind: z.literal('power'), readings: z.array(PowerReadingView) }),
+  z.object({ kind: z.literal('operations'), operations: z.array(OperationView) }),
+  z.object({ kind: z.literal('tasks_started'), tasks: z.array(TaskView) }),
+  z.object({ kind: z.literal('tasks'), tasks: z.array(TaskView) }),
+  z.object({ kind: z.literal('logs'), task: TaskView, text: z.string() }),
+  z.object({ kind: z.literal('task'), task: TaskView }),
+  z.object({ kind: z.literal('power_commands'), results: z.array(z.object({ machine: z.string(), ok: z.boolean(), message: z.string() })) }),
+  z.object({ kind: z.literal('confirm'), text: z.string(), token: z.string() }),
+]);
+export type ActionResultView = z.infer<typeof ActionResultView>;
+
+/** The answers, route by route. */
+export const api = {
+  health: z.object({ status: z.literal('ok'), mode: z.string(), version: z.string() }),
+  machines: z.object({ machines: z.array(MachineView) }),
+  machine: z.object({ machine: MachineView }),
+  machineCreated: z.object({ machine: MachineView, joinToken: z.string(), expiresAt: isoTime }),
+  joinToken: z.object({ joinToken: z.string(), expiresAt: isoTime }),
+  revoked: z.object({ revoked: z.number() }),
+  removed: z.object({ removed: z.string(), revoked: z.number() }),
+  task: z.object({ task: TaskView }),
+  tasks: z.object({ tasks: z.array(TaskView) }),
+  deployed: z.object({ deployId: z.string(), tasks: z.array(TaskView) }),
+  output: z.object({ chunks: z.array(ChunkView), nextSeq: z.number(), done: z.boolean() }),
+  powerState: PowerReadingView,
+  operation: z.object({ operation: OperationView }),
+  powerCommand: z.object({ ok: z.boolean(), message: z.string() }),
+  hostKey: z.object({ machine: z.string(), host: z.string(), port: z.number(), fingerprint: z.string(), pinned: z.string().nullable() }),
+  trusted: z.object({ machine: z.string(), sshHostKey: z.string().optional() }),
+  doctor: z.object({ findings: z.array(FindingView) }),
+  audit: z.object({ entries: z.array(AuditEntryView) }),
+  users: z.object({ users: z.array(UserView) }),
+  user: z.object({ user: UserView }),
+  userRemoved: z.object({ removed: z.string() }),
+  command: z.object({ result: ActionResultView }),
+  error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+} as const;
+
+/** The type of a route's answer. */
+export type ApiResponse<K extends keyof typeof api> = z.infer<(typeof api)[K]>;
