@@ -1,4 +1,4 @@
-import { silentLogger } from '../../src/common/logger.js';
+import { silentLogger, type Logger } from '../../src/common/logger.js';
 import { loadHubConfig, type HubConfig } from '../../src/hub/config.js';
 import { createHub, type Hub } from '../../src/hub/hub.js';
 import { tempDir } from './tmp.js';
@@ -18,12 +18,17 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-/** Starts a hub. `env` overrides PIA_* variables; `dataDir` reuses a directory (restart tests). */
-export async function startTestHub(opts: { env?: Record<string, string>; dataDir?: string; helloTimeoutMs?: number; beforeStart?: (hub: Hub) => Promise<void> } = {}): Promise<TestHub> {
+/**
+ * Starts a hub. `env` overrides PIA_* variables; `dataDir` reuses a directory (restart tests); `log` replaces the
+ * silent logger (tests that count log lines).
+ */
+export async function startTestHub(
+  opts: { env?: Record<string, string>; dataDir?: string; helloTimeoutMs?: number; log?: Logger; beforeStart?: (hub: Hub) => Promise<void> } = {},
+): Promise<TestHub> {
   const tmp = opts.dataDir ? undefined : tempDir();
   const dataDir = opts.dataDir ?? tmp!.dir;
   const config = loadHubConfig({ PIA_DATA_DIR: dataDir, PIA_PORT: '0', PIA_HOST: '127.0.0.1', PIA_LOCAL_WORKER: '0', ...opts.env });
-  const hub = createHub({ config, adminToken: ADMIN_TOKEN, log: silentLogger(), helloTimeoutMs: opts.helloTimeoutMs });
+  const hub = createHub({ config, adminToken: ADMIN_TOKEN, log: opts.log ?? silentLogger(), helloTimeoutMs: opts.helloTimeoutMs });
   await opts.beforeStart?.(hub);
   const { port, httpUrl, linkUrl } = await hub.start();
   return {
