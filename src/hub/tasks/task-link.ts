@@ -1,13 +1,16 @@
 import type { Logger } from '../../common/logger.js';
 import type { EventBus } from '../events.js';
+import type { Link } from '../link/link.js';
 import type { LinkServer } from '../link/link-server.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { OutputWriter } from './output-writer.js';
 import type { TaskStore } from './task-store.js';
 
 /**
- * Routes the workers' task messages: started, output (to the batched writer), finished. A finish is recorded only
- * when every chunk up to its `lastSeq` is stored; then the worker is told it may forget the task.
+ * Routes the workers' task messages: started, output (to the batched writer), finished. A machine may report only
+ * on tasks given to it, and write output only while they run; anything else is refused (counted, logged within a
+ * rate budget) and changes nothing. A finish is recorded only when every chunk up to its `lastSeq` is stored;
+ * then the worker is told it may forget the task.
  */
 export function wireTaskMessages(deps: {
   links: LinkServer;
@@ -20,29 +23,31 @@ export function wireTaskMessages(deps: {
   const { links, tasks, output, bus, log } = deps;
 
   /** Only the machine a task was given to may report on it. */
-  function owned(machine: string, taskId: string) {
+  function owned(link: Link, type: 'task.started' | 'task.finished', taskId: string) {
     const task = tasks.get(taskId);
-    if (!task || task.machine !== machine) {
-      log.warn({ machine, taskId }, 'report about a task this machine does not own; ignored');
+    if (!task || task.machine !== link.machine) {
+      links.refused(link, type, task ? 'not_owner' : 'unknown_task', { taskId });
       return undefined;
     }
     return task;
   }
 
   links.handle('task.started', (link, msg) => {
-    if (!owned(link.machine, msg.taskId)) return;
+    if (!owned(link, 'task.started', msg.taskId)) return;
     if (tasks.markRunning(msg.taskId, msg.workspace, msg.at)) {
       bus.emit('task.started', { taskId: msg.taskId, machine: link.machine, workspace: msg.workspace });
     }
   });
 
   links.handle('task.output', (link, msg) => {
-    output.accept(link.machineId, link.machine, msg.chunk);
+    const refused = output.accept(link.machineId, link.machine, msg.chunk);
+    // Not acknowledged either: an ack would tell the sender how far another machine's output reaches.
+    if (refused) links.refused(link, 'task.output', refused, { taskId: msg.chunk.taskId, seq: msg.chunk.seq });
   });
 
   links.handle('task.finished', (link, msg) => {
     const { outcome } = msg;
-    const task = owned(link.machine, outcome.taskId);
+    const task = owned(link, 'task.finished', outcome.taskId);
     if (!task) {
       link.send({ type: 'task.recorded', taskId: outcome.taskId });
       return;
