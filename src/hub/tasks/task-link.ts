@@ -2,6 +2,7 @@ import type { Logger } from '../../common/logger.js';
 import type { EventBus } from '../events.js';
 import type { Link } from '../link/link.js';
 import type { LinkServer } from '../link/link-server.js';
+import { createLogBudget } from '../link/log-budget.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { OutputWriter } from './output-writer.js';
 import type { TaskStore } from './task-store.js';
@@ -20,7 +21,9 @@ export function wireTaskMessages(deps: {
   bus: EventBus;
   log: Logger;
 }): void {
-  const { links, tasks, output, bus, log } = deps;
+  const { links, tasks, output, bus } = deps;
+  // A worker may repeat a finish as often as it likes: the warning about it stays within a budget.
+  const warn = createLogBudget(deps.log);
 
   /** Only the machine a task was given to may report on it. */
   function owned(link: Link, type: 'task.started' | 'task.finished', taskId: string) {
@@ -56,7 +59,7 @@ export function wireTaskMessages(deps: {
     const stored = output.storedSeq(outcome.taskId);
     if (stored < outcome.lastSeq) {
       // Chunks are still missing (a replay is under way); the worker reports the outcome again after it.
-      log.warn({ taskId: outcome.taskId, stored, lastSeq: outcome.lastSeq }, 'finish before all output; waiting');
+      warn.warn({ taskId: outcome.taskId, stored, lastSeq: outcome.lastSeq }, 'finish before all output; waiting');
       return;
     }
     const recorded = tasks.finish(
