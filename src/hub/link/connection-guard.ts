@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { clip } from '../../protocol/codec.js';
 
-/** Ends one worker connection when its peer misbehaves, so that nothing it sends afterwards costs the hub. */
+/** Ends one worker connection (a bad frame, or the hub closing the link) so that nothing it sends afterwards costs the hub. */
 export interface ConnectionGuard {
   /** True once the connection has failed: frames still arriving must not be handled. */
   readonly failed: boolean;

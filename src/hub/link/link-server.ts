@@ -186,7 +186,8 @@ export function createLinkServer(deps: {
       if (guard.failed || ws.readyState !== ws.OPEN) return;
       const { machine, secret } = admitted;
       const previous = links.get(machine.id);
-      link = createLink(ws, machine.id, machine.name, address, nowMs(), msg.maxTasks);
+      // Whatever the reason the hub closes a link (replaced, revoked, silent), it stops reading it at once too.
+      link = createLink(ws, machine.id, machine.name, address, nowMs(), msg.maxTasks, (code, reason) => void stop(code, reason));
       links.set(machine.id, link);
       if (previous) previous.close(CloseCode.replaced, 'replaced by a newer link from the same machine');
       machines.markOnline(machine.id, msg.facts);

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../../src/protocol/close-codes.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { captureLog, type CapturedLog } from '../../helpers/log-lines.js';
-import { linkRaw, outputFrame } from '../../helpers/raw-link.js';
+import { linkRaw, outputFrame, sampleFacts } from '../../helpers/raw-link.js';
 import { clientFrame, flood, Opcode, rawSocket } from '../../helpers/raw-socket.js';
+import { nextEvent, until } from '../../helpers/wait.js';
 
 // After a bad frame the hub fails the connection: nothing the peer sends afterwards is read, handled, logged or
 // counted again, and the socket is gone within a short deadline even when the peer ignores the close.
@@ -68,6 +69,28 @@ describe('a connection failed for a bad frame is no longer served', () => {
     expect(out.body.chunks.map((c) => c.data)).toEqual(['sent on the new link\n']);
     expect(await metric('pia_link_faults_total', '{reason="invalidJson"}')).toBe(faultsBefore + 1);
     again.link.ws.close();
+  });
+
+  it('a link the hub closes (credentials revoked) is not served either: a chunk sent after it is not stored', async () => {
+    const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'revoked' });
+    const enrolled = await linkRaw(t.linkUrl, 'revoked', { kind: 'join', token: body.joinToken });
+    enrolled.link.ws.close();
+    await enrolled.link.closed;
+    const created = await t.api<{ tasks: Array<{ id: string }> }>('POST', '/api/tasks', { kind: 'run', machine: 'revoked', prompt: 'x' });
+    const taskId = created.body.tasks[0]!.id;
+    // A peer on a bare socket: it goes on writing whatever the hub says, as a worker that has not yet read the close would.
+    const raw = await rawSocket(t.linkUrl);
+    await raw.write(clientFrame(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'secret', secret: enrolled.secret }, facts: sampleFacts('revoked') })));
+    await raw.write(clientFrame(outputFrame(taskId, 1, 'before the revocation\n')));
+    await until(async () => (await t.api<{ task: { outputSeq: number } }>('GET', `/api/tasks/${taskId}`)).body.task.outputSeq === 1);
+
+    expect((await t.api('POST', '/api/machines/revoked/revoke')).status).toBe(200);
+    const stored = nextEvent(t.hub.bus, 'task.output', (e) => e.taskId === taskId, 300).catch(() => undefined);
+    await raw.write(clientFrame(outputFrame(taskId, 2, 'after the revocation\n')));
+    expect(await stored).toBeUndefined(); // nothing published within 300 ms (a stored chunk is published in ~3 ms)
+    const out = await t.api<{ chunks: Array<{ data: string }> }>('GET', `/api/tasks/${taskId}/output`);
+    expect(out.body.chunks.map((c) => c.data)).toEqual(['before the revocation\n']);
+    raw.destroy();
   });
 
   it('a client that ignores the close and floods bad frames is cut off after handling one', async () => {
