@@ -100,7 +100,7 @@ export function createOutputWriter(deps: {
 
   function settle(taskId: string): void {
     const c = live.get(taskId);
-    if (!c) return void settled.delete(taskId); // loaded afresh, and final, if it is ever needed
+    if (!c) return; // not cached as running: if it is ever needed, it is loaded afresh, and final
     live.delete(taskId);
     c.final = true;
     remember(taskId, c);
