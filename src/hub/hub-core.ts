@@ -128,7 +128,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
   let publicUrl = '';
   const tasksLog = log.child({ component: 'tasks' });
   const dispatcher = createDispatcher({ tasks: taskStore, machines, links, output, bus, log: tasksLog, hubUrl: () => publicUrl, expirySweepMs: opts.expirySweepMs });
-  const taskMessages = createTaskMessages({ tasks: taskStore, output, dispatcher, bus, log: tasksLog });
+  const taskMessages = createTaskMessages({ tasks: taskStore, output, dispatcher, bus, log: tasksLog, refused: (link, type, reason, detail) => links.refused(link, type, reason, detail) });
   const handlers: WorkerMessageHandlers = {
     facts(link, facts) {
       machines.updateFacts(link.machineId, facts);

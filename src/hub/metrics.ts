@@ -7,6 +7,10 @@ import type { MachineStore } from './registry/machines.js';
 export interface HubMetrics {
   registry: Registry;
   handshakesRefused: Counter<'reason'>;
+  /** Linked workers' connections failed for a bad frame, by fault. */
+  linkFaults: Counter<'reason'>;
+  /** Messages from linked workers that the hub would not act on (another machine's task, a finished task), by type and reason. */
+  messagesRefused: Counter<'type' | 'reason'>;
   linkedWorkers: Gauge;
   /** Seconds from a worker reading output to the hub publishing it (stored and acknowledged). */
   outputLatency: Histogram;
@@ -44,6 +48,18 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
     labelNames: ['reason'],
     registers: [registry],
   });
+  const linkFaults = new Counter({
+    name: 'pia_link_faults_total',
+    help: 'Links of authenticated workers closed for a bad frame, by fault',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  const messagesRefused = new Counter({
+    name: 'pia_link_messages_refused_total',
+    help: 'Messages from linked workers the hub refused to act on, by message type and reason',
+    labelNames: ['type', 'reason'],
+    registers: [registry],
+  });
   const events = new Counter({
     name: 'pia_events_total',
     help: 'Events published on the hub bus, by type',
@@ -71,5 +87,5 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
       loopDelay.reset();
     },
   });
-  return { registry, handshakesRefused, linkedWorkers, outputLatency, outputBytes };
+  return { registry, handshakesRefused, linkFaults, messagesRefused, linkedWorkers, outputLatency, outputBytes };
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { loadPiaConfig, type PiaConfig } from '../../src/app/config.js';
 import { createPia, type Pia, type PiaOptions } from '../../src/app/create-pia.js';
-import { silentLogger } from '../../src/common/logger.js';
+import { silentLogger, type Logger } from '../../src/common/logger.js';
 import type { MachineJson } from '../../src/hub/http/machine-json.js';
 import type { Task } from '../../src/hub/tasks/task.js';
 import { tempDir } from './tmp.js';
@@ -30,14 +30,17 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-/** Starts a PIA as `pia start` would with these variables. `env` overrides PIA_* variables; `dataDir` reuses a directory (restart tests). */
+/**
+ * Starts a PIA as `pia start` would with these variables. `env` overrides PIA_* variables; `dataDir` reuses a
+ * directory (restart tests); `log` replaces the silent logger (tests that count log lines).
+ */
 export async function startTestHub(
-  opts: { env?: Record<string, string>; dataDir?: string; options?: Partial<Omit<PiaOptions, 'config' | 'adminToken' | 'log'>> } = {},
+  opts: { env?: Record<string, string>; dataDir?: string; log?: Logger; options?: Partial<Omit<PiaOptions, 'config' | 'adminToken' | 'log'>> } = {},
 ): Promise<TestHub> {
   const tmp = opts.dataDir ? undefined : tempDir();
   const dataDir = opts.dataDir ?? tmp!.dir;
   const config = loadPiaConfig({ PIA_DATA_DIR: dataDir, PIA_PORT: '0', PIA_HOST: '127.0.0.1', PIA_LOCAL_WORKER: '0', PIA_CONSOLE: '0', ...opts.env });
-  const pia = await createPia({ config, adminToken: ADMIN_TOKEN, log: silentLogger(), ...opts.options });
+  const pia = await createPia({ config, adminToken: ADMIN_TOKEN, log: opts.log ?? silentLogger(), ...opts.options });
   const { port, httpUrl, linkUrl } = await pia.start();
   let reader: Database.Database | undefined;
   async function api<T>(method: string, path: string, body?: unknown, token: string | null = ADMIN_TOKEN) {

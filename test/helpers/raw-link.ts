@@ -25,6 +25,8 @@ export interface RawLink {
   /** Messages received from the hub, parsed. */
   received: unknown[];
   next(): Promise<unknown>;
+  /** The first message (received or still to come) that `match` accepts, taken out of `received`. */
+  waitFor<T = Record<string, unknown>>(match: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<T>;
 }
 
 /** Opens a raw WebSocket to the hub's link endpoint. */
@@ -32,8 +34,11 @@ export function rawLink(url: string, opts: WebSocket.ClientOptions = {}): RawLin
   const ws = new WebSocket(url, { perMessageDeflate: false, ...opts });
   const received: unknown[] = [];
   const waiters: Array<(m: unknown) => void> = [];
+  const matchers: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: unknown) => void }> = [];
   ws.on('message', (data) => {
     const msg = JSON.parse(data.toString());
+    const m = matchers.findIndex((x) => x.match(msg));
+    if (m >= 0) return matchers.splice(m, 1)[0]!.resolve(msg);
     const w = waiters.shift();
     if (w) w(msg);
     else received.push(msg);
@@ -51,5 +56,56 @@ export function rawLink(url: string, opts: WebSocket.ClientOptions = {}): RawLin
       if (received.length) return Promise.resolve(received.shift());
       return new Promise((resolve) => waiters.push(resolve));
     },
+    waitFor<T>(match: (m: Record<string, unknown>) => boolean, timeoutMs = 5000): Promise<T> {
+      const i = received.findIndex((m) => match(m as Record<string, unknown>));
+      if (i >= 0) return Promise.resolve(received.splice(i, 1)[0] as T);
+      return new Promise<T>((resolve, reject) => {
+        const entry = {
+          match,
+          resolve: (m: unknown) => {
+            clearTimeout(timer);
+            resolve(m as T);
+          },
+        };
+        const timer = setTimeout(() => {
+          matchers.splice(matchers.indexOf(entry), 1);
+          reject(new Error(`no matching message from the hub within ${timeoutMs} ms`));
+        }, timeoutMs);
+        matchers.push(entry);
+      });
+    },
   };
+}
+
+/** A hand-driven link that has said hello and got its welcome: a machine the test speaks for frame by frame. */
+export interface RawMachine {
+  link: RawLink;
+  name: string;
+  /** The per-machine secret, for linking again after the hub closed this link. */
+  secret: string;
+}
+
+/**
+ * Links a machine by hand with a join token (`POST /api/machines` first) or a secret, and waits for the welcome.
+ * `running` lists the tasks it says it still runs (its ledger): the hub records the others it had given it as lost.
+ */
+export async function linkRaw(
+  url: string,
+  name: string,
+  auth: { kind: 'join'; token: string } | { kind: 'secret'; secret: string },
+  running: string[] = [],
+): Promise<RawMachine> {
+  const link = rawLink(url);
+  await link.opened;
+  const ledger = running.map((taskId) => ({ taskId, state: 'running' }));
+  link.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth, facts: sampleFacts(name), maxTasks: 4, ledger }));
+  const welcome = await link.waitFor<{ secret?: string }>((m) => m.type === 'welcome');
+  const secret = auth.kind === 'secret' ? auth.secret : welcome.secret;
+  if (!secret) throw new Error('the hub sent no secret for a join');
+  return { link, name, secret };
+}
+
+/** A chunk of task output as a worker sends it. */
+export function outputFrame(taskId: string, seq: number, data: string, stream: 'stdout' | 'stderr' | 'event' = 'stdout', offset = 0): string {
+  return JSON.stringify({ type: 'task.output', chunk: { taskId, seq, offset, stream, data, at: Date.now() } });
 }

@@ -4,15 +4,17 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { errorMessage, PiaError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { CloseCode } from '../../protocol/close-codes.js';
-import { clip, decodeWorkerMessage } from '../../protocol/codec.js';
-import { PROTOCOL_VERSION, type WorkerMessage } from '../../protocol/messages.js';
+import { decodeWorkerMessage } from '../../protocol/codec.js';
+import { PROTOCOL_VERSION, type WorkerMessage, type WorkerMessageType } from '../../protocol/messages.js';
 import type { EventBus } from '../events.js';
 import type { HubMetrics } from '../metrics.js';
 import type { AuditLog } from '../registry/audit.js';
 import type { CredentialStore } from '../registry/credentials.js';
 import type { MachineStore } from '../registry/machines.js';
+import { guardConnection } from './connection-guard.js';
 import { admit } from './handshake.js';
 import { createLink, type Link } from './link.js';
+import { createLogBudget } from './log-budget.js';
 
 /** Settings of the worker link server. */
 export interface LinkServerOptions {
@@ -22,6 +24,10 @@ export interface LinkServerOptions {
   maxFrameBytes: number;
   /** How often last-seen times are written to SQLite (they are kept in memory in between). */
   lastSeenFlushMs?: number;
+  /** How long a connection failed for a bad frame may linger before its socket is destroyed (default 500 ms). */
+  closeDeadlineMs?: number;
+  /** Warnings a peer can provoke (refusals, bad frames) are logged at most this often per second (default 10). */
+  warnPerSecond?: number;
 }
 
 /** What a worker said in its hello, for modules that act when it links (the task dispatcher). */
@@ -36,6 +42,11 @@ export interface LinkServer {
   /** Every link. */
   links(): IterableIterator<Link>;
   count(): number;
+  /**
+   * Records that a handler refused a message it may not act on (another machine's task, a finished task): counted
+   * in metrics every time, logged at a bounded rate, since a peer can send such messages as fast as it likes.
+   */
+  refused(link: Link, type: WorkerMessageType, reason: string, detail?: Record<string, unknown>): void;
   /** Calls `listener` each time a worker links, after its welcome. */
   onLinked(listener: (link: Link, hello: Hello) => void): void;
   /** Closes a machine's link (revoked, removed). */
@@ -47,7 +58,8 @@ export interface LinkServer {
 /**
  * Creates the link server: handshake (the first frame must be a hello with a valid credential, within a
  * deadline), heartbeats, liveness, and routing of later messages. A bad frame closes only its own link, with a
- * close code naming the fault and a log line; the hub goes on serving everyone else.
+ * close code naming the fault; from then on nothing that connection sends is read or handled, and the fault is
+ * counted once and logged within a rate budget. The hub goes on serving everyone else.
  */
 export function createLinkServer(deps: {
   options: LinkServerOptions;
@@ -70,30 +82,52 @@ export function createLinkServer(deps: {
   const links = new Map<number, Link>();
   const linkedListeners: Array<(link: Link, hello: Hello) => void> = [];
   const dirtySeen = new Map<number, number>();
+  // One budget for every warning a peer can provoke: a flood of bad connections must not flood the log.
+  const warn = createLogBudget(log, { perSecond: options.warnPerSecond ?? 10, burst: 2 * (options.warnPerSecond ?? 10) });
   let closing = false;
-
-  function refuse(ws: WebSocket, address: string | null, code: number, reason: string, metricReason: string): void {
-    log.warn({ address, code, reason }, 'worker link refused');
-    deps.metrics().handshakesRefused.inc({ reason: metricReason });
-    bus.emit('link.refused', { reason, address });
-    ws.close(code, clip(reason));
-  }
 
   function onConnection(ws: WebSocket, req: IncomingMessage): void {
     const address = req.socket.remoteAddress ?? null;
+    const guard = guardConnection(ws, req.socket, options.closeDeadlineMs ?? 500);
     let link: Link | undefined;
     const helloTimer = setTimeout(
-      () => refuse(ws, address, CloseCode.helloTimeout, `no hello within ${options.helloTimeoutMs} ms`, 'hello_timeout'),
+      () => refuse(CloseCode.helloTimeout, `no hello within ${options.helloTimeoutMs} ms`, 'hello_timeout'),
       options.helloTimeoutMs,
     );
 
+    /** Fails the connection once; false when it had already failed. */
+    function stop(code: number, reason: string): boolean {
+      clearTimeout(helloTimer);
+      return guard.fail(code, reason);
+    }
+
+    function refuse(code: number, reason: string, metricReason: string): void {
+      if (!stop(code, reason)) return;
+      deps.metrics().handshakesRefused.inc({ reason: metricReason });
+      warn.warn({ address, code, reason }, 'worker link refused');
+      bus.emit('link.refused', { reason, address });
+    }
+
+    function fault(code: number, reason: string): void {
+      if (!link) return refuse(code, reason, faultName(code));
+      if (!stop(code, reason)) return;
+      deps.metrics().linkFaults.inc({ reason: faultName(code) });
+      warn.warn({ machine: link.machine, address, code, reason }, 'closing worker link: bad frame');
+    }
+
     ws.on('error', (err) => {
-      // ws reports over-size frames and protocol errors here, then closes the socket itself (e.g. 1009).
-      log.warn({ address, machine: link?.machine, err: errorMessage(err) }, 'worker link error');
+      // ws reports over-size frames, invalid UTF-8 and protocol errors here, and fails the connection itself
+      // (1009, 1007, 1002): count and log it once, and bound how long the socket may linger.
+      clearTimeout(helloTimer);
+      if (!guard.failedByLibrary()) return;
+      warn.warn({ address, machine: link?.machine, err: errorMessage(err) }, 'worker link error');
       if (!link) deps.metrics().handshakesRefused.inc({ reason: 'socket_error' });
+      else deps.metrics().linkFaults.inc({ reason: 'socket_error' });
     });
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // Frames already read when the connection failed are still emitted by ws: none of them is handled.
+      if (guard.failed) return;
       if (isBinary) return fault(CloseCode.binaryFrame, 'binary frames are not part of the protocol');
       const decoded = decodeWorkerMessage(data.toString());
       if (!decoded.ok) return fault(decoded.code, decoded.reason);
@@ -116,6 +150,7 @@ export function createLinkServer(deps: {
 
     ws.on('close', () => {
       clearTimeout(helloTimer);
+      guard.dispose();
       if (closing) return; // close() has already recorded every link as offline
       if (link && links.get(link.machineId) === link) {
         links.delete(link.machineId);
@@ -123,25 +158,20 @@ export function createLinkServer(deps: {
       }
     });
 
-    function fault(code: number, reason: string): void {
-      if (!link) return refuse(ws, address, code, reason, faultName(code));
-      log.warn({ machine: link.machine, address, code, reason }, 'closing worker link: bad frame');
-      ws.close(code, clip(reason));
-    }
-
     function onHello(msg: Extract<WorkerMessage, { type: 'hello' }>): void {
       let admitted;
       try {
         admitted = admit(msg.auth, deps);
       } catch (err) {
-        if (err instanceof PiaError) return refuse(ws, address, CloseCode.authRefused, err.message, 'credential');
+        if (err instanceof PiaError) return refuse(CloseCode.authRefused, err.message, 'credential');
         log.error({ err }, 'handshake failed');
-        return refuse(ws, address, 1011, 'hub error during handshake', 'hub_error');
+        return refuse(1011, 'hub error during handshake', 'hub_error');
       }
-      if (ws.readyState !== ws.OPEN) return;
+      if (guard.failed || ws.readyState !== ws.OPEN) return;
       const { machine, secret } = admitted;
       const previous = links.get(machine.id);
-      link = createLink(ws, machine.id, machine.name, address, nowMs(), msg.maxTasks);
+      // Whatever the reason the hub closes a link (replaced, revoked, silent), it stops reading it at once too.
+      link = createLink(ws, machine.id, machine.name, address, nowMs(), msg.maxTasks, (code, reason) => void stop(code, reason));
       links.set(machine.id, link);
       if (previous) previous.close(CloseCode.replaced, 'replaced by a newer link from the same machine');
       machines.markOnline(machine.id, msg.facts);
@@ -204,6 +234,10 @@ export function createLinkServer(deps: {
     onLinked(listener) {
       linkedListeners.push(listener);
     },
+    refused(link, type, reason, detail) {
+      deps.metrics().messagesRefused.inc({ type, reason });
+      warn.warn({ machine: link.machine, type, reason, ...detail }, 'message refused');
+    },
     disconnect(machineId, code, reason) {
       const link = links.get(machineId);
       if (!link) return;
@@ -213,6 +247,7 @@ export function createLinkServer(deps: {
     },
     async close() {
       closing = true;
+      warn.close();
       clearInterval(sweeper);
       clearInterval(flusher);
       flushSeen();

@@ -14,11 +14,20 @@ export interface Link {
   /** Last heartbeat (or any frame), epoch ms. */
   lastSeenMs: number;
   send(message: HubMessage): void;
+  /** Closes the link; nothing the worker sends afterwards is handled. */
   close(code: number, reason: string): void;
 }
 
-/** Wraps a socket as a {@link Link}. */
-export function createLink(ws: WebSocket, machineId: number, machine: string, address: string | null, nowMs: number, maxTasks: number): Link {
+/** Wraps a socket as a {@link Link}; `close` ends the connection (the link server's guard). */
+export function createLink(
+  ws: WebSocket,
+  machineId: number,
+  machine: string,
+  address: string | null,
+  nowMs: number,
+  maxTasks: number,
+  close: (code: number, reason: string) => void,
+): Link {
   return {
     machineId,
     machine,
@@ -29,8 +38,6 @@ export function createLink(ws: WebSocket, machineId: number, machine: string, ad
     send(message) {
       if (ws.readyState === ws.OPEN) ws.send(encode(message));
     },
-    close(code, reason) {
-      ws.close(code, reason);
-    },
+    close,
   };
 }

@@ -1,7 +1,8 @@
 import type { Db } from '../db/database.js';
 import type { Logger } from '../../common/logger.js';
-import { ProgressEvent, type OutputChunk } from '../../protocol/tasks.js';
+import { finalStates, ProgressEvent, type OutputChunk, type TaskState } from '../../protocol/tasks.js';
 import type { EventBus } from '../events.js';
+import { createLogBudget } from '../link/log-budget.js';
 
 /** Options for the batched output writer. */
 export interface OutputWriterOptions {
@@ -18,18 +19,32 @@ interface Pending {
 }
 
 interface TaskCursor {
+  /** The machine the task was given to: the only one whose chunks are stored (null once it was removed). */
+  machineId: number | null;
   seq: number;
   bytes: number;
+  /** The task has ended: nothing new is stored, replays of stored chunks are only acknowledged. */
+  final: boolean;
 }
+
+/** Why a chunk was not taken: no such task, another machine's task, or a new chunk for a task that has ended. */
+export type OutputRefusal = 'unknown_task' | 'not_owner' | 'finished';
+
+/** Cursors of ended (and unknown) tasks kept for replays and refusals; the oldest are dropped past this many. */
+const SETTLED_MAX = 4096;
 
 /** Writes output chunks in batches, exactly once each, acknowledges them, then publishes them. */
 export interface OutputWriter {
-  accept(machineId: number, machine: string, chunk: OutputChunk): void;
+  /**
+   * Takes a chunk from the machine `machineId`, or says why not: only the machine a task was given to may write
+   * its output, and only until the task ends. Checked against a cached cursor, without a query per chunk.
+   */
+  accept(machineId: number, machine: string, chunk: OutputChunk): OutputRefusal | undefined;
   /** Writes whatever is pending now (before a task is finalised, and at shutdown). */
   flush(): void;
   /** The highest contiguous seq stored for a task. */
   storedSeq(taskId: string): number;
-  /** Drops the cached cursor of a finished task. */
+  /** Marks a task as ended: from now on its chunks are only acknowledged, never stored. */
   forget(taskId: string): void;
   close(): void;
 }
@@ -38,7 +53,8 @@ export interface OutputWriter {
  * Creates the writer. Chunks are appended to SQLite in one transaction per batch; a chunk whose seq is already
  * stored (a replay after a reconnect) is skipped, so each is stored once. Only after the commit are the chunks
  * acknowledged to the worker (which then drops them from its spool) and published as `task.output`: nothing a
- * worker forgets is lost, and nothing an observer sees is not in the database.
+ * worker forgets is lost, and nothing an observer sees is not in the database. A chunk is taken only from the
+ * machine that owns its task, and only while the task runs: one machine cannot write into another's log.
  */
 export function createOutputWriter(deps: {
   db: Db;
@@ -52,45 +68,76 @@ export function createOutputWriter(deps: {
   const flushMs = deps.options?.flushMs ?? 3;
   const maxBatchBytes = deps.options?.maxBatchBytes ?? 2 * 1024 * 1024;
   const insert = deps.db.prepare('INSERT OR IGNORE INTO task_output (task_id, seq, offset, stream, data, at) VALUES (?, ?, ?, ?, ?, ?)');
-  const cursorOf = deps.db.prepare<[string], TaskCursor>('SELECT output_seq AS seq, output_bytes AS bytes FROM tasks WHERE id = ?');
+  const cursorOf = deps.db.prepare<[string], { machineId: number | null; state: TaskState; seq: number; bytes: number }>(
+    'SELECT machine_id AS machineId, state, output_seq AS seq, output_bytes AS bytes FROM tasks WHERE id = ?',
+  );
   const saveCursor = deps.db.prepare('UPDATE tasks SET output_seq = ?, output_bytes = ? WHERE id = ?');
-  const cursors = new Map<string, TaskCursor>();
+  // Tasks that may still get output, and (bounded) tasks that have ended or do not exist (null). Either way one
+  // query per task, not per chunk: at 100 MB/s of output the check must be a map lookup.
+  const live = new Map<string, TaskCursor>();
+  const settled = new Map<string, TaskCursor | null>();
+  const warn = createLogBudget(deps.log);
   let pending: Pending[] = [];
   let pendingBytes = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  function cursor(taskId: string): TaskCursor | undefined {
-    let c = cursors.get(taskId);
-    if (!c) {
-      const row = cursorOf.get(taskId);
-      if (!row) return undefined;
-      cursors.set(taskId, (c = { seq: row.seq, bytes: row.bytes }));
-    }
+  function cursor(taskId: string): TaskCursor | null {
+    const c = live.get(taskId) ?? settled.get(taskId);
+    if (c !== undefined) return c;
+    const row = cursorOf.get(taskId);
+    if (!row) return remember(taskId, null);
+    const loaded = { machineId: row.machineId, seq: row.seq, bytes: row.bytes, final: finalStates.has(row.state) };
+    if (loaded.final) return remember(taskId, loaded);
+    live.set(taskId, loaded);
+    return loaded;
+  }
+
+  function remember(taskId: string, c: TaskCursor | null): TaskCursor | null {
+    settled.set(taskId, c);
+    if (settled.size > SETTLED_MAX) settled.delete(settled.keys().next().value!);
     return c;
   }
 
+  function settle(taskId: string): void {
+    const c = live.get(taskId);
+    if (!c) return; // not cached as running: if it is ever needed, it is loaded afresh, and final
+    live.delete(taskId);
+    c.final = true;
+    remember(taskId, c);
+  }
+
+  const offs = [
+    // Every way a task ends is published; the ones that do not pass through `forget` are caught here.
+    deps.bus.on('task.finished', ({ task }) => settle(task.id)),
+    // A removed machine's id can be given to the next machine added: owners are read afresh from the database.
+    deps.bus.on('machine.removed', () => {
+      live.clear();
+      settled.clear();
+    }),
+  ];
+
   const writeBatch = deps.db.transaction((batch: Pending[]) => {
     const stored: Pending[] = [];
-    const touched = new Map<string, { machineId: number; cursor: TaskCursor }>();
+    const touched = new Map<string, { machineId: number; cursor: TaskCursor; changed: boolean }>();
     for (const p of batch) {
       const c = cursor(p.chunk.taskId);
-      if (!c) {
-        deps.log.warn({ taskId: p.chunk.taskId, machine: p.machine }, 'output for an unknown task dropped');
-        continue;
-      }
-      touched.set(p.chunk.taskId, { machineId: p.machineId, cursor: c });
+      if (!c || c.machineId !== p.machineId) continue; // the owner was removed while the chunk waited
+      const t = touched.get(p.chunk.taskId) ?? { machineId: p.machineId, cursor: c, changed: false };
+      touched.set(p.chunk.taskId, t);
       if (p.chunk.seq <= c.seq) continue; // a replay of something already stored
+      if (c.final) continue; // the task ended while the chunk waited: nothing new is stored for it
       if (p.chunk.seq !== c.seq + 1) {
         // A gap: an earlier chunk is missing. Store nothing past it; the worker replays from its last ack.
-        deps.log.warn({ taskId: p.chunk.taskId, expected: c.seq + 1, got: p.chunk.seq }, 'output gap; waiting for replay');
+        warn.warn({ taskId: p.chunk.taskId, expected: c.seq + 1, got: p.chunk.seq }, 'output gap; waiting for replay');
         continue;
       }
       insert.run(p.chunk.taskId, p.chunk.seq, p.chunk.offset, p.chunk.stream, p.chunk.data, p.chunk.at);
       c.seq = p.chunk.seq;
       c.bytes += Buffer.byteLength(p.chunk.data);
+      t.changed = true;
       stored.push(p);
     }
-    for (const [taskId, { cursor: c }] of touched) saveCursor.run(c.seq, c.bytes, taskId);
+    for (const [taskId, { cursor: c, changed }] of touched) if (changed) saveCursor.run(c.seq, c.bytes, taskId);
     return { stored, touched };
   });
 
@@ -121,26 +168,32 @@ export function createOutputWriter(deps: {
         parsed = undefined;
       }
       if (parsed?.success) deps.bus.emit('task.progress', { taskId: chunk.taskId, machine, event: parsed.data });
-      else deps.log.warn({ taskId: chunk.taskId }, 'malformed progress event ignored');
+      else warn.warn({ taskId: chunk.taskId }, 'malformed progress event ignored');
     }
   }
 
   return {
     accept(machineId, machine, chunk) {
+      const c = cursor(chunk.taskId);
+      if (!c) return 'unknown_task';
+      if (c.machineId !== machineId) return 'not_owner';
+      // A replay of a stored chunk of an ended task goes on, to be acknowledged; anything new for it is refused.
+      if (c.final && chunk.seq > c.seq) return 'finished';
       pending.push({ machineId, machine, chunk });
       pendingBytes += chunk.data.length;
       if (pendingBytes >= maxBatchBytes) flush();
       else timer ??= setTimeout(flush, flushMs);
+      return undefined;
     },
     flush,
     storedSeq(taskId) {
       return cursor(taskId)?.seq ?? 0;
     },
-    forget(taskId) {
-      cursors.delete(taskId);
-    },
+    forget: settle,
     close() {
       flush();
+      warn.close();
+      for (const off of offs) off();
     },
   };
 }

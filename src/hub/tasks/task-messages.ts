@@ -1,7 +1,9 @@
 import type { Logger } from '../../common/logger.js';
+import type { WorkerMessageType } from '../../protocol/messages.js';
 import type { TaskOutcome } from '../../protocol/tasks.js';
 import type { EventBus } from '../events.js';
 import type { Link } from '../link/link.js';
+import { createLogBudget } from '../link/log-budget.js';
 import type { WorkerMessageHandlers } from '../link/worker-messages.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { OutputWriter } from './output-writer.js';
@@ -11,8 +13,10 @@ import type { TaskStore } from './task-store.js';
 export type TaskMessages = WorkerMessageHandlers['tasks'];
 
 /**
- * Handles the workers' task messages: started, output (to the batched writer), finished. A finish is recorded only
- * when every chunk up to its `lastSeq` is stored; then the worker is told it may forget the task.
+ * Handles the workers' task messages: started, output (to the batched writer), finished. A machine may report only
+ * on tasks given to it, and write output only while they run; anything else is refused (counted, logged within a
+ * rate budget) and changes nothing. A finish is recorded only when every chunk up to its `lastSeq` is stored;
+ * then the worker is told it may forget the task.
  */
 export function createTaskMessages(deps: {
   tasks: TaskStore;
@@ -20,28 +24,32 @@ export function createTaskMessages(deps: {
   dispatcher: Dispatcher;
   bus: EventBus;
   log: Logger;
+  /** A message a machine may not act on: counted and logged at a bounded rate (the link server's). */
+  refused(link: Link, type: WorkerMessageType, reason: string, detail?: Record<string, unknown>): void;
 }): TaskMessages {
-  const { tasks, output, bus, log } = deps;
+  const { tasks, output, bus } = deps;
+  // A worker may repeat a finish as often as it likes: the warning about it stays within a budget.
+  const warn = createLogBudget(deps.log);
 
   /** Only the machine a task was given to may report on it. */
-  function owned(machine: string, taskId: string) {
+  function owned(link: Link, type: 'task.started' | 'task.finished', taskId: string) {
     const task = tasks.get(taskId);
-    if (!task || task.machine !== machine) {
-      log.warn({ machine, taskId }, 'report about a task this machine does not own; ignored');
+    if (!task || task.machine !== link.machine) {
+      deps.refused(link, type, task ? 'not_owner' : 'unknown_task', { taskId });
       return undefined;
     }
     return task;
   }
 
   function started(link: Link, msg: { taskId: string; workspace: string; at: number }): void {
-    if (!owned(link.machine, msg.taskId)) return;
+    if (!owned(link, 'task.started', msg.taskId)) return;
     if (tasks.markRunning(msg.taskId, msg.workspace, msg.at)) {
       bus.emit('task.started', { taskId: msg.taskId, machine: link.machine, workspace: msg.workspace });
     }
   }
 
   function finished(link: Link, outcome: TaskOutcome): void {
-    const task = owned(link.machine, outcome.taskId);
+    const task = owned(link, 'task.finished', outcome.taskId);
     if (!task) {
       link.send({ type: 'task.recorded', taskId: outcome.taskId });
       return;
@@ -50,7 +58,7 @@ export function createTaskMessages(deps: {
     const stored = output.storedSeq(outcome.taskId);
     if (stored < outcome.lastSeq) {
       // Chunks are still missing (a replay is under way); the worker reports the outcome again after it.
-      log.warn({ taskId: outcome.taskId, stored, lastSeq: outcome.lastSeq }, 'finish before all output; waiting');
+      warn.warn({ taskId: outcome.taskId, stored, lastSeq: outcome.lastSeq }, 'finish before all output; waiting');
       return;
     }
     const recorded = tasks.finish(
@@ -74,5 +82,13 @@ export function createTaskMessages(deps: {
     }
   }
 
-  return { started, output: (link, chunk) => output.accept(link.machineId, link.machine, chunk), finished };
+  return {
+    started,
+    output(link, chunk) {
+      const refused = output.accept(link.machineId, link.machine, chunk);
+      // Not acknowledged either: an ack would tell the sender how far another machine's output reaches.
+      if (refused) deps.refused(link, 'task.output', refused, { taskId: chunk.taskId, seq: chunk.seq });
+    },
+    finished,
+  };
 }
