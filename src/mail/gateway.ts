@@ -60,6 +60,8 @@ export function createMailGateway(deps: {
     relay,
     sendDigests: () => reporter.sendDigests(),
     start() {
+      // Off is allowed (a mailbox only trusted people can write to), but it must never be off unnoticed.
+      if (!deps.config.requireAuth) log.warn('mail authentication is off: anyone who can put mail into this mailbox can act as any sender');
       outbox.start();
       intake.start();
     },
