@@ -1,4 +1,4 @@
-import { boolField, enumField, listField, parseEnv, portField, secondsField, textField } from '../common/env.js';
+import { boolField, enumField, listField, parseEnv, portField, positiveIntField, secondsField, textField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { plusPattern } from './addresses.js';
 
@@ -17,6 +17,8 @@ export interface MailConfig {
   authservIds: readonly string[];
   /** Authenticated senders without the role a mail needs: one short refusal a day (capped for the hub), or nothing. */
   unknownSenders: 'refuse' | 'silent';
+  /** Largest message read whole, in bytes; a bigger one is judged on its header alone and not acted on. */
+  maxBytes: number;
   /** Least minutes between progress digests of a long task. */
   digestMinutes: number;
 }
@@ -42,6 +44,7 @@ export function loadMailConfig(env: NodeJS.ProcessEnv): Readonly<MailConfig> | u
     PIA_MAIL_REQUIRE_AUTH: [boolField, '1'],
     PIA_MAIL_AUTHSERV_ID: [listField, ''],
     PIA_MAIL_UNKNOWN_SENDERS: [enumField(['refuse', 'silent']), 'silent'],
+    PIA_MAIL_MAX_BYTES: [positiveIntField, String(10 * 1024 * 1024)],
     PIA_MAIL_DIGEST_MIN: [secondsField, '30'],
   });
   if (!e.PIA_MAIL_ADDRESS && !e.PIA_MAIL_PATTERN) return undefined;
@@ -74,6 +77,7 @@ export function loadMailConfig(env: NodeJS.ProcessEnv): Readonly<MailConfig> | u
     requireAuth: e.PIA_MAIL_REQUIRE_AUTH,
     authservIds: Object.freeze(authservIds),
     unknownSenders: e.PIA_MAIL_UNKNOWN_SENDERS,
+    maxBytes: e.PIA_MAIL_MAX_BYTES,
     digestMinutes: e.PIA_MAIL_DIGEST_MIN,
   });
 }

@@ -51,7 +51,7 @@ export function createMailGateway(deps: {
   const relay = createMailRelay({ db: deps.db, addresses, outbox, machines: deps.machines, taskStore: deps.taskStore, tasks: deps.tasks, actions: deps.actions, links: deps.links, bus: deps.bus, log });
   const handler = createInboundHandler({ db: deps.db, config: deps.config, addresses, machines: deps.machines, users: deps.users, actions: deps.actions, tasks: deps.tasks, links: deps.links, outbox, relay, log });
   const reporter = createMailReporter({ db: deps.db, bus: deps.bus, outbox, log, digestMinutes: deps.config.digestMinutes, getTask: (id) => deps.taskStore.get(id) });
-  const intake = createImapIntake({ imap: deps.config.imap, handler, log });
+  const intake = createImapIntake({ imap: deps.config.imap, maxBytes: deps.config.maxBytes, handler, log });
   return {
     addresses,
     handler,

@@ -16,6 +16,7 @@ import type { MailOutbox } from './outbox.js';
 import type { MailRelay } from './relay.js';
 import { createRefusals, refusalText } from './auth/refusals.js';
 import { senderVerdict } from './auth/sender-verdict.js';
+import { headerBlock, tooBigText } from './too-big.js';
 import { mailIntent } from './parse/mail-intent.js';
 import { newText } from './parse/reply-text.js';
 import { parseMail, type ParsedMail } from './parse/parse-mail.js';
@@ -25,11 +26,15 @@ export interface InboundMessage {
   mailbox: string;
   uidvalidity: number;
   uid: number;
+  /** The whole message, or only its header block when `headersOnly` (a message over PIA_MAIL_MAX_BYTES). */
   raw: Buffer;
+  /** The message's size as the server reports it (RFC822.SIZE), when known. */
+  size?: number;
+  headersOnly?: boolean;
 }
 
 /** What became of a message. */
-export type InboundOutcome = 'task' | 'command' | 'refused' | 'ignored' | 'duplicate' | 'failed' | 'foreign' | 'answer';
+export type InboundOutcome = 'task' | 'command' | 'refused' | 'ignored' | 'duplicate' | 'failed' | 'foreign' | 'answer' | 'too_big';
 
 /** Why a mail is not answered at all: robots, bounces and lists (no mail loops). */
 export function loopReason(mail: ParsedMail): string | undefined {
@@ -154,9 +159,11 @@ export function createInboundHandler(deps: {
   };
 
   async function handleNew(msg: InboundMessage): Promise<InboundOutcome> {
+    // Over the size limit: judged by its header alone (who it is from, for whom), never read whole.
+    const oversize = msg.headersOnly === true || Math.max(msg.size ?? 0, msg.raw.length) > deps.config.maxBytes;
     let mail: ParsedMail;
     try {
-      mail = await parseMail(msg.raw);
+      mail = await parseMail(oversize ? headerBlock(msg.raw) : msg.raw);
     } catch (err) {
       record.run({ mailbox: msg.mailbox, uidvalidity: msg.uidvalidity, uid: msg.uid, messageId: null, sender: null, at: new Date().toISOString(), outcome: 'failed', detail: `unreadable: ${errorMessage(err)}` });
       return 'failed';
@@ -191,6 +198,17 @@ export function createInboundHandler(deps: {
       })();
       return 'refused';
     };
+
+    if (oversize) {
+      const size = Math.max(msg.size ?? 0, msg.raw.length);
+      const refused = deps.actions.authorize('status', who);
+      if (refused) return refuse(refused);
+      db.transaction(() => {
+        record.run({ ...row, outcome: 'too_big', detail: `${size} bytes, over PIA_MAIL_MAX_BYTES (${deps.config.maxBytes})` });
+        outbox.enqueue({ kind: 'answer', from: firstFrom, to: [sender], subject: replySubject(mail.subject), ...(mail.messageId ? { inReplyTo: mail.messageId } : {}), references: thread(mail), text: tooBigText(size, deps.config.maxBytes) });
+      })();
+      return 'too_big';
+    }
 
     const intent = mailIntent({ subject: mail.subject, text: mail.text });
     const refusal = deps.actions.authorize(intent.kind === 'command' ? 'status' : 'run', who);

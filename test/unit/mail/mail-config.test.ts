@@ -10,9 +10,9 @@ const base = {
 };
 
 describe('mail configuration', () => {
-  it('authenticates senders by default and answers strangers with silence', () => {
+  it('authenticates senders by default, answers strangers with silence and caps a message at 10 MB', () => {
     const cfg = loadMailConfig({ ...base, PIA_MAIL_AUTHSERV_ID: 'MX.Example.com, mx2.example.com' })!;
-    expect(cfg).toMatchObject({ requireAuth: true, authservIds: ['mx.example.com', 'mx2.example.com'], unknownSenders: 'silent' });
+    expect(cfg).toMatchObject({ requireAuth: true, authservIds: ['mx.example.com', 'mx2.example.com'], unknownSenders: 'silent', maxBytes: 10 * 1024 * 1024 });
   });
 
   it('without the receiving server\'s authserv-id, authentication cannot work: a clear error', () => {
@@ -23,7 +23,8 @@ describe('mail configuration', () => {
     expect(loadMailConfig({ ...base, PIA_MAIL_REQUIRE_AUTH: '0' })).toMatchObject({ requireAuth: false, authservIds: [] });
   });
 
-  it('refuses an authserv-id that no server could write', () => {
+  it('refuses an authserv-id that no server could write, and a size that is no size', () => {
     expect(() => loadMailConfig({ ...base, PIA_MAIL_AUTHSERV_ID: 'mx.example.com; dmarc=pass' })).toThrow(/PIA_MAIL_AUTHSERV_ID must be authserv-ids/);
+    expect(() => loadMailConfig({ ...base, PIA_MAIL_AUTHSERV_ID: 'mx.example.com', PIA_MAIL_MAX_BYTES: '10MB' })).toThrow("PIA_MAIL_MAX_BYTES must be a positive whole number, got '10MB'");
   });
 });
