@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { stampAuth } from '../../test/helpers/mail-env.js';
 
 /** The operator who mails the fleet (the hub gets PIA_OPERATORS=email:<this>). */
 export const SENDER = 'ada@example.test';
@@ -24,14 +25,15 @@ export function tokenIn(text: string | null | undefined): string | undefined {
 
 /**
  * `count` mails from the operator to machine `machine`, numbered from 1: a subject with the token (the task's
- * prompt), `lines=0` as the text (the fake agent then prints only its prompt and exits at once).
+ * prompt), `lines=0` as the text (the fake agent then prints only its prompt and exits at once), with the fleet
+ * server's DMARC pass on top as a real receiving server would write it.
  */
 export function benchMails(run: string, machine: string, count: number, first = 1): BenchMail[] {
   const [local, domain] = FLEET_ADDRESS.split('@') as [string, string];
   return Array.from({ length: count }, (_, i) => {
     const token = `${run}-${String(first + i).padStart(4, '0')}`;
     const messageId = `<${token}@bench.example.test>`;
-    const raw = [
+    const raw = stampAuth([
       `From: Ada <${SENDER}>`,
       `To: ${local}+${machine}@${domain}`,
       `Subject: bench ${token}`,
@@ -42,7 +44,7 @@ export function benchMails(run: string, machine: string, count: number, first = 
       '',
       'lines=0',
       '',
-    ].join('\r\n');
+    ].join('\r\n'));
     return { token, messageId, raw };
   });
 }

@@ -1,4 +1,5 @@
 import type { TestDovecot } from '../../test/helpers/dovecot.js';
+import { TEST_AUTHSERV_ID } from '../../test/helpers/mail-env.js';
 import type { TestSmtp } from '../../test/helpers/smtp-sink.js';
 import type { Cleanup } from '../fleet/cleanup.js';
 import { freePort, startHub, type HubProcess } from '../fleet/hub-process.js';
@@ -27,6 +28,8 @@ export function mailEnv(w: MailWiring): Record<string, string> {
     PIA_SMTP_HOST: w.smtp.host,
     PIA_SMTP_PORT: String(w.smtp.port),
     PIA_SMTP_TLS: 'none',
+    // The bench delivers straight over LMTP and writes the receiving server's verdict itself (benchMails).
+    PIA_MAIL_AUTHSERV_ID: TEST_AUTHSERV_ID,
     PIA_OPERATORS: `email:${SENDER}`,
   };
 }

@@ -51,7 +51,7 @@ export function createMailGateway(deps: {
   const relay = createMailRelay({ db: deps.db, addresses, outbox, machines: deps.machines, taskStore: deps.taskStore, tasks: deps.tasks, actions: deps.actions, links: deps.links, bus: deps.bus, log });
   const handler = createInboundHandler({ db: deps.db, config: deps.config, addresses, machines: deps.machines, users: deps.users, actions: deps.actions, tasks: deps.tasks, links: deps.links, outbox, relay, log });
   const reporter = createMailReporter({ db: deps.db, bus: deps.bus, outbox, log, digestMinutes: deps.config.digestMinutes, getTask: (id) => deps.taskStore.get(id) });
-  const intake = createImapIntake({ imap: deps.config.imap, handler, log });
+  const intake = createImapIntake({ imap: deps.config.imap, maxBytes: deps.config.maxBytes, handler, log });
   return {
     addresses,
     handler,
@@ -60,6 +60,8 @@ export function createMailGateway(deps: {
     relay,
     sendDigests: () => reporter.sendDigests(),
     start() {
+      // Off is allowed (a mailbox only trusted people can write to), but it must never be off unnoticed.
+      if (!deps.config.requireAuth) log.warn('mail authentication is off: anyone who can put mail into this mailbox can act as any sender');
       outbox.start();
       intake.start();
     },

@@ -5,22 +5,33 @@ import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { MailConfig } from './config.js';
 import type { InboundHandler } from './inbound-handler.js';
+import { HEADER_MAX_BYTES } from './too-big.js';
 
 /** Most messages read with one FETCH. */
 const BATCH_MESSAGES = 50;
 /** Most bytes of message sources held at once; a bigger message is read on its own. */
 const BATCH_BYTES = 8 * 1024 * 1024;
 
-/** Splits UIDs into runs of at most BATCH_MESSAGES messages and BATCH_BYTES bytes (sizes from one FETCH). */
-async function batches(c: ImapFlow, uids: number[]): Promise<number[][]> {
-  if (uids.length === 0) return [];
+/** Each message's size as the server reports it (RFC822.SIZE), read with one FETCH. */
+async function sizesOf(c: ImapFlow, uids: number[]): Promise<Map<number, number>> {
   const size = new Map<number, number>();
+  if (uids.length === 0) return size;
   for (const m of await c.fetchAll(uids, { uid: true, size: true }, { uid: true })) size.set(m.uid, m.size ?? 0);
+  return size;
+}
+
+/**
+ * Splits UIDs into runs of at most BATCH_MESSAGES messages and BATCH_BYTES bytes. A message over the size limit
+ * counts for its header only, as that is all that is read of it.
+ */
+function batches(uids: number[], size: Map<number, number>, maxBytes: number): number[][] {
+  if (uids.length === 0) return [];
   const out: number[][] = [];
   let current: number[] = [];
   let bytes = 0;
   for (const uid of uids) {
-    const n = size.get(uid) ?? 0;
+    const whole = size.get(uid) ?? 0;
+    const n = whole > maxBytes ? HEADER_MAX_BYTES : whole;
     if (current.length > 0 && (current.length >= BATCH_MESSAGES || bytes + n > BATCH_BYTES)) {
       out.push(current);
       current = [];
@@ -31,6 +42,31 @@ async function batches(c: ImapFlow, uids: number[]): Promise<number[][]> {
   }
   out.push(current);
   return out;
+}
+
+/** One message as read: whole, or only its header block when it is over the size limit. */
+type Fetched = { uid: number; raw: Buffer; size: number; headersOnly: boolean };
+
+/**
+ * Reads a batch: the source of messages within `maxBytes` (asked for with that bound too, should the reported size
+ * be wrong), and only the header block (bounded) of the others, so a huge message is never downloaded.
+ */
+async function fetchBatch(c: ImapFlow, batch: number[], size: Map<number, number>, maxBytes: number): Promise<Fetched[]> {
+  const big = batch.filter((uid) => (size.get(uid) ?? 0) > maxBytes);
+  const small = batch.filter((uid) => !big.includes(uid));
+  const out: Fetched[] = [];
+  if (small.length > 0) {
+    for (const m of await c.fetchAll(small, { uid: true, source: { maxLength: maxBytes + 1 } }, { uid: true })) {
+      if (m.source) out.push({ uid: m.uid, raw: m.source, size: Math.max(size.get(m.uid) ?? 0, m.source.length), headersOnly: false });
+    }
+  }
+  if (big.length > 0) {
+    for (const m of await c.fetchAll(big, { uid: true, bodyParts: [{ key: 'header', maxLength: HEADER_MAX_BYTES }] }, { uid: true })) {
+      if (m.headers) out.push({ uid: m.uid, raw: m.headers, size: size.get(m.uid) ?? 0, headersOnly: true });
+    }
+  }
+  // In UID order, which is arrival order: a reply must find the task of the mail it answers.
+  return out.sort((a, b) => a.uid - b.uid);
 }
 
 /** The mailbox watcher. */
@@ -46,11 +82,12 @@ export interface ImapIntake {
 /**
  * Watches the mailbox with IMAP IDLE (and a poll every `pollS` as a fallback, since some servers drop IDLE quietly),
  * reconnecting with full-jitter backoff. Each message is handed to the handler once, then flagged \Seen and moved
- * to the done folder; mail not addressed to the fleet is left alone. The handler's records make this exactly once:
+ * to the done folder; mail not addressed to the fleet is left alone. A message over `maxBytes` is not downloaded: only
+ * its header block is read, which is enough to record it, file it and tell an authenticated sender why. The handler's records make this exactly once:
  * a message handled before a crash but not yet moved is only moved on the next pass.
  */
-export function createImapIntake(deps: { imap: MailConfig['imap']; handler: InboundHandler; log: Logger }): ImapIntake {
-  const { imap, handler, log } = deps;
+export function createImapIntake(deps: { imap: MailConfig['imap']; maxBytes: number; handler: InboundHandler; log: Logger }): ImapIntake {
+  const { imap, maxBytes, handler, log } = deps;
   let stopped = false;
   let client: ImapFlow | undefined;
   let loop: Promise<void> | undefined;
@@ -96,15 +133,13 @@ export function createImapIntake(deps: { imap: MailConfig['imap']; handler: Inbo
     await file(c, uidvalidity, handledBefore);
     // One command per batch rather than three per message: on a backlog the round trips, not the handling, were
     // most of the time (1,000 mails: about 10 s of FETCH, STORE and MOVE one by one on loopback).
-    for (const batch of await batches(c, unread)) {
+    const size = await sizesOf(c, unread);
+    for (const batch of batches(unread, size, maxBytes)) {
       if (stopped) return;
-      const fetched = await c.fetchAll(batch, { uid: true, source: true }, { uid: true });
       const handled: number[] = [];
-      // In UID order, which is arrival order: a reply must find the task of the mail it answers.
-      for (const msg of fetched.sort((a, b) => a.uid - b.uid)) {
+      for (const msg of await fetchBatch(c, batch, size, maxBytes)) {
         if (stopped) return; // what was handled is recorded: the next start moves it
-        if (!msg.source) continue;
-        const outcome = await handler.handle({ mailbox: imap.mailbox, uidvalidity, uid: msg.uid, raw: msg.source });
+        const outcome = await handler.handle({ mailbox: imap.mailbox, uidvalidity, ...msg });
         log.info({ uid: msg.uid, outcome }, 'mail handled');
         if (outcome === 'foreign') foreign.add(`${uidvalidity}:${msg.uid}`);
         else handled.push(msg.uid);

@@ -3,7 +3,7 @@ import type { Logger } from '../common/logger.js';
 import { parseCommand } from '../commands/parse.js';
 import { resultMessage } from '../bot/reporter/views.js';
 import type { Actions, Requester } from '../hub/actions/actions.js';
-import { notUnderstood } from '../hub/actions/result.js';
+import { notUnderstood, type ActionResult } from '../hub/actions/result.js';
 import type { UserStore } from '../hub/auth/users.js';
 import type { Db } from '../hub/db/database.js';
 import type { LinkServer } from '../hub/link/link-server.js';
@@ -14,6 +14,9 @@ import type { AddressBook } from './addresses.js';
 import type { MailConfig } from './config.js';
 import type { MailOutbox } from './outbox.js';
 import type { MailRelay } from './relay.js';
+import { createRefusals, refusalText } from './auth/refusals.js';
+import { senderVerdict } from './auth/sender-verdict.js';
+import { headerBlock, tooBigText } from './too-big.js';
 import { mailIntent } from './parse/mail-intent.js';
 import { newText } from './parse/reply-text.js';
 import { parseMail, type ParsedMail } from './parse/parse-mail.js';
@@ -23,11 +26,15 @@ export interface InboundMessage {
   mailbox: string;
   uidvalidity: number;
   uid: number;
+  /** The whole message, or only its header block when `headersOnly` (a message over PIA_MAIL_MAX_BYTES). */
   raw: Buffer;
+  /** The message's size as the server reports it (RFC822.SIZE), when known. */
+  size?: number;
+  headersOnly?: boolean;
 }
 
 /** What became of a message. */
-export type InboundOutcome = 'task' | 'command' | 'refused' | 'ignored' | 'duplicate' | 'failed' | 'foreign' | 'answer';
+export type InboundOutcome = 'task' | 'command' | 'refused' | 'ignored' | 'duplicate' | 'failed' | 'foreign' | 'answer' | 'too_big';
 
 /** Why a mail is not answered at all: robots, bounces and lists (no mail loops). */
 export function loopReason(mail: ParsedMail): string | undefined {
@@ -71,12 +78,10 @@ export function createInboundHandler(deps: {
   const tasksOf = (ids: string[]) =>
     ids.length ? (db.prepare(`SELECT DISTINCT task_id FROM mail_task_messages WHERE message_id IN (${ids.map(() => '?').join(',')})`).pluck().all(...ids) as string[]) : [];
   const ownMail = db.prepare<[string], { kind: string; task_id: string | null }>('SELECT kind, task_id FROM mail_outbox WHERE message_id = ?');
-  const lastRefusal = db.prepare<[string], string>('SELECT last_at FROM mail_refusals WHERE address = ?').pluck();
-  const noteRefusal = db.prepare('INSERT INTO mail_refusals (address, last_at) VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET last_at = excluded.last_at');
+  const refusals = createRefusals({ db, mode: deps.config.unknownSenders, enqueue: (m) => outbox.enqueue(m) });
 
   const replySubject = (s: string) => (/^re:/i.test(s.trim()) ? s.trim() : `Re: ${s.trim() || '(no subject)'}`);
   const thread = (mail: ParsedMail) => [...mail.references, ...(mail.messageId && !mail.references.includes(mail.messageId) ? [mail.messageId] : [])];
-  const replyTo = (mail: ParsedMail) => (mail.replyTo.length ? mail.replyTo : [mail.from!.address]);
 
   /** Remembers where a task's answers go: its result comes back in this mail's thread (inside the transaction). */
   function rememberOrigin(task: Task, mail: ParsedMail, from: string, to: string[]): void {
@@ -84,14 +89,14 @@ export function createInboundHandler(deps: {
     origin.run({ taskId: task.id, from, replyTo: JSON.stringify(to), subject: replySubject(mail.subject), inReplyTo: mail.messageId ?? '', refs: JSON.stringify(thread(mail)) });
   }
 
-  function ack(task: Task, mail: ParsedMail, from: string): string {
+  function ack(task: Task, mail: ParsedMail, from: string, sender: string): string {
     const linked = machines.find(task.machine) && deps.links.get(machines.find(task.machine)!.id);
     const autoWake = machines.find(task.machine)?.capabilities.autoWake === true;
     const state = linked ? 'It has started.' : autoWake ? `${task.machine} is asleep: waking it first.` : `${task.machine} is offline; the task starts when it comes online.`;
     return outbox.enqueue({
       kind: 'ack',
       from,
-      to: replyTo(mail),
+      to: [sender],
       subject: replySubject(mail.subject),
       ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
       references: thread(mail),
@@ -121,7 +126,7 @@ export function createInboundHandler(deps: {
     return created;
   }
 
-  async function answerCommand(mail: ParsedMail, text: string, target: string, from: string, who: Requester): Promise<void> {
+  async function answerCommand(mail: ParsedMail, text: string, target: string, from: string, who: Requester, sender: string): Promise<void> {
     // A bare machine command ("wake") means the machine the mail was sent to.
     let parsed = parseCommand(text);
     if (!parsed.ok && parsed.error.startsWith('Missing the machine')) parsed = parseCommand(`${text} ${target}`);
@@ -130,7 +135,7 @@ export function createInboundHandler(deps: {
     outbox.enqueue({
       kind: 'answer',
       from,
-      to: replyTo(mail),
+      to: [sender],
       subject: replySubject(mail.subject),
       ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
       references: thread(mail),
@@ -154,9 +159,11 @@ export function createInboundHandler(deps: {
   };
 
   async function handleNew(msg: InboundMessage): Promise<InboundOutcome> {
+    // Over the size limit: judged by its header alone (who it is from, for whom), never read whole.
+    const oversize = msg.headersOnly === true || Math.max(msg.size ?? 0, msg.raw.length) > deps.config.maxBytes;
     let mail: ParsedMail;
     try {
-      mail = await parseMail(msg.raw);
+      mail = await parseMail(oversize ? headerBlock(msg.raw) : msg.raw);
     } catch (err) {
       record.run({ mailbox: msg.mailbox, uidvalidity: msg.uidvalidity, uid: msg.uid, messageId: null, sender: null, at: new Date().toISOString(), outcome: 'failed', detail: `unreadable: ${errorMessage(err)}` });
       return 'failed';
@@ -172,39 +179,45 @@ export function createInboundHandler(deps: {
     const targets = [...new Set([...mail.to, ...mail.cc].map((a) => addresses.machineOf(a)).filter((m): m is string => m !== undefined).map((m) => machines.find(m)?.name).filter((m): m is string => m !== undefined))];
     // Not for the fleet (a person's own mail in a shared mailbox): remembered so it is not read again, never touched.
     if (targets.length === 0) return (record.run({ ...row, outcome: 'foreign', detail: 'not addressed to a machine of this fleet' }), 'foreign');
-    const sender = mail.from!.address;
+    // Who it is from, as the fleet's own receiving server vouches: a forged mail is dropped without a word (an answer
+    // would go to whoever it pretends to be from), and before any role is looked up.
+    const verdict = senderVerdict(mail, deps.config);
+    if (!verdict.trusted) {
+      deps.log.info({ from: row.sender, reason: verdict.reason }, 'mail not authenticated: dropped without an answer');
+      return (record.run({ ...row, outcome: 'refused', detail: `not authenticated: ${verdict.reason}` }), 'refused');
+    }
+    const sender = verdict.address;
     const who: Requester = { identity: `email:${sender}`, origin: { kind: 'mail', ...(mail.messageId ? { ref: mail.messageId } : {}) } };
     const firstFrom = addresses.addressOf(targets[0]!);
-
-    const authenticated = !deps.config.requireAuth || /\b(dkim|spf)=pass\b/i.test(mail.headers.authenticationResults ?? '');
-    const intent = mailIntent({ subject: mail.subject, text: mail.text });
-    const refusal = !authenticated ? deps.actions.authorize('whoami', { ...who, identity: 'email:unauthenticated' }) : deps.actions.authorize(intent.kind === 'command' ? 'status' : 'run', who);
-    if (refusal) {
+    // An authenticated sender without the role the mail needs: a short refusal when the policy allows one.
+    const refuse = (refused: ActionResult): InboundOutcome => {
+      const text = refusalText(sender, deps.users.roleOf(who.identity), refused);
       db.transaction(() => {
-        record.run({ ...row, outcome: 'refused', detail: authenticated ? 'no role' : 'no DKIM or SPF pass' });
-        const last = lastRefusal.get(sender);
-        if (deps.config.unknownSenders === 'refuse' && (!last || Date.now() - Date.parse(last) > 86_400_000)) {
-          noteRefusal.run(sender, new Date().toISOString());
-          outbox.enqueue({
-            kind: 'refusal',
-            from: firstFrom,
-            to: [sender],
-            subject: replySubject(mail.subject),
-            ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
-            references: thread(mail),
-            text: authenticated
-              ? `PIA does not take tasks from ${sender}. Ask the fleet's admin to run: pia users add email:${sender} operator\n`
-              : 'PIA only takes mail that passes DKIM or SPF, and this one did not.\n',
-          });
-        }
+        record.run({ ...row, outcome: 'refused', detail: text.trim() });
+        refusals.refuse({ from: firstFrom, to: sender, text, ...(mail.messageId ? { inReplyTo: mail.messageId } : {}) });
       })();
       return 'refused';
+    };
+
+    if (oversize) {
+      const size = Math.max(msg.size ?? 0, msg.raw.length);
+      const refused = deps.actions.authorize('status', who);
+      if (refused) return refuse(refused);
+      db.transaction(() => {
+        record.run({ ...row, outcome: 'too_big', detail: `${size} bytes, over PIA_MAIL_MAX_BYTES (${deps.config.maxBytes})` });
+        outbox.enqueue({ kind: 'answer', from: firstFrom, to: [sender], subject: replySubject(mail.subject), ...(mail.messageId ? { inReplyTo: mail.messageId } : {}), references: thread(mail), text: tooBigText(size, deps.config.maxBytes) });
+      })();
+      return 'too_big';
     }
+
+    const intent = mailIntent({ subject: mail.subject, text: mail.text });
+    const refusal = deps.actions.authorize(intent.kind === 'command' ? 'status' : 'run', who);
+    if (refusal) return refuse(refusal);
 
     if (intent.kind === 'empty') return (record.run({ ...row, outcome: 'ignored', detail: 'nothing to do: no subject or text' }), 'ignored');
     if (intent.kind === 'command') {
       record.run({ ...row, outcome: 'command', detail: intent.text.slice(0, 200) });
-      for (const target of targets) await answerCommand(mail, intent.text, target, addresses.addressOf(target), who);
+      for (const target of targets) await answerCommand(mail, intent.text, target, addresses.addressOf(target), who, sender);
       return 'command';
     }
 
@@ -214,8 +227,8 @@ export function createInboundHandler(deps: {
         record.run({ ...row, outcome: 'task', detail: created.map((t) => `${t.machine}/${t.id}`).join(' ') });
         for (const task of created) {
           const from = addresses.addressOf(task.machine);
-          rememberOrigin(task, mail, from, replyTo(mail));
-          linkMessage.run(ack(task, mail, from), task.id);
+          rememberOrigin(task, mail, from, [sender]);
+          linkMessage.run(ack(task, mail, from, sender), task.id);
         }
       })();
       return 'task';
@@ -223,7 +236,7 @@ export function createInboundHandler(deps: {
       // A refused repository URL, an unknown agent...: answer with the reason, once.
       db.transaction(() => {
         record.run({ ...row, outcome: 'failed', detail: errorMessage(err).slice(0, 500) });
-        outbox.enqueue({ kind: 'answer', from: firstFrom, to: replyTo(mail), subject: replySubject(mail.subject), ...(mail.messageId ? { inReplyTo: mail.messageId } : {}), references: thread(mail), text: `Nothing was started: ${errorMessage(err)}\n` });
+        outbox.enqueue({ kind: 'answer', from: firstFrom, to: [sender], subject: replySubject(mail.subject), ...(mail.messageId ? { inReplyTo: mail.messageId } : {}), references: thread(mail), text: `Nothing was started: ${errorMessage(err)}\n` });
       })();
       return 'failed';
     }

@@ -170,7 +170,7 @@ function usersFile(users: readonly DovecotUser[]): string {
 }
 
 /** The bare address in a message's first From header, if it has one. */
-function fromHeader(raw: string | Buffer): string | undefined {
+export function fromHeader(raw: string | Buffer): string | undefined {
   const text = typeof raw === 'string' ? raw : raw.toString('latin1');
   const head = text.split(/\r?\n\r?\n/, 1)[0] ?? '';
   const line = /^From:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(head)?.[1];

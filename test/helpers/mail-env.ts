@@ -1,5 +1,23 @@
-import { startDovecot, type TestDovecot } from './dovecot.js';
+import { fromHeader, startDovecot, type TestDovecot } from './dovecot.js';
 import { startSmtpSink, type TestSmtp } from './smtp-sink.js';
+
+/**
+ * The authserv-id of the fleet's receiving mail server in tests. Mail is delivered straight into dovecot over LMTP,
+ * so the test plays that server: it writes the Authentication-Results on top ({@link stampAuth}) and the hub trusts
+ * this id (PIA_MAIL_AUTHSERV_ID in both environments below).
+ */
+export const TEST_AUTHSERV_ID = 'mx.pia.test';
+
+/**
+ * Puts the receiving server's verdict on top of a raw message, as the fleet's MX would: by default DMARC pass for
+ * the From domain (`result` replaces `dmarc=pass header.from=<domain>` when given).
+ */
+export function stampAuth(raw: string, result?: string): string {
+  const from = fromHeader(raw);
+  if (!from) throw new Error('stampAuth: the message has no From address');
+  const domain = from.slice(from.lastIndexOf('@') + 1).toLowerCase();
+  return `Authentication-Results: ${TEST_AUTHSERV_ID}; ${result ?? `dmarc=pass header.from=${domain}`}\r\n${raw}`;
+}
 
 /**
  * Hub variables that turn the mail gateway on without a mail server: IMAP and SMTP point at a closed loopback port,
@@ -14,6 +32,7 @@ export function offlineMailEnv(extra: Record<string, string> = {}): Record<strin
     PIA_IMAP_PASS: 'x',
     PIA_SMTP_HOST: '127.0.0.1',
     PIA_SMTP_PORT: '1',
+    PIA_MAIL_AUTHSERV_ID: TEST_AUTHSERV_ID,
     PIA_OPERATORS: 'email:ada@example.test',
     ...extra,
   };
@@ -35,6 +54,7 @@ export function liveMailEnv(servers: { imapPort: number; smtpPort: number }, ext
     PIA_SMTP_HOST: '127.0.0.1',
     PIA_SMTP_PORT: String(servers.smtpPort),
     PIA_SMTP_TLS: 'none',
+    PIA_MAIL_AUTHSERV_ID: TEST_AUTHSERV_ID,
     PIA_OPERATORS: 'email:ada@example.test',
     ...extra,
   };

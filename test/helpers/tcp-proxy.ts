@@ -3,6 +3,8 @@ import net from 'node:net';
 /** A TCP proxy on 127.0.0.1 that can cut the path silently (packets dropped, no FIN or RST), like a dead network. */
 export interface TcpProxy {
   port: number;
+  /** Bytes passed from the target to clients so far (what a client downloaded). */
+  readonly downloaded: number;
   /** From now on nothing passes in either direction, and new connections hang. */
   cut(): void;
   /** Drops the dead connections and lets new ones through again. */
@@ -13,6 +15,7 @@ export interface TcpProxy {
 /** Starts a proxy to `targetPort` on 127.0.0.1. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   let cut = false;
+  let downloaded = 0;
   const pairs = new Set<[net.Socket, net.Socket]>();
   const server = net.createServer((client) => {
     if (cut) {
@@ -24,6 +27,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     const pair: [net.Socket, net.Socket] = [client, upstream];
     pairs.add(pair);
     client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => (downloaded += chunk.length));
     upstream.pipe(client);
     const end = () => {
       client.destroy();
@@ -36,6 +40,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
+    get downloaded() {
+      return downloaded;
+    },
     cut() {
       cut = true;
       for (const [a, b] of pairs) {

@@ -7,8 +7,15 @@ export interface RoleConfig {
   admins: string[];
   operators: string[];
   viewers: string[];
+  /** The role of the chat workspace's other members (slack:, discord:, console:), never of mail senders. */
   defaultRole: 'none' | 'viewer';
 }
+
+/**
+ * Identities the default role may apply to: members of the fleet's own Slack or Discord workspace (or its terminal),
+ * whom someone let in. Anyone on the internet can send mail, so an `email:` identity has a role only when given one.
+ */
+const memberIdentity = /^(slack|discord|console):/;
 
 /** A user and where their role comes from. */
 export interface UserEntry {
@@ -46,7 +53,7 @@ export function createUserStore(db: Db, config: RoleConfig, now: () => Date = ()
     roleOf(identity: string): Role | undefined {
       if (identity === 'admin-token' || identity === 'cli' || identity.startsWith('console:')) return 'admin';
       const id = normalizeIdentity(identity);
-      return get.get(id)?.role ?? fromConfig.get(id) ?? (config.defaultRole === 'viewer' ? 'viewer' : undefined);
+      return get.get(id)?.role ?? fromConfig.get(id) ?? (config.defaultRole === 'viewer' && memberIdentity.test(id) ? 'viewer' : undefined);
     },
 
     add(identity: string, role: string, by: string): UserEntry {

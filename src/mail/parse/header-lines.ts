@@ -15,18 +15,23 @@ export interface MailHeaders {
   /** The address of `Return-Path`, lowercased; `''` for the empty `<>` that bounces and auto-replies carry. */
   returnPath: string | null;
   /**
-   * The topmost `Authentication-Results`, unfolded. It is the one the receiving server added; lower ones may come
-   * from anywhere, so only this one may be trusted (and only if that server is ours).
+   * Every `Authentication-Results`, unfolded, topmost first. Anyone can write such a header into the mail they send:
+   * only those whose authserv-id is the fleet's own receiving server may be believed (see mail/auth).
    */
-  authenticationResults: string | null;
+  authenticationResults: string[];
+  /** How many `From` header fields the mail has (one, in a well-formed mail). */
+  fromFields: number;
+}
+
+/** A header line's value, unfolded and trimmed. */
+function valueOf(h: HeaderLine): string {
+  return h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
 }
 
 /** The value of the first header named `key`, unfolded and trimmed, or null. */
 export function firstHeader(lines: readonly HeaderLine[], key: string): string | null {
   const found = lines.find((h) => h.key === key);
-  if (!found) return null;
-  const colon = found.line.indexOf(':');
-  return found.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+  return found ? valueOf(found) : null;
 }
 
 /** Reads {@link MailHeaders} from the raw header lines. */
@@ -39,7 +44,8 @@ export function mailHeaders(lines: readonly HeaderLine[]): MailHeaders {
     precedence: lower(firstHeader(lines, 'precedence')),
     listId: listId === null ? null : (/<([^<>]*)>/.exec(listId)?.[1] ?? listId).trim(),
     returnPath: returnPath === null ? null : (/<([^<>]*)>/.exec(returnPath)?.[1] ?? returnPath).trim().toLowerCase(),
-    authenticationResults: firstHeader(lines, 'authentication-results'),
+    authenticationResults: lines.filter((h) => h.key === 'authentication-results').map(valueOf),
+    fromFields: lines.filter((h) => h.key === 'from').length,
   };
 }
 

@@ -23,7 +23,10 @@ export interface ParsedMail {
   messageId: string | null;
   inReplyTo: string | null;
   references: string[];
+  /** The first address of `From` (the one answers go to, once it is authenticated). */
   from: MailAddress | null;
+  /** How many addresses `From` holds: a mail from several people cannot be vouched for as one sender's. */
+  fromCount: number;
   to: string[];
   cc: string[];
   replyTo: string[];
@@ -46,12 +49,14 @@ export async function parseMail(raw: Buffer | string): Promise<ParsedMail> {
   const mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
   const plain = normalize(mail.text ?? '');
   const text = plain.trim() !== '' ? plain : typeof mail.html === 'string' ? htmlToText(mail.html) : '';
-  const from = addresses(mail.from)[0];
+  const froms = addresses(mail.from);
+  const from = froms[0];
   return {
     messageId: mail.messageId ?? null,
     inReplyTo: mail.inReplyTo ?? null,
     references: mail.references === undefined ? [] : Array.isArray(mail.references) ? mail.references : [mail.references],
     from: from ?? null,
+    fromCount: froms.length,
     to: addresses(mail.to).map((a) => a.address),
     cc: addresses(mail.cc).map((a) => a.address),
     replyTo: addresses(mail.replyTo).map((a) => a.address),

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
-import { offlineMailEnv } from '../../helpers/mail-env.js';
+import { offlineMailEnv, stampAuth } from '../../helpers/mail-env.js';
 
 // The handler's own guarantee, without a mail server: a message (mailbox, UIDVALIDITY, UID, Message-ID) acts once,
 // also when it is handed over again after a restart that came between the commit and the filing.
@@ -14,7 +14,7 @@ afterAll(async () => {
   await f.stop();
 });
 
-const raw = (id: string) => Buffer.from(['From: ada@example.test', 'To: pia+local@example.test', 'Subject: once', `Message-ID: ${id}`, '', 'lines=0'].join('\r\n'));
+const raw = (id: string) => Buffer.from(stampAuth(['From: ada@example.test', 'To: pia+local@example.test', 'Subject: once', `Message-ID: ${id}`, '', 'lines=0'].join('\r\n')));
 
 describe('exactly once', () => {
   it('the same UID, or the same Message-ID under another UID, never makes a second task', async () => {

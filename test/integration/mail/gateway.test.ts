@@ -4,7 +4,7 @@ import { parseMail } from '../../../src/mail/parse/parse-mail.js';
 import { haveDovecot, type TestDovecot } from '../../helpers/dovecot.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
 import type { TestSmtp, SinkMessage } from '../../helpers/smtp-sink.js';
-import { startMailServers, type MailServers } from '../../helpers/mail-env.js';
+import { stampAuth, startMailServers, type MailServers } from '../../helpers/mail-env.js';
 import { until } from '../../helpers/wait.js';
 import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
 import { nextEvent } from '../../helpers/wait.js';
@@ -35,7 +35,8 @@ function mail(m: { from?: string; to: string; cc?: string; subject: string; body
     '',
     m.body,
   ].join('\r\n');
-  return { raw, id };
+  // The test plays the fleet's receiving server, which vouches for the From domain.
+  return { raw: stampAuth(raw), id };
 }
 
 const repliesTo = (id: string) => smtp.messages.filter((s) => s.raw.includes(`In-Reply-To: ${id}`));
@@ -47,7 +48,7 @@ beforeAll(async () => {
   if (!dovecotOk) return;
   ({ dovecot, smtp } = servers = await startMailServers());
   f = await startFleet({
-    hubEnv: servers.hubEnv(),
+    hubEnv: servers.hubEnv({ PIA_MAIL_UNKNOWN_SENDERS: 'refuse' }),
     workerEnv: { PIA_AGENT: 'claude' },
   });
 });
@@ -108,11 +109,13 @@ describe.skipIf(!dovecotOk)('email gateway', () => {
     await w.stop();
   });
 
-  it('an unknown sender is refused once a day; auto-replies and lists get no answer at all', async () => {
+  it('an unknown (authenticated) sender is refused once a day; auto-replies and lists get no answer at all', async () => {
     const e1 = mail({ from: 'Eve <eve@example.test>', to: 'pia+local@example.test', subject: 'hi', body: 'run rm -rf lines=0' });
     await dovecot.deliver('pia@example.test', e1.raw);
     const refusal = await until(() => repliesTo(e1.id)[0], 10_000);
-    expect((await reply(refusal)).text).toBe('PIA does not take tasks from eve@example.test. Ask the fleet\'s admin to run: pia users add email:eve@example.test operator\n');
+    const r = await reply(refusal);
+    expect(r.subject).toBe('PIA: mail not taken');
+    expect(r.text).toBe('PIA does not take mail from eve@example.test. Ask the fleet\'s admin to run: pia users add email:eve@example.test operator\n');
     const e2 = mail({ from: 'eve@example.test', to: 'pia+local@example.test', subject: 'again', body: 'please' });
     const auto = mail({ to: 'pia+local@example.test', subject: 'Out of office', body: 'I am away', headers: ['Auto-Submitted: auto-replied'] });
     const list = mail({ to: 'pia+local@example.test', subject: 'newsletter', body: 'news', headers: ['List-Id: <news.example.test>'] });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { exited, spawnPia } from '../../helpers/cli.js';
 import { haveDovecot, type TestDovecot } from '../../helpers/dovecot.js';
 import { ADMIN_TOKEN } from '../../helpers/hub.js';
-import { startMailServers } from '../../helpers/mail-env.js';
+import { stampAuth, startMailServers } from '../../helpers/mail-env.js';
 import { freePort } from '../../helpers/ports.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/wait.js';
@@ -42,7 +42,7 @@ function taskMail(i: number): { id: string; token: string; raw: string } {
     `Please do job ${i}: ${token}`,
     '',
   ].join('\r\n');
-  return { id, token, raw };
+  return { id, token, raw: stampAuth(raw) };
 }
 
 /** An IMAP client of the test dovecot, logged out by the test's cleanup. */

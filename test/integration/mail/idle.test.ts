@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveDovecot, type TestDovecot } from '../../helpers/dovecot.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
-import { startMailServers, type MailServers } from '../../helpers/mail-env.js';
+import { stampAuth, startMailServers, type MailServers } from '../../helpers/mail-env.js';
 import { until } from '../../helpers/wait.js';
 
 // New mail must arrive through IMAP IDLE, not the fallback poll: here the poll is an hour, so only IDLE can make the
@@ -29,7 +29,7 @@ describe.skipIf(!dovecotOk)('IMAP IDLE', () => {
     const id = `<${randomUUID()}@example.test>`;
     const raw = ['From: ada@example.test', 'To: pia+local@example.test', 'Subject: idle check', `Message-ID: ${id}`, '', 'lines=0'].join('\r\n');
     const sent = Date.now();
-    await dovecot.deliver('pia@example.test', raw);
+    await dovecot.deliver('pia@example.test', stampAuth(raw));
     const task = await until(async () => (await f.t.tasks({ limit: 10 })).find((t) => t.prompt === 'idle check\n\nlines=0'), 5000);
     expect(Date.parse(task.createdAt) - sent).toBeLessThan(3000);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../../src/protocol/messages.js';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
-import { offlineMailEnv } from '../../helpers/mail-env.js';
+import { offlineMailEnv, stampAuth } from '../../helpers/mail-env.js';
 import { rawLink, sampleFacts, type RawLink } from '../../helpers/raw-link.js';
 import { until } from '../../helpers/wait.js';
 
@@ -118,7 +118,7 @@ describe('mail relays on the hub', () => {
   it('a requester who lost their role by the time the relay arrives: nothing starts, and the asking agent is told', async () => {
     const m2 = await linkM2({ kind: 'secret', secret });
     await f.t.api('POST', '/api/users', { identity: 'email:bob@example.test', role: 'operator' });
-    const bobMail = Buffer.from(['From: bob@example.test', 'To: pia+m2@example.test', 'Subject: look around', `Message-ID: <bob-${Date.now()}@example.test>`, '', 'lines=0'].join('\r\n'));
+    const bobMail = Buffer.from(stampAuth(['From: bob@example.test', 'To: pia+m2@example.test', 'Subject: look around', `Message-ID: <bob-${Date.now()}@example.test>`, '', 'lines=0'].join('\r\n')));
     const asking = await runningOnM2(m2, () => f.t.pia.mail!.handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: bobMail }));
     expect((await f.t.task(asking))!.requester).toBe('email:bob@example.test');
 

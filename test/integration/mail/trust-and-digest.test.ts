@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFleet, type TestFleet } from '../../helpers/fleet.js';
-import { offlineMailEnv } from '../../helpers/mail-env.js';
+import { offlineMailEnv, TEST_AUTHSERV_ID } from '../../helpers/mail-env.js';
 import { until } from '../../helpers/wait.js';
 
 // Without a mail server: the handler and the mail reporter on a real hub and worker; what they queue is read from
@@ -8,7 +8,7 @@ import { until } from '../../helpers/wait.js';
 let f: TestFleet;
 beforeAll(async () => {
   f = await startFleet({
-    hubEnv: offlineMailEnv({ PIA_MAIL_REQUIRE_AUTH: '1', PIA_MAIL_DIGEST_MIN: '0.001' }),
+    hubEnv: offlineMailEnv({ PIA_MAIL_UNKNOWN_SENDERS: 'refuse', PIA_MAIL_DIGEST_MIN: '0.001' }),
   });
 });
 afterAll(async () => {
@@ -21,17 +21,17 @@ const raw = (id: string, body: string, headers: string[] = []) =>
 const outbox = (kind: string) => f.t.db().prepare('SELECT to_addrs, body FROM mail_outbox WHERE kind = ? ORDER BY id').all(kind) as Array<{ to_addrs: string; body: string }>;
 
 describe('mail trust and digests', () => {
-  it('with PIA_MAIL_REQUIRE_AUTH, a mail without DKIM or SPF pass is refused, one that has it is taken', async () => {
+  it('by default a mail needs the fleet server\'s DMARC pass: without it, nothing starts and nothing is answered', async () => {
     const handler = f.t.pia.mail!.handler;
-    expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: raw('<n1@example.test>', 'lines=0') })).toBe('refused');
-    expect(outbox('refusal').at(-1)?.body).toBe('PIA only takes mail that passes DKIM or SPF, and this one did not.\n');
-    const signed = raw('<n2@example.test>', 'lines=0', ['Authentication-Results: mx.example.test; dkim=pass header.d=example.test; spf=pass']);
+    expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: raw('<n1@example.test>', 'lines=0', ['Authentication-Results: mx.example.test; dkim=pass header.d=example.test; spf=pass']) })).toBe('refused');
+    expect(outbox('refusal')).toEqual([]); // even with PIA_MAIL_UNKNOWN_SENDERS=refuse: a forged From gets nothing
+    const signed = raw('<n2@example.test>', 'lines=0', [`Authentication-Results: ${TEST_AUTHSERV_ID}; dkim=pass header.d=example.test; spf=pass`]);
     expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: signed })).toBe('task');
   });
 
   it('a long task sends a digest of its latest output now and then, not a mail per line', async () => {
     const handler = f.t.pia.mail!.handler;
-    const mail = raw('<long@example.test>', 'lines=3 rate=20 sleep=1500', ['Authentication-Results: mx.example.test; spf=pass']);
+    const mail = raw('<long@example.test>', 'lines=3 rate=20 sleep=1500', [`Authentication-Results: ${TEST_AUTHSERV_ID}; dmarc=pass header.from=example.test`]);
     expect(await handler.handle({ mailbox: 'INBOX', uidvalidity: 1, uid: uid++, raw: mail })).toBe('task');
     const task = (await f.t.tasks({ limit: 1 }))[0]!;
     await until(async () => (await f.t.task(task.id))?.state === 'running' && (await f.t.task(task.id))!.outputSeq > 2, 5000);

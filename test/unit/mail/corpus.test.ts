@@ -23,9 +23,12 @@ describe('the mail corpus: raw mail -> what the sender asks', () => {
     expect(mail.headers).toEqual({
       ...noListHeaders,
       returnPath: 'ada.lovelace@example.com',
-      // The topmost one, added by our own server; the forged one below it is ignored.
-      authenticationResults:
+      // All of them, topmost first: the one our own server added, and the one the sender wrote below it.
+      authenticationResults: [
         'mx.pia.example.com; dkim=pass header.d=example.com header.s=20230601 header.b=Qm9vS3x1; spf=pass (mx.pia.example.com: domain of ada.lovelace@example.com designates 209.85.220.41 as permitted sender) smtp.mailfrom=ada.lovelace@example.com; dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=example.com',
+        'forged.example.net; dkim=pass header.d=example.com',
+      ],
+      fromFields: 1,
     });
     expect(mail.text).toContain('> Should I look into the flaky one?');
     expect(mailIntent(mail)).toEqual({
@@ -46,9 +49,9 @@ describe('the mail corpus: raw mail -> what the sender asks', () => {
     expect(mail.to).toEqual(['m2@pia.example.com']);
     expect(mail.cc).toEqual(['ada@example.com']);
     expect(mail.subject).toBe('RE: Migration on m2');
-    expect(mail.headers.authenticationResults).toBe(
+    expect(mail.headers.authenticationResults).toEqual([
       'mx.pia.example.com; dkim=pass header.d=contoso.com; spf=pass smtp.mailfrom=contoso.com; dmarc=pass action=none header.from=contoso.com',
-    );
+    ]);
     expect(mailIntent(mail)).toEqual({
       kind: 'run',
       prompt:
@@ -182,14 +185,15 @@ describe('the mail corpus: raw mail -> what the sender asks', () => {
       precedence: 'bulk',
       listId: null,
       returnPath: 'ada@example.com',
-      authenticationResults: 'mx.pia.example.com; dkim=pass header.d=example.com; spf=pass smtp.mailfrom=example.com',
+      authenticationResults: ['mx.pia.example.com; dkim=pass header.d=example.com; spf=pass smtp.mailfrom=example.com'],
+      fromFields: 1,
     });
     expect(mail.inReplyTo).toBe('<task-k3x9q2mfab@pia.example.com>');
   });
 
   it('a bounce: empty Return-Path, the multipart/report read as text, the returned headers as an attachment', async () => {
     const mail = await fixture('bounce');
-    expect(mail.headers).toEqual({ autoSubmitted: 'auto-replied', precedence: null, listId: null, returnPath: '', authenticationResults: null });
+    expect(mail.headers).toEqual({ autoSubmitted: 'auto-replied', precedence: null, listId: null, returnPath: '', authenticationResults: [], fromFields: 1 });
     expect(mail.from).toEqual({ address: 'mailer-daemon@mx.pia.example.com', name: 'Mail Delivery System' });
     // "(UTC)" after the zone is a comment, not a reason to drop the date.
     expect(mail.date).toBe('2026-11-25T10:20:01.000Z');
@@ -205,7 +209,8 @@ describe('the mail corpus: raw mail -> what the sender asks', () => {
       precedence: 'list',
       listId: 'dev.lists.example.com',
       returnPath: 'dev-bounces+m2=pia.example.com@lists.example.com',
-      authenticationResults: null,
+      authenticationResults: [],
+      fromFields: 1,
     });
     expect(mail.to).toEqual(['dev@lists.example.com']);
     expect(mail.cc).toEqual(['m2@pia.example.com']);

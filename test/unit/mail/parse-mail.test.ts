@@ -26,6 +26,7 @@ describe('parseMail', () => {
       inReplyTo: null,
       references: [],
       from: { address: 'ada@example.com', name: 'Ada L.' },
+      fromCount: 1,
       to: ['m2@pia.example.com', 'bob@example.com', 'carol@example.com'],
       cc: [],
       replyTo: ['replies@example.com'],
@@ -33,7 +34,7 @@ describe('parseMail', () => {
       date: '2026-11-24T09:02:00.000Z',
       text: 'hello\n',
       attachments: [],
-      headers: { autoSubmitted: null, precedence: null, listId: null, returnPath: null, authenticationResults: null },
+      headers: { autoSubmitted: null, precedence: null, listId: null, returnPath: null, authenticationResults: [], fromFields: 1 },
     });
   });
 
@@ -88,10 +89,17 @@ describe('parseMail', () => {
     expect(mail.headers.returnPath).toBe('bounces@lists.example.com');
   });
 
-  it('unfolds a folded Authentication-Results and keeps the first of several', async () => {
+  it('unfolds a folded Authentication-Results and keeps all of them, topmost first', async () => {
     const mail = await parseMail(
       raw(['Authentication-Results: mx.pia.example.com;', '\tspf=fail smtp.mailfrom=example.com', 'Authentication-Results: evil.example; spf=pass', 'From: a@example.com'], 'x'),
     );
-    expect(mail.headers.authenticationResults).toBe('mx.pia.example.com; spf=fail smtp.mailfrom=example.com');
+    expect(mail.headers.authenticationResults).toEqual(['mx.pia.example.com; spf=fail smtp.mailfrom=example.com', 'evil.example; spf=pass']);
+  });
+
+  it('counts From fields and From addresses, so a mail from two senders can be told', async () => {
+    const two = await parseMail(raw(['From: a@example.com', 'From: b@example.net'], 'x'));
+    expect([two.headers.fromFields, two.fromCount]).toEqual([2, 1]);
+    const list = await parseMail(raw(['From: a@example.com, b@example.net'], 'x'));
+    expect([list.headers.fromFields, list.fromCount, list.from?.address]).toEqual([1, 2, 'a@example.com']);
   });
 });
