@@ -59,6 +59,7 @@ export const errors = {
   not_an_agent_task: { status: 409, next: 'start a new task instead of continuing this one' },
   agent_cannot_resume: { status: 409, next: 'configure a resume command for that agent' },
   workspace_conflict: { status: 409, next: 'move the folder away or deploy into another workspace' },
+  workspace_file_blocked: { status: 409, next: 'rename or remove what has that name in the workspace, then run the task again' },
   branch_diverged: { status: 409, next: 'push or move the local commits, then deploy again' },
   relay_to_self: { status: 409, next: 'do the work on this machine' },
   relay_too_deep: { status: 409, next: 'finish the work here instead of handing it on' },
