@@ -14,6 +14,7 @@ export const errors = {
   role_invalid: { status: 400, next: 'use viewer, operator or admin' },
   prompt_empty: { status: 400, next: 'say what the agent should do' },
   prompt_too_long: { status: 400, next: 'shorten the task text' },
+  prompt_option_like: { status: 400, next: 'put "--" before {prompt} in the agent\'s command (PIA_AGENTS / PIA_AGENT_CMD)' },
   argv_empty: { status: 400, next: 'give the command after --, e.g. sh m2 -- uptime' },
   timeout_invalid: { status: 400, next: 'give a time-out between 1 s and 7 days' },
   workspace_invalid: { status: 400, next: 'a workspace is a folder name, not a path' },
