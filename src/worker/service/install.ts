@@ -41,6 +41,14 @@ export interface InstallServiceResult {
   hint: string;
 }
 
+/** What an install would do: the file to write (with its text), the commands to run after it, and the hint. */
+export interface ServicePlan {
+  file: string;
+  text: string;
+  commands: ServiceCommand[];
+  hint: string;
+}
+
 /**
  * What `pia worker install-service` does: writes the platform's service definition (a systemd user unit, a launchd
  * agent or a scheduled task) so the worker starts at login and restarts when it dies, then enables and starts it.
@@ -48,7 +56,7 @@ export interface InstallServiceResult {
  * install with a PiaError carrying its stderr.
  */
 export async function installService(deps: InstallServiceDeps): Promise<InstallServiceResult> {
-  const plan = planFor(deps);
+  const plan = planService(deps);
   await deps.writeFile(plan.file, plan.text);
   const commands: string[][] = [];
   for (const step of plan.commands) {
@@ -64,7 +72,8 @@ export async function installService(deps: InstallServiceDeps): Promise<InstallS
   return { files: [plan.file], commands, hint: plan.hint };
 }
 
-function planFor(deps: InstallServiceDeps): { file: string; text: string; commands: ServiceCommand[]; hint: string } {
+/** What {@link installService} would write and run on `deps.platform`, without doing it (for --dry-run). */
+export function planService(deps: Omit<InstallServiceDeps, 'writeFile' | 'run'>): ServicePlan {
   switch (deps.platform) {
     case 'linux': {
       const file = systemdUnitPath(deps.home);
