@@ -1,38 +1,37 @@
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { projectRoot } from '../../common/version.js';
-import { installService, planService, type InstallServiceDeps } from '../../worker/service/install.js';
+import { installService } from '../../worker/service/install.js';
+import { prepareServiceInstall } from '../../worker/service/prepare.js';
 import { createLogger } from '../../common/logger.js';
 import { loadWorkerConfig, type WorkerFlags } from '../../worker/config.js';
 import { createWorker } from '../../worker/worker.js';
 
-/** `pia worker install-service`: run the worker as a login service (systemd user unit, launchd agent, scheduled task). */
+/**
+ * `pia worker install-service`: run the worker as a service that restarts when it dies: a login service of the
+ * installing user (systemd user unit, launchd agent, scheduled task), or with --user a system-level one run as that
+ * account. On the hub's own host it refuses to run as the hub's user unless --same-user accepts that.
+ */
 function installServiceCommand(): Command {
   return new Command('install-service')
-    .description('install and start the worker as a service that starts at login and restarts when it dies')
+    .description('install and start the worker as a service that restarts when it dies (a login service, or with --user a system service run as that user)')
     .requiredOption('--hub <url>', 'hub link URL, ws:// or wss://')
     .option('--state-dir <dir>', 'where the machine secret is kept (enrol first with pia worker --join)')
+    .option('--user <name>', 'run the worker as this user, from boot (a system service; run as root)')
+    .option('--same-user', "on the hub's host: run the worker as the hub's user anyway (its agents can read the hub's secrets)")
     .option('--dry-run', 'print the file it would write and the commands it would run, and do nothing')
-    .action(async (opts: { hub: string; stateDir?: string; dryRun?: boolean }) => {
+    .action(async (opts: { hub: string; stateDir?: string; user?: string; sameUser?: boolean; dryRun?: boolean }) => {
       const config = loadWorkerConfig({ hub: opts.hub, stateDir: opts.stateDir });
-      const spec: Omit<InstallServiceDeps, 'writeFile' | 'run'> = {
-        platform: process.platform,
-        home: os.homedir(),
-        uid: process.getuid?.() ?? 0,
-        execPath: process.execPath,
-        cliPath: path.join(projectRoot, 'bin', 'pia.js'),
-        hubUrl: config.hub,
-        stateDir: config.stateDir,
-        // Services start with a minimal PATH; keep this one so the worker finds the coding agents.
-        ...(process.platform !== 'win32' ? { env: { PATH: process.env.PATH ?? '' } } : {}),
-      };
+      const { spec, plan, notes } = await prepareServiceInstall(
+        { hubUrl: config.hub, stateDir: opts.stateDir ? config.stateDir : undefined, defaultStateDir: config.stateDir, ...(opts.user ? { user: opts.user } : {}), sameUser: opts.sameUser === true, dryRun: opts.dryRun === true },
+        { platform: process.platform, env: process.env, cwd: process.cwd(), root: projectRoot, execPath: process.execPath },
+      );
+      const noted = notes.map((n) => `${n}\n`).join('');
       if (opts.dryRun) {
-        const plan = planService(spec);
         const commands = plan.commands.map((c) => `Would run: ${c.argv.join(' ')}\n`).join('');
-        process.stdout.write(`Would write ${plan.file}:\n${plan.text.endsWith('\n') ? plan.text : `${plan.text}\n`}\n${commands}`);
+        process.stdout.write(`Would write ${plan.file}:\n${plan.text.endsWith('\n') ? plan.text : `${plan.text}\n`}\n${commands}${noted}`);
         return;
       }
       const result = await installService({
@@ -46,7 +45,7 @@ function installServiceCommand(): Command {
             execFile(argv[0]!, argv.slice(1), (err, _stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr: stderr || (err?.message ?? '') })),
           ),
       });
-      process.stdout.write(`Wrote ${result.files.join(', ')}\n${result.commands.map((c) => `ran: ${c.join(' ')}`).join('\n')}\n${result.hint}\n`);
+      process.stdout.write(`Wrote ${result.files.join(', ')}\n${result.commands.map((c) => `ran: ${c.join(' ')}`).join('\n')}\n${result.hint}\n${noted}`);
     });
 }
 

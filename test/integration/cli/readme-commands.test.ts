@@ -23,11 +23,11 @@ const samples: Record<string, string> = {
 };
 const sample = (name: string) => samples[name.toLowerCase()] ?? 'x';
 
-/** `pia ...` and `npx pia ...` lines of the README's code blocks, and its inline `pia ...` spans that are not synopses. */
+/** `pia ...` and `npx pia ...` (also after sudo) lines of the README's code blocks, and its inline `pia ...` spans that are not synopses. */
 export function readmeCommandLines(text: string): string[] {
   const found: string[] = [];
   const add = (line: string) => {
-    const cmd = line.trim().replace(/^npx /, '');
+    const cmd = line.trim().replace(/^sudo /, '').replace(/^npx /, '');
     if (/^pia /.test(cmd) && !found.includes(cmd)) found.push(cmd);
   };
   const blocks = [...text.matchAll(/^```[a-z]*\n([\s\S]*?)^```/gm)].map((m) => m[1]!);
@@ -35,7 +35,7 @@ export function readmeCommandLines(text: string): string[] {
     for (const line of block.split('\n')) for (const part of line.replace(/\s+#.*$/, '').split(';')) add(part);
   }
   const prose = text.replace(/^```[a-z]*\n[\s\S]*?^```/gm, '');
-  for (const [, span] of prose.matchAll(/`((?:npx )?pia [^`]+)`/g)) {
+  for (const [, span] of prose.matchAll(/`((?:sudo )?(?:npx )?pia [^`]+)`/g)) {
     if (!/[[|]|\.\.\./.test(span!)) add(span!); // synopses ([--flag], a|b, <args...>) are not command lines
   }
   return found;
@@ -89,6 +89,7 @@ describe('the command lines in README.md', () => {
     expect(lines).toContain('pia worker install-service --hub <url>');
     expect(lines).toContain('pia tasks');
     expect(lines).toContain('pia sh m2 -- uptime');
+    expect(lines).toContain('pia worker install-service --hub ws://127.0.0.1:3000/link --user pia-agent');
     expect(words('pia run local "fix the flaky test" --follow')).toEqual(['pia', 'run', 'local', 'fix the flaky test', '--follow']);
   });
 
