@@ -36,7 +36,7 @@ export async function startWorker(opts: { name: string; dir: string; linkUrl: st
     PIA_WORKSPACE: path.join(opts.dir, 'work'),
     PIA_REPO_ROOTS: opts.dir,
     PIA_AGENT: 'fake',
-    PIA_AGENTS: JSON.stringify({ fake: { command: [process.execPath, FAKE_AGENT, '{prompt}'], format: 'text' } }),
+    PIA_AGENTS: JSON.stringify({ fake: { command: [process.execPath, FAKE_AGENT, '--', '{prompt}'], format: 'text' } }),
     PIA_LOG_LEVEL: 'warn',
   });
   const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'pia.js'), 'worker', '--hub', opts.linkUrl, '--join', joinToken, '--state-dir', opts.dir], {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { PowerTarget } from './ports.js';
 import type { PowerConfig } from './config.js';
 import { osOf } from './bootstrap.js';
@@ -12,9 +13,47 @@ export interface Finding {
 
 const wifiName = /^(wl|wlan|wifi|wlp|ath|ra\d|airport)/i;
 
-/** Explains what could stop a wake of `m`, given the fleet that is online now and the hub's power settings. */
-export function diagnoseWake(m: PowerTarget, online: PowerTarget[], config: Pick<PowerConfig, 'sshKeyFile' | 'sshUser'>): Finding[] {
+/** Who and where the hub runs: a worker with the same user on the same host can read everything the hub keeps. */
+export interface HubIdentity {
+  hostname: string;
+  uid: number | null;
+  user: string;
+}
+
+/** This process, as the hub. */
+export function thisProcess(): HubIdentity {
+  let user = process.env.USER ?? process.env.USERNAME ?? '';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // a uid without a passwd entry: keep the environment's name
+  }
+  return { hostname: os.hostname(), uid: process.getuid?.() ?? null, user };
+}
+
+/** A finding when `m`'s worker runs as the hub's own user on the hub's host (the embedded "local" worker does). */
+function runsAsHub(m: PowerTarget, hub: HubIdentity): Finding | undefined {
+  const u = m.facts?.user;
+  if (!u || m.facts?.hostname !== hub.hostname) return undefined;
+  const same = u.uid !== null && hub.uid !== null ? u.uid === hub.uid : u.name === hub.user;
+  if (!same) return undefined;
+  return {
+    level: 'warn',
+    message:
+      `${m.name}'s worker runs as ${u.name}${u.uid !== null ? ` (uid ${u.uid})` : ''}, the hub's own user on this host: its agents can read the hub's admin token, ` +
+      `database and SSH key, so whoever may run tasks on ${m.name} is in effect an admin. Run this worker as another user ` +
+      '(sudo pia worker install-service --hub <url> --user <name>; for the hub\'s embedded worker set PIA_LOCAL_WORKER=0).',
+  };
+}
+
+/**
+ * Explains what could stop a wake of `m`, given the fleet that is online now and the hub's power settings, and first
+ * whether its worker is the hub's own user in disguise (`hub`: who the hub runs as, default this process).
+ */
+export function diagnoseWake(m: PowerTarget, online: PowerTarget[], config: Pick<PowerConfig, 'sshKeyFile' | 'sshUser'>, hub: HubIdentity = thisProcess()): Finding[] {
   const f: Finding[] = [];
+  const asHub = runsAsHub(m, hub);
+  if (asHub) f.push(asHub);
   const caps = m.capabilities;
   if (m.status === 'online') f.push({ level: 'ok', message: `${m.name} is online now (worker linked).` });
   f.push(caps.mac ? { level: 'ok', message: `MAC ${caps.mac} is known.` } : { level: 'error', message: `No MAC address known: a magic packet cannot be built. Set it with pia machines set ${m.name} --mac <mac>.` });

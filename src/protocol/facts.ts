@@ -46,5 +46,7 @@ export const Facts = z.object({
   repos: z.array(RepoFact).max(2000),
   agents: z.array(AgentFact).max(64),
   workerVersion: z.string().max(64),
+  /** The user the worker runs as (uid null where the OS has none): the hub's doctor warns when it is the hub's own. */
+  user: z.object({ name: z.string().max(256), uid: z.number().int().nullable() }).optional(),
 });
 export type Facts = z.infer<typeof Facts>;

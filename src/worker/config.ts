@@ -21,6 +21,8 @@ export interface WorkerConfig {
   maxTasks: number;
   agents: Map<string, AgentDefinition>;
   defaultAgent: string;
+  /** What is risky about the configured agent templates (see loadAgents); the worker logs them at start. */
+  agentWarnings: string[];
   /** Seconds between SIGINT, SIGTERM and SIGKILL when a task is cancelled or times out. */
   cancelGraceS: number;
   allowFileRepos: boolean;
@@ -72,7 +74,7 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     PIA_ALLOW_FILE_REPOS: [boolField, '0'],
     PIA_AGENT_NICE: [niceField, '19'],
   });
-  const { agents, defaultAgent } = loadAgents(merged as NodeJS.ProcessEnv);
+  const { agents, defaultAgent, warnings: agentWarnings } = loadAgents(merged as NodeJS.ProcessEnv);
   if (e.PIA_HUB === undefined) {
     throw new PiaError('config_invalid', '--hub (or PIA_HUB) must be the hub link URL, e.g. ws://hub.example:3000/link');
   }
@@ -88,6 +90,7 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     maxTasks: e.PIA_MAX_TASKS,
     agents,
     defaultAgent,
+    agentWarnings,
     cancelGraceS: e.PIA_CANCEL_GRACE_S,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
     agentNice: e.PIA_AGENT_NICE,

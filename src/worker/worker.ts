@@ -55,6 +55,8 @@ export function createWorker(deps: {
   env?: NodeJS.ProcessEnv;
 }): Worker {
   const { config, log } = deps;
+  // Said once at start, where the operator looks: prompts that start with "-" are refused for these agents.
+  for (const warning of config.agentWarnings) log.warn({ agents: 'PIA_AGENTS / PIA_AGENT_CMD' }, warning);
   let state = readWorkerState(config.stateDir);
   let pendingJoinHash: string | undefined;
   let facts: Facts | undefined;

@@ -4,10 +4,10 @@ import { projectRoot } from '../../src/common/version.js';
 
 const bin = path.join(projectRoot, 'bin', 'pia.js');
 
-/** Runs the real `pia` command (the built CLI) to completion with the given environment. */
-export function pia(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs the real `pia` command (the built CLI) to completion with the given environment (and working directory). */
+export function pia(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

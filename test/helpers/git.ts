@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' };
@@ -13,7 +13,10 @@ export function git(cwd: string, ...args: string[]): string {
  * A bare repository with one commit on `main` (README.md) and a tag v1, made from a scratch clone; returns its
  * file:/// URL, the bare path and a function to add commits.
  */
-export function makeBareRepo(dir: string, name = 'app'): { url: string; bare: string; commit(file: string, text: string, branch?: string): string } {
+export function makeBareRepo(
+  dir: string,
+  name = 'app',
+): { url: string; bare: string; commit(file: string, text: string, branch?: string): string; commitSymlink(file: string, target: string): string } {
   const bare = path.join(dir, `${name}.git`);
   const work = path.join(dir, `${name}-src`);
   git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', bare);
@@ -28,14 +31,24 @@ export function makeBareRepo(dir: string, name = 'app'): { url: string; bare: st
         git(work, 'checkout', '--quiet', '-b', branch);
       }
     }
+    mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
     writeFileSync(path.join(work, file), text);
     git(work, 'add', file);
     git(work, 'commit', '--quiet', '-m', `update ${file}`);
     git(work, 'push', '--quiet', 'origin', branch);
     return git(work, 'rev-parse', 'HEAD');
   };
+  /** Commits `file` on main as a symbolic link to `target` (what a hostile repository can do). */
+  const commitSymlink = (file: string, target: string) => {
+    rmSync(path.join(work, file), { force: true, recursive: true });
+    symlinkSync(target, path.join(work, file));
+    git(work, 'add', file);
+    git(work, 'commit', '--quiet', '-m', `link ${file}`);
+    git(work, 'push', '--quiet', 'origin', 'main');
+    return git(work, 'rev-parse', 'HEAD');
+  };
   commit('README.md', '# app\n');
   git(work, 'tag', 'v1');
   git(work, 'push', '--quiet', 'origin', 'v1');
-  return { url: `file://${bare}`, bare, commit };
+  return { url: `file://${bare}`, bare, commit, commitSymlink };
 }

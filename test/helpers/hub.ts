@@ -38,7 +38,8 @@ export async function startTestHub(
   opts: { env?: Record<string, string>; dataDir?: string; log?: Logger; options?: Partial<Omit<PiaOptions, 'config' | 'adminToken' | 'log'>> } = {},
 ): Promise<TestHub> {
   const tmp = opts.dataDir ? undefined : tempDir();
-  const dataDir = opts.dataDir ?? tmp!.dir;
+  // A folder of its own: the hub makes its data dir 0700 (the temp dir is 0755 for system servers).
+  const dataDir = opts.dataDir ?? path.join(tmp!.dir, 'data');
   const config = loadPiaConfig({ PIA_DATA_DIR: dataDir, PIA_PORT: '0', PIA_HOST: '127.0.0.1', PIA_LOCAL_WORKER: '0', PIA_CONSOLE: '0', ...opts.env });
   const pia = await createPia({ config, adminToken: ADMIN_TOKEN, log: opts.log ?? silentLogger(), ...opts.options });
   const { port, httpUrl, linkUrl } = await pia.start();

@@ -12,10 +12,10 @@ export const FAKE_AGENT = path.join(projectRoot, 'test', 'fixtures', 'fake-agent
 export function fakeAgentEnv(): Record<string, string> {
   return {
     PIA_AGENTS: JSON.stringify({
-      fake: { command: [process.execPath, FAKE_AGENT, '{prompt}'], format: 'text' },
+      fake: { command: [process.execPath, FAKE_AGENT, '--', '{prompt}'], format: 'text' },
       claude: {
-        command: [process.execPath, FAKE_AGENT, '--stream-json', '{prompt}'],
-        resume: [process.execPath, FAKE_AGENT, '--stream-json', '--resume', '{session}', '{prompt}'],
+        command: [process.execPath, FAKE_AGENT, '--stream-json', '--', '{prompt}'],
+        resume: [process.execPath, FAKE_AGENT, '--stream-json', '--resume={session}', '--', '{prompt}'],
         format: 'claude-stream-json',
       },
     }),

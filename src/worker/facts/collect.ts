@@ -47,7 +47,18 @@ export async function collectFacts(opts: CollectFactsOptions): Promise<Facts> {
     repos: fitList(repos, RepoFact, 2000),
     agents: fitList(agents, AgentFact, 64),
     workerVersion: clip(opts.workerVersion, 64),
+    user: currentUser(),
   });
+}
+
+/** Who the worker runs as; os.userInfo() throws for a uid without a passwd entry (some containers). */
+function currentUser(): { name: string; uid: number | null } {
+  const uid = process.getuid?.() ?? null;
+  try {
+    return { name: clip(os.userInfo().username, 256), uid };
+  } catch {
+    return { name: clip(process.env.USER ?? process.env.USERNAME ?? String(uid ?? ''), 256), uid };
+  }
 }
 
 function clip(text: string, max: number): string {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PiaError } from '../../common/errors.js';
 import type { ServiceCommand, WorkerServiceSpec } from './install.js';
+import { checkUserName } from './service-user.js';
 
 /** The launchd label: `launchctl print gui/$(id -u)/dev.pia.worker`. */
 export const LAUNCHD_LABEL = 'dev.pia.worker';
@@ -15,13 +16,17 @@ export function launchdLogPath(home: string): string {
   return path.posix.join(home, 'Library/Logs/pia-worker.log');
 }
 
+/** Where a launch daemon's plist goes (`pia worker install-service --user <name>`). */
+export const LAUNCHD_DAEMON_PATH = `/Library/LaunchDaemons/${LAUNCHD_LABEL}.plist`;
+
 /**
  * The plist of a per-user launch agent that runs `<node> <cli> worker --hub <url> --state-dir <dir>` at login and
  * keeps it alive. launchd execs ProgramArguments directly (no shell), so each argument only needs XML escaping.
+ * With `userName` it is a launch daemon instead: started at boot as that user (UserName), with HOME set to `home`.
  */
-export function launchdPlist(opts: WorkerServiceSpec & { logPath: string }): string {
+export function launchdPlist(opts: WorkerServiceSpec & { logPath: string; userName?: string; home?: string }): string {
   const argv = [opts.execPath, opts.cliPath, 'worker', '--hub', opts.hubUrl, '--state-dir', opts.stateDir];
-  const env = Object.entries(opts.env ?? {});
+  const env = Object.entries({ ...(opts.userName && opts.home ? { HOME: opts.home } : {}), ...opts.env });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
@@ -30,6 +35,7 @@ export function launchdPlist(opts: WorkerServiceSpec & { logPath: string }): str
     '<dict>',
     '  <key>Label</key>',
     `  <string>${LAUNCHD_LABEL}</string>`,
+    ...(opts.userName ? ['  <key>UserName</key>', `  <string>${xmlText(checkUserName(opts.userName))}</string>`] : []),
     '  <key>ProgramArguments</key>',
     '  <array>',
     ...argv.map((a) => `    <string>${xmlText(a)}</string>`),
@@ -54,9 +60,9 @@ export function launchdPlist(opts: WorkerServiceSpec & { logPath: string }): str
   ].join('\n');
 }
 
-/** What install-service runs after writing the plist, in order. */
-export function launchdEnableCommands(uid: number, plistPath: string): ServiceCommand[] {
-  const domain = `gui/${uid}`;
+/** What install-service runs after writing the plist, in order (`uid` null: the system domain, for a daemon). */
+export function launchdEnableCommands(uid: number | null, plistPath: string): ServiceCommand[] {
+  const domain = uid === null ? 'system' : `gui/${uid}`;
   return [
     // bootstrap fails if the label is already loaded (a reinstall), so unload the old one first if there is one.
     { argv: ['launchctl', 'bootout', `${domain}/${LAUNCHD_LABEL}`], mayFail: true },
@@ -65,8 +71,9 @@ export function launchdEnableCommands(uid: number, plistPath: string): ServiceCo
   ];
 }
 
-/** What to tell the operator afterwards. */
-export function launchdHint(plistPath: string, logPath: string): string {
+/** What to tell the operator afterwards (`userName`: a launch daemon run as that user). */
+export function launchdHint(plistPath: string, logPath: string, userName?: string): string {
+  if (userName) return `Installed ${plistPath} and started it as ${userName}; it starts again at every boot (sudo launchctl print system/${LAUNCHD_LABEL}; log: ${logPath}).`;
   return `Installed ${plistPath} and started it; it starts again at every login (launchctl print gui/$(id -u)/${LAUNCHD_LABEL}; log: ${logPath}).`;
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { PiaError } from '../../common/errors.js';
 import type { ServiceCommand, WorkerServiceSpec } from './install.js';
+import { checkUserName } from './service-user.js';
 
 /** The unit name: `systemctl --user status pia-worker`. */
 export const SYSTEMD_UNIT = 'pia-worker';
@@ -10,12 +11,28 @@ export function systemdUnitPath(home: string): string {
   return path.posix.join(home, '.config/systemd/user', `${SYSTEMD_UNIT}.service`);
 }
 
+/** Where a system unit goes (`pia worker install-service --user <name>`). */
+export const SYSTEMD_SYSTEM_UNIT_PATH = `/etc/systemd/system/${SYSTEMD_UNIT}.service`;
+
 /**
  * The text of a systemd user unit that runs `<node> <cli> worker --hub <url> --state-dir <dir>` and restarts it
  * forever. Every argument is written as a double-quoted, C-escaped word with `%` doubled (unit specifiers) and, in
  * ExecStart, `$` doubled (variable expansion), so paths and URLs with spaces, quotes or `;` reach the worker intact.
  */
 export function systemdUserUnit(opts: WorkerServiceSpec): string {
+  return unitText(opts);
+}
+
+/**
+ * The same worker as a system unit run as `opts.user` (User=): it starts at boot, needs nobody logged in, and keeps
+ * the agents away from the files of whoever installed it (the hub's user, on the hub's host). `~` in
+ * WorkingDirectory is that user's home.
+ */
+export function systemdSystemUnit(opts: WorkerServiceSpec & { user: string }): string {
+  return unitText(opts, checkUserName(opts.user));
+}
+
+function unitText(opts: WorkerServiceSpec, user?: string): string {
   if (!opts.execPath.startsWith('/') || /["'\\$\p{Cc}]/u.test(opts.execPath)) {
     // systemd refuses such an executable path itself; a leading character other than `/` could be read as a
     // prefix like `-` or `+` even inside quotes.
@@ -24,14 +41,17 @@ export function systemdUserUnit(opts: WorkerServiceSpec): string {
   const argv = [opts.execPath, opts.cliPath, 'worker', '--hub', opts.hubUrl, '--state-dir', opts.stateDir];
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => `Environment=${systemdWord(`${envName(k)}=${envValue(k, v)}`)}`);
   return [
-    '# Written by `pia worker install-service`; run that again rather than editing this file.',
+    `# Written by \`pia worker install-service${user ? ' --user' : ''}\`; run that again rather than editing this file.`,
     '[Unit]',
     'Description=PIA worker (links this machine to its PIA hub)',
+    // At boot, wait for the network the hub is reached over (a user unit starts at login, when it is up).
+    ...(user ? ['After=network-online.target', 'Wants=network-online.target'] : []),
     // Never stop retrying: the hub may be down for longer than systemd's default start limit allows.
     'StartLimitIntervalSec=0',
     '',
     '[Service]',
     'Type=simple',
+    ...(user ? [`User=${user}`] : []),
     `ExecStart=${argv.map((a) => systemdWord(a).replaceAll('$', () => '$$')).join(' ')}`,
     ...env,
     'WorkingDirectory=~',
@@ -39,19 +59,28 @@ export function systemdUserUnit(opts: WorkerServiceSpec): string {
     'RestartSec=5',
     '',
     '[Install]',
-    'WantedBy=default.target',
+    `WantedBy=${user ? 'multi-user.target' : 'default.target'}`,
     '',
   ].join('\n');
 }
 
-/** What install-service runs after writing the unit, in order. */
-export function systemdEnableCommands(): ServiceCommand[] {
+/** What install-service runs after writing the unit, in order (`system`: the system manager, for --user). */
+export function systemdEnableCommands(system = false): ServiceCommand[] {
+  const ctl = system ? ['systemctl'] : ['systemctl', '--user'];
   return [
-    { argv: ['systemctl', '--user', 'daemon-reload'] },
+    { argv: [...ctl, 'daemon-reload'] },
     // A reinstall must replace a worker still running the old command line; `enable --now` alone would keep it.
-    { argv: ['systemctl', '--user', 'stop', SYSTEMD_UNIT], mayFail: true },
-    { argv: ['systemctl', '--user', 'enable', '--now', SYSTEMD_UNIT] },
+    { argv: [...ctl, 'stop', SYSTEMD_UNIT], mayFail: true },
+    { argv: [...ctl, 'enable', '--now', SYSTEMD_UNIT] },
   ];
+}
+
+/** What to tell the operator after installing a system unit for `user`. */
+export function systemdSystemHint(unitPath: string, user: string, enrol: string): string {
+  return [
+    `Installed ${unitPath} and started it as ${user}; it starts at boot (systemctl status ${SYSTEMD_UNIT}; logs: journalctl -u ${SYSTEMD_UNIT} -f).`,
+    `If ${user} is not enrolled yet, do it once as ${user}, then restart the service: ${enrol}; sudo systemctl restart ${SYSTEMD_UNIT}`,
+  ].join('\n');
 }
 
 /** What to tell the operator afterwards; linger is theirs to decide, so we only suggest it. */

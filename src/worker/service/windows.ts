@@ -2,6 +2,7 @@ import path from 'node:path';
 import { PiaError } from '../../common/errors.js';
 import type { ServiceCommand, WorkerServiceSpec } from './install.js';
 import { xmlText } from './launchd.js';
+import { checkUserName } from './service-user.js';
 
 /** The scheduled task's name: `schtasks /Query /TN pia-worker`. */
 export const WINDOWS_TASK = 'pia-worker';
@@ -20,8 +21,11 @@ export function windowsTaskXmlPath(stateDir: string): string {
  * Encoding: the text starts with a byte order mark and declares UTF-8, so written as UTF-8 it is read correctly by
  * `schtasks /XML` (which otherwise assumes the UTF-16 it exports). Environment variables cannot be set by a task;
  * it runs with the user's own environment.
+ *
+ * With `user`, the task runs as that account from boot, whether or not anyone is logged on, without a stored password
+ * (S4U: local resources only, which is all a worker needs); creating it takes an administrator.
  */
-export function windowsTaskXml(opts: Omit<WorkerServiceSpec, 'env'>): string {
+export function windowsTaskXml(opts: Omit<WorkerServiceSpec, 'env'> & { user?: string }): string {
   if (/["\p{Cc}]/u.test(opts.execPath)) {
     throw new PiaError('service_path_invalid', `The node path for the task cannot contain quotes or control characters; got ${JSON.stringify(opts.execPath)}`);
   }
@@ -40,14 +44,12 @@ export function windowsTaskXml(opts: Omit<WorkerServiceSpec, 'env'>): string {
     '    <Description>PIA worker: links this machine to its PIA hub.</Description>',
     '  </RegistrationInfo>',
     '  <Triggers>',
-    '    <LogonTrigger>',
-    '      <Enabled>true</Enabled>',
-    '    </LogonTrigger>',
+    ...(opts.user ? ['    <BootTrigger>', '      <Enabled>true</Enabled>', '    </BootTrigger>'] : ['    <LogonTrigger>', '      <Enabled>true</Enabled>', '    </LogonTrigger>']),
     '  </Triggers>',
     '  <Principals>',
     '    <Principal id="Author">',
-    // Runs as the user who creates the task, only while they are logged on, without elevation.
-    '      <LogonType>InteractiveToken</LogonType>',
+    // Without a user: runs as the user who creates the task, only while they are logged on, without elevation.
+    ...(opts.user ? [`      <UserId>${xmlText(checkUserName(opts.user))}</UserId>`, '      <LogonType>S4U</LogonType>'] : ['      <LogonType>InteractiveToken</LogonType>']),
     '      <RunLevel>LeastPrivilege</RunLevel>',
     '    </Principal>',
     '  </Principals>',

@@ -22,13 +22,45 @@ const AgentJson = z.object({
   format: z.enum(['claude-stream-json', 'text']).optional(),
 });
 
-/** Claude Code, printing stream-json so its steps become progress. */
+/**
+ * Claude Code, printing stream-json so its steps become progress. Its CLI (commander) reads any argument that starts
+ * with "-" as an option, so the prompt comes after `--` and the session inside `--resume=`: a chat user's
+ * "--permission-mode bypassPermissions" is a prompt, not a setting.
+ */
 export const CLAUDE_AGENT: AgentDefinition = {
   name: 'claude',
-  command: ['claude', '-p', '{prompt}', '--output-format', 'stream-json', '--verbose'],
-  resume: ['claude', '--resume', '{session}', '-p', '{prompt}', '--output-format', 'stream-json', '--verbose'],
+  command: ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--', '{prompt}'],
+  resume: ['claude', '--resume={session}', '-p', '--output-format', 'stream-json', '--verbose', '--', '{prompt}'],
   format: 'claude-stream-json',
 };
+
+/** Placeholders whose text comes from a user or an agent, not from PIA: never to be read as an option. */
+const untrusted = ['prompt', 'session'] as const;
+
+/**
+ * The placeholders of a template that sit where a value starting with "-" would be an option: in an element of
+ * their own (or starting with them) that no `--` element precedes. `--flag={prompt}` is safe: the dash is the
+ * template's own.
+ */
+export function optionLikePlaceholders(template: string[]): string[] {
+  const found: string[] = [];
+  const end = template.indexOf('--');
+  template.forEach((arg, i) => {
+    if (end >= 0 && i > end) return;
+    for (const key of untrusted) if (arg.startsWith(`{${key}}`) && !found.includes(key)) found.push(key);
+  });
+  return found;
+}
+
+function optionWarnings(agent: AgentDefinition): string[] {
+  const templates: Array<[string, string[] | undefined]> = [['command', agent.command], ['resume command', agent.resume]];
+  return templates.flatMap(([what, template]) =>
+    optionLikePlaceholders(template ?? []).map(
+      (key) =>
+        `The ${agent.name} agent's ${what} puts {${key}} where a value starting with "-" is read as an option (a prompt like "--permission-mode=..." would change how it runs); PIA refuses such prompts for it. Put "--" before it in PIA_AGENTS / PIA_AGENT_CMD, or use --flag={${key}}.`,
+    ),
+  );
+}
 
 /** Guesses the output format from the command: Claude with `--output-format stream-json`. */
 export function guessFormat(command: string[]): AgentFormat {
@@ -38,10 +70,15 @@ export function guessFormat(command: string[]): AgentFormat {
 
 /**
  * Reads the agents from the worker's environment. `PIA_AGENTS` is a JSON object of named agents
- * (`{"codex": {"command": ["codex", "exec", "{prompt}"]}}`); `PIA_AGENT_CMD` is one argv template for the default
- * agent. Without either, Claude Code is the default.
+ * (`{"codex": {"command": ["codex", "exec", "--", "{prompt}"]}}`); `PIA_AGENT_CMD` is one argv template for the
+ * default agent. Without either, Claude Code is the default. `warnings` name configured templates that would let a
+ * prompt starting with "-" be read as an option (such prompts are refused for them; see {@link expandArgv}).
  */
-export function loadAgents(env: { PIA_AGENTS?: string; PIA_AGENT_CMD?: string; PIA_AGENT?: string }): { agents: Map<string, AgentDefinition>; defaultAgent: string } {
+export function loadAgents(env: { PIA_AGENTS?: string; PIA_AGENT_CMD?: string; PIA_AGENT?: string }): {
+  agents: Map<string, AgentDefinition>;
+  defaultAgent: string;
+  warnings: string[];
+} {
   const agents = new Map<string, AgentDefinition>([[CLAUDE_AGENT.name, CLAUDE_AGENT]]);
   if (env.PIA_AGENTS?.trim()) {
     let raw: unknown;
@@ -79,11 +116,24 @@ export function loadAgents(env: { PIA_AGENTS?: string; PIA_AGENT_CMD?: string; P
   if (!agents.has(defaultAgent)) {
     throw new PiaError('config_invalid', `PIA_AGENT must name a configured agent (${[...agents.keys()].join(', ')}), got '${defaultAgent}'`);
   }
-  return { agents, defaultAgent };
+  const warnings = [...agents.values()].filter((a) => a !== CLAUDE_AGENT).flatMap(optionWarnings);
+  return { agents, defaultAgent, warnings };
 }
 
-/** Fills an argv template. Each placeholder is replaced inside its own element: no shell ever sees the text. */
-export function expandArgv(template: string[], values: Record<string, string>): string[] {
+/**
+ * Fills an argv template. Each placeholder is replaced inside its own element: no shell ever sees the text. Text
+ * from a user or an agent ({prompt}, {session}) that starts with "-" where the program would read it as an option
+ * (see {@link optionLikePlaceholders}) is refused with a PiaError naming `agentName`.
+ */
+export function expandArgv(template: string[], values: Record<string, string>, agentName = 'configured'): string[] {
+  for (const key of optionLikePlaceholders(template)) {
+    if (values[key]?.startsWith('-')) {
+      throw new PiaError(
+        'prompt_option_like',
+        `This ${key} starts with "-", and the ${agentName} agent's command (PIA_AGENTS / PIA_AGENT_CMD) would read it as an option: put "--" before "{${key}}" in that command, or start the ${key} with another character.`,
+      );
+    }
+  }
   return template.map((arg) => arg.replace(/\{(prompt|workspace|task|session)\}/g, (_, key: string) => values[key] ?? ''));
 }
 

@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TaskSpec } from '../../protocol/tasks.js';
+import { entryAt, readPlainFile, replaceFile } from './safe-files.js';
 
 /** The file an agent finds in its workspace telling it where it is and who asked. */
 export const IDENTITY_FILE = 'MACHINE_IDENTITY.local.md';
@@ -30,17 +31,32 @@ export function identityText(spec: TaskSpec, hostname: string): string {
 
 /**
  * Writes the identity file into the workspace and keeps it out of git through `.git/info/exclude` (not
- * `.gitignore`, which would be a change to the repository).
+ * `.gitignore`, which would be a change to the repository). A deployed repository may have committed links by these
+ * names: the identity replaces such a link rather than writing through it, and a linked `.git/info` or `exclude` is
+ * left alone, with `warn` saying so. Throws when the identity's name is taken by a directory or a special file.
  */
-export function writeIdentity(workspace: string, spec: TaskSpec, hostname: string): void {
+export function writeIdentity(workspace: string, spec: TaskSpec, hostname: string, warn: (text: string) => void): void {
   mkdirSync(workspace, { recursive: true });
-  writeFileSync(path.join(workspace, IDENTITY_FILE), identityText(spec, hostname));
+  replaceFile(
+    path.join(workspace, IDENTITY_FILE),
+    identityText(spec, hostname),
+    (file) => `${file} is not a regular file (a directory or a special file has that name); PIA writes the task's identity there. Rename or remove it, then run the task again.`,
+  );
+  excludeFromGit(workspace, warn);
+}
+
+/** Adds the identity file to `.git/info/exclude` of a checkout (a real `.git` directory), never through a link. */
+function excludeFromGit(workspace: string, warn: (text: string) => void): void {
   const gitDir = path.join(workspace, '.git');
-  if (!existsSync(gitDir) || !statSync(gitDir).isDirectory()) return;
-  const exclude = path.join(gitDir, 'info', 'exclude');
-  mkdirSync(path.dirname(exclude), { recursive: true });
-  const current = existsSync(exclude) ? readFileSync(exclude, 'utf8') : '';
-  if (!current.split('\n').includes(IDENTITY_FILE)) {
-    appendFileSync(exclude, `${current && !current.endsWith('\n') ? '\n' : ''}${IDENTITY_FILE}\n`);
-  }
+  if (!entryAt(gitDir)?.isDirectory()) return; // no checkout, or a worktree's .git file: nothing of ours to change
+  const info = path.join(gitDir, 'info');
+  const infoEntry = entryAt(info);
+  const notExcluded = `so ${IDENTITY_FILE} is not excluded from git there`;
+  if (!infoEntry) mkdirSync(info);
+  else if (!infoEntry.isDirectory()) return warn(`${info} is not a directory; left alone, ${notExcluded}`);
+  const exclude = path.join(info, 'exclude');
+  const current = readPlainFile(exclude);
+  if (current === undefined) return warn(`${exclude} is not a regular file; left alone, ${notExcluded}`);
+  if (current.split('\n').includes(IDENTITY_FILE)) return;
+  replaceFile(exclude, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${IDENTITY_FILE}\n`, (file) => `${file} is not a regular file`);
 }

@@ -26,7 +26,7 @@ export function commandFor(spec: TaskSpec, workspace: string, agents: Map<string
     template = agent.resume;
   }
   return {
-    argv: expandArgv(template, { prompt: spec.prompt ?? '', workspace, task: spec.id, session: spec.resumeSession ?? '' }),
+    argv: expandArgv(template, { prompt: spec.prompt ?? '', workspace, task: spec.id, session: spec.resumeSession ?? '' }, name),
     agent,
     hint: `Install the ${agent.name} agent on ${spec.machine}, or point PIA_AGENT_CMD / PIA_AGENTS at it.`,
   };

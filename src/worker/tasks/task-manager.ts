@@ -4,6 +4,7 @@ import type { Logger } from '../../common/logger.js';
 import type { LedgerEntry, TaskSpec } from '../../protocol/tasks.js';
 import type { ActiveTask } from './active-task.js';
 import { TaskLedger, type LedgerRecord } from './ledger.js';
+import { setAsideTasks } from './set-aside.js';
 import { createOutputPump, type HubPort } from './output-pump.js';
 import { TaskSpool } from './spool.js';
 import { createTaskRunner, type RunnerConfig } from './task-runner.js';
@@ -43,7 +44,8 @@ export interface TaskManager {
 export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPort; log: Logger }): TaskManager {
   const { config, hub, log } = deps;
   mkdirSync(config.spoolDir, { recursive: true, mode: 0o700 });
-  const ledger = new TaskLedger(config.spoolDir);
+  const ledger = new TaskLedger(config.spoolDir, log);
+  const setAside = setAsideTasks(ledger.rejected);
   const tasks = new Map<string, ActiveTask>();
   const output = createOutputPump({ hub, tasks: () => tasks.values(), chunkMs: config.chunkMs ?? 15, chunkBytes: config.chunkBytes ?? 64 * 1024 });
   const runner = createTaskRunner({ config, hub, output, ledger, log });
@@ -92,8 +94,14 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
   }
 
   return {
-    ledger: () => ledger.entries(),
+    ledger: () => [...ledger.entries(), ...setAside.entries()],
     accept(spec) {
+      const aside = setAside.outcome(spec.id);
+      if (aside) {
+        // Its ledger entry could not be read, so whether it ran is unknown: never run it, say it is lost.
+        hub.send({ type: 'task.finished', outcome: aside });
+        return;
+      }
       const known = tasks.get(spec.id);
       if (known) {
         // Already accepted (a re-sent assign after a reconnect): never run twice; repeat the outcome if there is one.
@@ -119,6 +127,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       output.acked(t, seq);
     },
     recorded(taskId) {
+      setAside.forget(taskId);
       const t = tasks.get(taskId);
       if (t && t.record.state !== 'finished') return; // still running: keep it
       tasks.delete(taskId);
@@ -132,6 +141,7 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     },
     onLinkUp() {
       // Everything the hub has not acknowledged is sent again; it drops what it already has.
+      for (const outcome of setAside.all()) hub.send({ type: 'task.finished', outcome });
       for (const t of tasks.values()) {
         t.sentSeq = t.spool.ackedSeq;
         t.outcomeSent = false;

@@ -66,7 +66,7 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
       if (t.stopReason) return finishStopped(t);
       const { argv, agent, hint } = commandFor(spec, workspace, config.agents, config.defaultAgent);
       argv[0] = await resolveProgram(argv[0]!, config.env.PATH ?? '', hint);
-      if (agent) writeIdentity(workspace, spec, config.hostname);
+      if (agent) writeIdentity(workspace, spec, config.hostname, (text) => output.emit(t, 'stderr', `pia: ${text}\n`));
       if (t.stopReason) return finishStopped(t);
       output.emitEvent(t, { kind: 'step', step: 'agent_started', message: agent ? `${agent.name} started` : `${path.basename(argv[0]!)} started` });
 

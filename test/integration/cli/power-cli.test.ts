@@ -70,6 +70,11 @@ describe('power commands', () => {
     expect(yes.stdout).toBe(`local: restart: ${process.execPath} -e console.log("restarting") (restarting)\n`);
   });
 
+  it('pia doctor local warns that the embedded worker runs as the hub\'s own user', async () => {
+    const doc = await pia(['doctor', 'local'], env());
+    expect(doc.stdout).toMatch(/^! local's worker runs as .+, the hub's own user on this host: its agents can read the hub's admin token, database and SSH key/m);
+  });
+
   it('pia doctor lists findings and exits 1 on an error; trust pins a given fingerprint', async () => {
     await pia(['machines', 'add', 'bare'], env());
     const doc = await pia(['doctor', 'bare'], env());

@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { installService, type InstallServiceDeps } from '../../../src/worker/service/install.js';
 import { launchdPlist } from '../../../src/worker/service/launchd.js';
-import { systemdUserUnit } from '../../../src/worker/service/systemd.js';
+import { checkServiceUser, findHubData } from '../../../src/worker/service/service-user.js';
+import { systemdSystemUnit, systemdUserUnit } from '../../../src/worker/service/systemd.js';
 import { quoteArgvW, windowsTaskXml } from '../../../src/worker/service/windows.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -241,5 +242,132 @@ describe('installService', () => {
     const win = deps('win32');
     await expect(installService({ ...win.d, env: { PATH: 'C:\\x' } })).rejects.toMatchObject({ code: 'service_env_invalid' });
     expect(win.files.size).toBe(0);
+  });
+});
+
+describe('a worker that runs as another user', () => {
+  const spec = { execPath: '/usr/bin/node', cliPath: '/opt/pia/bin/pia.js', hubUrl: 'ws://hub:3000/link', stateDir: '/home/agent/.local/state/pia-worker' };
+
+  it('is a system-level systemd unit with User=, started at boot', () => {
+    expect(systemdSystemUnit({ ...spec, user: 'agent', env: { PATH: '/usr/bin:/bin' } })).toBe(
+      [
+        '# Written by `pia worker install-service --user`; run that again rather than editing this file.',
+        '[Unit]',
+        'Description=PIA worker (links this machine to its PIA hub)',
+        'After=network-online.target',
+        'Wants=network-online.target',
+        'StartLimitIntervalSec=0',
+        '',
+        '[Service]',
+        'Type=simple',
+        'User=agent',
+        'ExecStart="/usr/bin/node" "/opt/pia/bin/pia.js" "worker" "--hub" "ws://hub:3000/link" "--state-dir" "/home/agent/.local/state/pia-worker"',
+        'Environment="PATH=/usr/bin:/bin"',
+        'WorkingDirectory=~',
+        'Restart=always',
+        'RestartSec=5',
+        '',
+        '[Install]',
+        'WantedBy=multi-user.target',
+        '',
+      ].join('\n'),
+    );
+    expect(() => systemdSystemUnit({ ...spec, user: 'a b' })).toThrow(expect.objectContaining({ code: 'service_user_invalid' }));
+    expect(() => systemdSystemUnit({ ...spec, user: '-x' })).toThrow(expect.objectContaining({ code: 'service_user_invalid' }));
+  });
+
+  it.runIf(haveSystemdAnalyze)('whose unit systemd-analyze verify accepts', () => {
+    const file = path.join(S.dir, 'system', 'pia-worker.service');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, systemdSystemUnit({ ...spec, execPath: '/bin/sh', user: 'daemon' }));
+    const res = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+  });
+
+  function deps(platform: NodeJS.Platform) {
+    const files = new Map<string, string>();
+    const ran: string[][] = [];
+    const win = platform === 'win32';
+    const d: InstallServiceDeps = {
+      platform,
+      home: win ? 'C:\\Users\\agent' : platform === 'darwin' ? '/Users/agent' : '/home/agent',
+      uid: 502,
+      user: 'agent',
+      execPath: win ? 'C:\\node\\node.exe' : '/usr/bin/node',
+      cliPath: win ? 'C:\\pia\\bin\\pia.js' : '/opt/pia/bin/pia.js',
+      hubUrl: 'ws://hub:3000/link',
+      stateDir: win ? 'C:\\Users\\agent\\.local\\state\\pia-worker' : '/home/agent/.local/state/pia-worker',
+      writeFile: async (p, text) => void files.set(p, text),
+      run: async (argv) => (ran.push(argv), { code: 0, stderr: '' }),
+    };
+    return { d, files, ran };
+  }
+
+  it('on Linux: writes /etc/systemd/system/pia-worker.service and enables it in the system manager', async () => {
+    const { d, files, ran } = deps('linux');
+    const res = await installService(d);
+    expect(res.files).toEqual(['/etc/systemd/system/pia-worker.service']);
+    expect(files.get('/etc/systemd/system/pia-worker.service')).toBe(systemdSystemUnit({ ...d, user: 'agent' }));
+    expect(ran).toEqual([
+      ['systemctl', 'daemon-reload'],
+      ['systemctl', 'stop', 'pia-worker'],
+      ['systemctl', 'enable', '--now', 'pia-worker'],
+    ]);
+    expect(res.hint).toContain('sudo -u agent');
+  });
+
+  it('on macOS: a LaunchDaemon with UserName, in the system domain', async () => {
+    const { d, files, ran } = deps('darwin');
+    const res = await installService(d);
+    const plist = '/Library/LaunchDaemons/dev.pia.worker.plist';
+    expect(res.files).toEqual([plist]);
+    const text = files.get(plist)!;
+    expect(text).toContain('  <key>UserName</key>\n  <string>agent</string>\n');
+    expect(text).toContain('    <key>HOME</key>\n    <string>/Users/agent</string>\n');
+    expect(text).toContain('  <string>/Users/agent/Library/Logs/pia-worker.log</string>\n');
+    expect(ran).toEqual([
+      ['launchctl', 'bootout', 'system/dev.pia.worker'],
+      ['launchctl', 'bootstrap', 'system', plist],
+      ['launchctl', 'kickstart', '-k', 'system/dev.pia.worker'],
+    ]);
+  });
+
+  it('on Windows: a scheduled task that runs as that user at boot, without a stored password', async () => {
+    const { d, files, ran } = deps('win32');
+    const res = await installService(d);
+    const xml = files.get(res.files[0]!)!;
+    expect(xml).toContain('      <UserId>agent</UserId>\r\n      <LogonType>S4U</LogonType>\r\n');
+    expect(xml).toContain('<BootTrigger>');
+    expect(xml).not.toContain('<LogonTrigger>');
+    expect(ran[1]).toEqual(['schtasks', '/Create', '/TN', 'pia-worker', '/XML', res.files[0], '/F']);
+  });
+});
+
+describe('install-service on the hub\'s own host', () => {
+  const uid = process.getuid?.() ?? 0;
+  const hubData = [{ dir: '/srv/pia/data', ownerUid: uid, owner: 'me' }];
+
+  it('finds a hub data dir by its pia.db, with its owner', () => {
+    const dir = path.join(S.dir, 'hub-data');
+    mkdirSync(dir);
+    expect(findHubData([path.join(S.dir, 'nothing'), dir])).toEqual([]);
+    writeFileSync(path.join(dir, 'pia.db'), '');
+    expect(findHubData([path.join(S.dir, 'nothing'), dir, dir])).toEqual([{ dir, ownerUid: uid, owner: expect.any(String) }]);
+  });
+
+  it('refuses to run the worker as the hub\'s user unless told --same-user', () => {
+    expect(() => checkServiceUser({ hubData, runAsUid: uid, runAs: 'me', sameUser: false, userGiven: false })).toThrow(
+      expect.objectContaining({
+        code: 'service_same_user',
+        message:
+          "This host has a PIA hub (its data in /srv/pia/data, owned by me), and this worker would run as me too: its agents could read the hub's admin token, database and SSH key. Install it for another user with --user <name> (as root), or add --same-user to accept that.",
+      }),
+    );
+    expect(() => checkServiceUser({ hubData, runAsUid: uid, runAs: 'me', sameUser: true, userGiven: false })).not.toThrow();
+    expect(() => checkServiceUser({ hubData, runAsUid: uid + 1, runAs: 'agent', sameUser: false, userGiven: true })).not.toThrow();
+    expect(() => checkServiceUser({ hubData: [], runAsUid: uid, runAs: 'me', sameUser: false, userGiven: false })).not.toThrow();
+    expect(() => checkServiceUser({ hubData, runAsUid: uid, runAs: 'me', sameUser: false, userGiven: true })).toThrow(expect.objectContaining({ code: 'service_same_user' }));
+    expect(() => checkServiceUser({ hubData, runAsUid: uid + 1, runAs: 'agent', sameUser: true, userGiven: true })).toThrow(expect.objectContaining({ code: 'service_user_conflict' }));
   });
 });
