@@ -22,7 +22,7 @@ export async function runHub(): Promise<void> {
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && config.chat.console;
   const terminalLog = interactive ? createTerminalLog(config.hub.dataDir, config.hub.logLevel) : undefined;
   const log: Logger = terminalLog?.log ?? createLogger({ level: config.hub.logLevel, format: config.hub.logFormat });
-  const { token, created } = resolveAdminToken(config.hub.adminToken, config.hub.dataDir);
+  const { token, created } = resolveAdminToken(config.hub.adminToken, config.hub.dataDir, (text) => log.warn(text));
   const pia = await createPia({
     config,
     adminToken: token,

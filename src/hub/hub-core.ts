@@ -76,7 +76,7 @@ export interface HubCoreHooks {
  */
 export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: () => HubCoreHooks, opts: HubCoreOptions = {}): HubCore {
   const dbFile = path.join(config.dataDir, 'pia.db');
-  const db = openDatabase(dbFile);
+  const db = openDatabase(dbFile, { onNotice: (text) => log.warn(text) });
   try {
     const applied = migrate(db, loadMigrations(opts.migrationsDir ?? path.join(projectRoot, 'migrations')));
     if (applied.length) log.info({ applied }, 'database migrated');
