@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { createLogger, type Logger } from '../common/logger.js';
 import { adminTokenFile, resolveAdminToken } from '../hub/admin-token.js';
-import { DEFAULT_AGENT_NAMES, findAgentsOnPath } from '../worker/facts/agents.js';
+import { DEFAULT_AGENT_NAMES, findAgentsOnPath } from '../worker/facts/installed-agents.js';
 import { loadPiaConfig } from './config.js';
 import { createPia } from './create-pia.js';
 import { createTerminalLog } from './terminal-log.js';

@@ -12,8 +12,8 @@ import type { MailConfig } from './config.js';
 import { createImapIntake, type ImapIntake } from './imap-intake.js';
 import { createInboundHandler, type InboundHandler } from './inbound-handler.js';
 import { createMailReporter } from './mail-reporter.js';
-import { createMailRelay, type MailRelay } from './relay.js';
-import { createMailOutbox, type MailOutbox } from './outbox.js';
+import { createMailRelay, type MailRelay } from './machine-mail.js';
+import { createMailOutbox, type MailOutbox } from './smtp-outbox.js';
 import { createSmtpSender } from './smtp.js';
 
 /** The email gateway: every machine has an address; mail it a task and it answers in the same thread. */

@@ -4,7 +4,7 @@ import type { Db } from '../hub/db/database.js';
 import type { EventBus } from '../hub/events.js';
 import type { Task } from '../hub/tasks/task.js';
 import { readOutput } from '../hub/tasks/task-store.js';
-import type { MailOutbox } from './outbox.js';
+import type { MailOutbox } from './smtp-outbox.js';
 
 interface OriginRow {
   task_id: string;

@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type { MailConfig } from './config.js';
-import type { SendMail } from './outbox.js';
+import type { SendMail } from './smtp-outbox.js';
 
 /**
  * Sends mail over SMTP with nodemailer. Every mail is threaded (In-Reply-To, References) and marked

@@ -3,7 +3,7 @@ import type { PowerTarget } from './ports.js';
 import type { PowerConfig } from './config.js';
 import { osOf } from './bootstrap.js';
 import { probeAddress } from './prober.js';
-import { chooseRelays, networksOf } from './relay.js';
+import { chooseRelays, networksOf } from './wake-relays.js';
 
 /** One finding about what could stop a wake. */
 export interface Finding {

@@ -6,11 +6,11 @@ import type { PowerProgress } from './progress.js';
 import type { PowerConfig } from './config.js';
 import { buildMagicPacket } from '../wol/magic-packet.js';
 import type { Prober } from './prober.js';
-import { chooseRelays } from './relay.js';
+import { chooseRelays } from './wake-relays.js';
 import type { WolSender } from '../wol/wol-sender.js';
 import { formatWolTarget, parseWolTargets, planWolTargets } from '../wol/wol-targets.js';
 import type { WorkerRequests } from './worker-requests.js';
-import { networksOf } from './relay.js';
+import { networksOf } from './wake-relays.js';
 
 /** A wake or bootstrap in progress (or done), with every step it reported. */
 export interface PowerOperation {

@@ -2,8 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { boolField, listField, niceField, parseEnv, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
-import { DEFAULT_AGENT_NAMES } from './facts/agents.js';
-import { loadAgents, type AgentDefinition } from './tasks/agents.js';
+import { DEFAULT_AGENT_NAMES } from './facts/installed-agents.js';
+import { loadAgents, type AgentDefinition } from './tasks/agent-templates.js';
 
 /** A worker's configuration, from flags over environment over defaults. */
 export interface WorkerConfig {

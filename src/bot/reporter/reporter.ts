@@ -4,7 +4,7 @@ import type { PowerProgress } from '../../power/progress.js';
 import type { Task } from '../../hub/tasks/task.js';
 import type { PowerOperation } from '../../power/operations.js';
 import type { ChatPort, PostedMessage, ThreadRef } from '../port.js';
-import { Outbox } from './outbox.js';
+import { Outbox } from './paced-outbox.js';
 import { powerStatus, taskResult, taskStatus } from './views.js';
 
 /** Reporter settings. */

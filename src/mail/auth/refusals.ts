@@ -1,7 +1,7 @@
 import type { ActionResult } from '../../hub/actions/result.js';
 import type { Role } from '../../commands/roles.js';
 import type { Db } from '../../hub/db/database.js';
-import type { OutgoingMail } from '../outbox.js';
+import type { OutgoingMail } from '../smtp-outbox.js';
 
 /** Most refusals the hub sends in any 24 hours, to all senders together. */
 export const REFUSALS_PER_DAY = 20;

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import { AgentFact, Facts, NetworkInterface, RepoFact } from '../../protocol/facts.js';
 import type { z } from 'zod';
-import { findAgentsOnPath } from './agents.js';
+import { findAgentsOnPath } from './installed-agents.js';
 import { listIPv4Interfaces, readDefaultGateway } from './network.js';
 import { findGitRepos } from './repos.js';
 

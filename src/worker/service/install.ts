@@ -1,28 +1,8 @@
 import { PiaError } from '../../common/errors.js';
+import type { ServiceCommand, WorkerServiceSpec } from './service-spec.js';
 import { LAUNCHD_DAEMON_PATH, launchdEnableCommands, launchdHint, launchdLogPath, launchdPlist, launchdPlistPath } from './launchd.js';
 import { SYSTEMD_SYSTEM_UNIT_PATH, systemdEnableCommands, systemdHint, systemdSystemHint, systemdSystemUnit, systemdUnitPath, systemdUserUnit } from './systemd.js';
 import { windowsEnableCommands, windowsHint, windowsTaskXml, windowsTaskXmlPath } from './windows.js';
-
-/** What the service runs: `<execPath> <cliPath> worker --hub <hubUrl> --state-dir <stateDir>`, with `env` set. */
-export interface WorkerServiceSpec {
-  /** The node binary (process.execPath). */
-  execPath: string;
-  /** PIA's bin/pia.js. */
-  cliPath: string;
-  hubUrl: string;
-  stateDir: string;
-  /**
-   * Extra environment for the worker (e.g. PATH, so it finds the coding agents the login shell would). Written into
-   * the systemd unit and the launchd plist; a Windows task cannot carry it (see installService).
-   */
-  env?: Record<string, string>;
-}
-
-/** One step after the file is written; `mayFail` marks a clean-up whose failure just means there was nothing to clean. */
-export interface ServiceCommand {
-  argv: string[];
-  mayFail?: boolean;
-}
 
 /**
  * What installService needs from the world; `writeFile` creates missing parent directories. With `user`, the worker

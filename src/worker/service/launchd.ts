@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { PiaError } from '../../common/errors.js';
-import type { ServiceCommand, WorkerServiceSpec } from './install.js';
+import type { ServiceCommand, WorkerServiceSpec } from './service-spec.js';
 import { checkUserName } from './service-user.js';
+import { xmlText } from './xml-text.js';
 
 /** The launchd label: `launchctl print gui/$(id -u)/dev.pia.worker`. */
 export const LAUNCHD_LABEL = 'dev.pia.worker';
@@ -77,17 +77,4 @@ export function launchdHint(plistPath: string, logPath: string, userName?: strin
   return `Installed ${plistPath} and started it; it starts again at every login (launchctl print gui/$(id -u)/${LAUNCHD_LABEL}; log: ${logPath}).`;
 }
 
-const XML_ENTITIES: Record<string, string> = { '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos', '\r': '#13' };
 
-/**
- * Text escaped for an XML element (also used for the Windows task). Characters XML 1.0 cannot carry at all are
- * refused rather than silently dropped; a carriage return is written as a reference because parsers turn a raw
- * one into a newline.
- */
-export function xmlText(value: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  if (/[\0-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/.test(value)) {
-    throw new PiaError('service_arg_invalid', `${JSON.stringify(value.slice(0, 80))} contains control characters that an XML service file cannot carry; remove them`);
-  }
-  return value.replace(/[&<>"'\r]/g, (ch) => `&${XML_ENTITIES[ch]};`);
-}

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { PiaError } from '../../common/errors.js';
-import type { ServiceCommand, WorkerServiceSpec } from './install.js';
+import type { ServiceCommand, WorkerServiceSpec } from './service-spec.js';
 import { checkUserName } from './service-user.js';
 
 /** The unit name: `systemctl --user status pia-worker`. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PiaError } from '../../common/errors.js';
-import type { ServiceCommand, WorkerServiceSpec } from './install.js';
-import { xmlText } from './launchd.js';
+import type { ServiceCommand, WorkerServiceSpec } from './service-spec.js';
+import { xmlText } from './xml-text.js';
 import { checkUserName } from './service-user.js';
 
 /** The scheduled task's name: `schtasks /Query /TN pia-worker`. */

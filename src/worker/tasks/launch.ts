@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PiaError } from '../../common/errors.js';
 import type { TaskSpec } from '../../protocol/tasks.js';
-import { agentEnv, expandArgv, type AgentDefinition } from './agents.js';
+import { agentEnv, expandArgv, type AgentDefinition } from './agent-templates.js';
 
 /** The folder a task works in: the workspace root, or a named folder under it (never a path). */
 export function workspaceOf(root: string, spec: TaskSpec): string {

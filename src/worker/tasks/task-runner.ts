@@ -4,7 +4,7 @@ import { errorMessage, PiaError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { FinalState, TaskOutcome } from '../../protocol/tasks.js';
 import type { ActiveTask } from './active-task.js';
-import { resolveProgram, type AgentDefinition } from './agents.js';
+import { resolveProgram, type AgentDefinition } from './agent-templates.js';
 import { createLineSplitter, renderClaudeLine } from './claude-stream.js';
 import { prepareWorkspace } from './git-workspace.js';
 import { writeIdentity } from './identity.js';

@@ -11,7 +11,7 @@ import type { Task } from '../hub/tasks/task.js';
 import type { TaskService } from '../hub/tasks/task-service.js';
 import type { TaskStore } from '../hub/tasks/task-store.js';
 import type { AddressBook } from './addresses.js';
-import type { MailOutbox } from './outbox.js';
+import type { MailOutbox } from './smtp-outbox.js';
 
 /** How many machines a piece of work may be handed on through (m1 -> m2 -> m3 ...): agents must not mail in circles. */
 export const MAX_RELAY_DEPTH = 3;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLAUDE_AGENT, expandArgv, loadAgents } from '../../../src/worker/tasks/agents.js';
+import { CLAUDE_AGENT, expandArgv, loadAgents } from '../../../src/worker/tasks/agent-templates.js';
 
 describe('agent templates and option-like text', () => {
   it('the built-in Claude Code templates end options before the prompt', () => {

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_AGENT_NAMES, findAgentsOnPath } from '../../../../src/worker/facts/agents.js';
+import { DEFAULT_AGENT_NAMES, findAgentsOnPath } from '../../../../src/worker/facts/installed-agents.js';
 
 describe('findAgentsOnPath', () => {
   let root = '';

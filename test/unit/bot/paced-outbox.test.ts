@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/common/logger.js';
-import { Outbox } from '../../../src/bot/reporter/outbox.js';
+import { Outbox } from '../../../src/bot/reporter/paced-outbox.js';
 import { RateLimited, type ChatPort, type OutMessage, type PostedMessage } from '../../../src/bot/port.js';
 
 /** A port that records what it was asked to do and when, and can answer 429 a given number of times. */
