@@ -61,6 +61,11 @@ export interface ChatPort {
   /** `slack`, `discord`, `console`: the prefix of its users' identities. */
   readonly platform: string;
   readonly limits: ChatLimits;
+  /**
+   * The platform keeps every line it was shown, in order (a terminal): a task's final message then need not repeat
+   * the output that was streamed into its thread.
+   */
+  readonly keepsHistory?: boolean;
   /** Posts a message; with no `thread.thread`, starts a thread and returns its id in the result. */
   post(thread: ThreadRef, message: OutMessage): Promise<PostedMessage>;
   update(message: PostedMessage, next: OutMessage): Promise<void>;

@@ -1,4 +1,5 @@
 import { errorMessage } from '../common/errors.js';
+import { toPlainText } from '../bot/markup.js';
 import type { Logger } from '../common/logger.js';
 import { parseCommand } from '../commands/parse.js';
 import { resultMessage } from '../bot/reporter/views.js';
@@ -139,7 +140,7 @@ export function createInboundHandler(deps: {
       subject: replySubject(mail.subject),
       ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
       references: thread(mail),
-      text: `${msg.text.replace(/\*/g, '')}\n${msg.code ? `\n${msg.code}\n` : ''}`,
+      text: `${toPlainText(msg.text)}\n${msg.code ? `\n${msg.code}\n` : ''}`,
     });
   }
 

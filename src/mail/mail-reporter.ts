@@ -1,4 +1,5 @@
 import type { Logger } from '../common/logger.js';
+import { toPlainText } from '../bot/markup.js';
 import { taskResult } from '../bot/reporter/views.js';
 import type { Db } from '../hub/db/database.js';
 import type { EventBus } from '../hub/events.js';
@@ -46,7 +47,7 @@ export function createMailReporter(deps: { db: Db; bus: EventBus; outbox: MailOu
       const id = outbox.enqueue({
         kind: 'result',
         ...threadOf(o),
-        text: `${msg.text.replace(/\*/g, '')}\n${msg.code ? `\nLast lines:\n${msg.code}\n` : ''}\nThe full log is attached.\n`,
+        text: `${toPlainText(msg.text)}\n${msg.code ? `\nLast lines:\n${msg.code}\n` : ''}\nThe full log is attached.\n`,
         attachment: { filename: `pia-${task.machine}-${task.id}.log`, content: full },
         taskId: task.id,
       });

@@ -1,5 +1,6 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
+import { toTerminal } from '../markup.js';
 import type { BotCore, Button, ChatPort, OutMessage, PostedMessage, ThreadRef } from '../port.js';
 
 /** The console chat: commands typed at a prompt, threads rendered as indented live lines. */
@@ -47,10 +48,11 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
   const indent = (thread: string, lines: string[]) => lines.map((l) => `  #${thread} │ ${l}`).join('\n') + '\n';
 
   function render(thread: string, msg: OutMessage): string {
-    let out = indent(thread, msg.text.split('\n'));
+    let out = indent(thread, toTerminal(msg.text, tty).split('\n'));
     if (msg.code) out += indent(thread, msg.code.split('\n').map((l) => `    ${l}`));
     if (msg.buttons?.length) {
-      out += indent(thread, [msg.buttons.map((b) => `[${b.label}]`).join(' ') + `  (type: ${[...new Set(msg.buttons.map((b) => pressWord(b)))].join(' | ')})`]);
+      const words = [...new Set(msg.buttons.map((b) => pressWord(b)))];
+      out += indent(thread, [msg.buttons.map((b) => `[${b.label}]`).join(' ') + `  (type ${words.join(' or ')}, or >${thread} ${words[0]})`]);
       for (const b of msg.buttons) buttons.push({ ...b, thread });
     }
     return out;
@@ -58,6 +60,7 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
 
   const port: ChatPort = {
     platform: 'console',
+    keepsHistory: true,
     limits: { maxMessageChars: 100_000, maxCodeChars: 20_000, postsPerSecond: 100, updatesPerSecond: 100, burst: 100 },
     async post(where, message): Promise<PostedMessage> {
       const thread = where.thread ?? String(++threads);
@@ -70,7 +73,7 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
       const before = shown.get(target.id);
       if (!before) return;
       const lines: string[] = [];
-      if (next.text !== before.text) lines.push(...next.text.split('\n').filter((l, i) => l !== before.text.split('\n')[i]));
+      if (next.text !== before.text) lines.push(...toTerminal(next.text, tty).split('\n').filter((l, i) => l !== toTerminal(before.text, tty).split('\n')[i]));
       const code = next.code?.split('\n') ?? [];
       // Print the output lines not shown yet: find where the old tail ends inside the new one.
       const overlap = longestOverlap(before.codeLines, code);
@@ -95,6 +98,12 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
       return;
     }
     const reply = /^>(\d+)\s+([\s\S]+)$/.exec(text);
+    // `>4 confirm` presses thread 4's button, as the hint under it says.
+    const inThread = reply ? [...buttons].reverse().find((b) => b.thread === reply[1] && pressWord(b) === reply[2]!.trim().toLowerCase()) : undefined;
+    if (inThread) {
+      void deps.core.press({ actor: deps.user, actionId: inThread.actionId, value: inThread.value, where: { channel: 'console', thread: inThread.thread } }, port);
+      return;
+    }
     if (reply) {
       void deps.core.handle({ actor: deps.user, text: reply[2]!, where: { channel: 'console', thread: reply[1]! }, isReply: true }, port);
       return;

@@ -26,6 +26,8 @@ interface TaskWatch {
   step?: string;
   timer?: NodeJS.Timeout;
   bytes: number;
+  /** The platform kept the streamed output (a terminal): the final message need not repeat it. */
+  tailShown: boolean;
 }
 
 interface OpWatch {
@@ -127,7 +129,7 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
     if (w.timer) clearTimeout(w.timer);
     const msg = await w.status;
     if (msg) void settle(w.outbox.update(msg, taskStatus(task, { tail: w.tail, ...(w.step ? { step: w.step } : {}) })));
-    await settle(w.outbox.post(w.thread, taskResult(task, w.tail)));
+    await settle(w.outbox.post(w.thread, taskResult(task, w.tail, { tailShown: w.tailShown })));
     if (w.bytes > w.tail.length) {
       await settle(w.outbox.attach(w.thread, { filename: `pia-${task.machine}-${task.id}.log`, title: `Full log of ${task.id} on ${task.machine}`, content: deps.fullLog(task.id) }));
     }
@@ -161,7 +163,7 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
     watchTasks(port: ChatPort, thread: ThreadRef, list: Task[]): void {
       const outbox = via(port);
       for (const task of list) {
-        const w: TaskWatch = { outbox, thread, task, tail: '', bytes: 0, status: settle(outbox.post(thread, taskStatus(task, { tail: '' }))) };
+        const w: TaskWatch = { outbox, thread, task, tail: '', bytes: 0, tailShown: port.keepsHistory === true, status: settle(outbox.post(thread, taskStatus(task, { tail: '' }))) };
         const current = deps.getTask(task.id);
         if (current && ['succeeded', 'failed', 'cancelled', 'timed_out', 'lost'].includes(current.state)) {
           void finishTask(w, current);

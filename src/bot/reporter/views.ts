@@ -2,6 +2,7 @@ import type { ActionResultView } from '../../protocol/api.js';
 import type { PowerProgress } from '../../power/progress.js';
 import type { MachineJson } from '../../hub/http/machine-json.js';
 import type { Task } from '../../hub/tasks/task.js';
+import { bold } from '../markup.js';
 import type { Button, OutMessage } from '../port.js';
 
 const stateMark: Record<Task['state'], string> = {
@@ -33,7 +34,7 @@ function what(task: Task): string {
 export function taskStatus(task: Task, opts: { tail: string; step?: string; now?: number }): OutMessage {
   const now = opts.now ?? Date.now();
   const since = task.startedAt ? ` for ${duration(now - Date.parse(task.startedAt))}` : '';
-  const head = `${stateMark[task.state]} *${task.kind}* on *${task.machine}* (${task.id}): ${task.state.replace('_', ' ')}${task.finishedAt ? '' : since}`;
+  const head = `${stateMark[task.state]} ${bold(task.kind)} on ${bold(task.machine)} (${task.id}): ${task.state.replace('_', ' ')}${task.finishedAt ? '' : since}`;
   const lines = [head, what(task)];
   if (opts.step) lines.push(`» ${opts.step}`);
   const live = task.state === 'queued' || task.state === 'dispatched' || task.state === 'running';
@@ -41,16 +42,26 @@ export function taskStatus(task: Task, opts: { tail: string; step?: string; now?
   return { text: lines.join('\n'), ...(opts.tail ? { code: opts.tail } : {}), ...(buttons.length ? { buttons } : {}) };
 }
 
-/** The final message of a task: how it ended, how long it took, what the agent said it did, the last lines. */
-export function taskResult(task: Task, tail: string): OutMessage {
+/**
+ * The final message of a task: how it ended, how long it took, what the agent said it did, the last lines; each
+ * said once. With `tailShown` (a terminal that kept the streamed output) the output is not repeated.
+ */
+export function taskResult(task: Task, tail: string, opts: { tailShown?: boolean } = {}): OutMessage {
   const took = task.startedAt && task.finishedAt ? ` in ${duration(Date.parse(task.finishedAt) - Date.parse(task.startedAt))}` : '';
   const exit = task.exitCode !== null ? `, exit ${task.exitCode}` : '';
   const cost = task.costUsd !== null ? `, $${task.costUsd.toFixed(4)}` : '';
   const lines = [`${stateMark[task.state]} ${task.machine}: ${task.state.replace('_', ' ')}${took}${exit}${cost}`];
-  if (task.error && task.state !== 'succeeded') lines.push(task.error);
-  if (task.summary) lines.push(task.summary.length > 1500 ? task.summary.slice(0, 1499) + '…' : task.summary);
+  const output = tail.trim();
+  const summary = task.summary?.trim() ?? '';
+  const showCode = !opts.tailShown && output !== '' && !summary.includes(output);
+  // The error is often the last line of the output (`pia: claude is not installed ...`): then it is said there.
+  const visible = `${summary}\n${showCode || opts.tailShown ? output : ''}`;
+  // "exited with code 3" is the header's "exit 3" again.
+  const sayError = task.error && task.state !== 'succeeded' && task.error !== `exited with code ${task.exitCode}` && !visible.includes(task.error.replace(/^pia: /, ''));
+  if (sayError) lines.push(task.error!);
+  if (summary) lines.push(summary.length > 1500 ? summary.slice(0, 1499) + '…' : summary);
   if (task.sessionId) lines.push('Reply in this thread to continue the same session.');
-  return { text: lines.join('\n'), ...(tail && !task.summary?.includes(tail.trim()) ? { code: tail } : {}) };
+  return { text: lines.join('\n'), ...(showCode ? { code: tail } : {}) };
 }
 
 /** A wake or bootstrap, as one message updated with each step. */
@@ -58,7 +69,7 @@ export function powerStatus(steps: PowerProgress[]): OutMessage {
   const last = steps.at(-1);
   if (!last) return { text: '…' };
   const mark = last.state === 'running' ? '⏳' : last.state === 'succeeded' ? '✅' : last.state === 'cancelled' ? '⏹' : '❌';
-  const head = `${mark} *${last.kind}* ${last.machine}: ${last.progress}%`;
+  const head = `${mark} ${bold(last.kind)} ${last.machine}: ${last.progress}%`;
   return { text: [head, ...steps.map((s) => `• ${s.message}`)].join('\n') };
 }
 
@@ -91,7 +102,7 @@ export function resultMessage(r: ActionResultView): OutMessage {
       const m = r.machine;
       const facts = m.facts ? `${m.facts.hostname}, ${m.facts.os.platform} ${m.facts.arch}, ${m.facts.cpus} CPUs` : 'never linked';
       return {
-        text: `*${m.name}*${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''}: ${m.status}, power ${m.powerState}${m.powerEvidence ? ` (${m.powerEvidence})` : ''}\n${facts}`,
+        text: `${bold(m.name)}${m.aliases.length ? ` (${m.aliases.join(', ')})` : ''}: ${m.status}, power ${m.powerState}${m.powerEvidence ? ` (${m.powerEvidence})` : ''}\n${facts}`,
         ...(m.status !== 'online' ? { buttons: [{ actionId: 'wake_machine' as const, label: `Wake ${m.name}`, value: m.name }] } : {}),
       };
     }

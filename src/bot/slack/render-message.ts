@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { toPlainText, toSlackMarkup } from '../markup.js';
 import type { Button, OutMessage } from '../port.js';
 
 /**
@@ -33,7 +34,7 @@ export function escapeSlack(text: string): string {
 export function renderMessage(message: OutMessage): SlackMessage {
   const buttons = message.buttons ?? [];
   const room = maxBlocks - Math.ceil(buttons.length / maxButtonsPerBlock);
-  const textChunks = message.text === '' ? [] : splitEscaped(message.text, sectionTextLimit);
+  const textChunks = message.text === '' ? [] : splitEscaped(toSlackMarkup(message.text), sectionTextLimit);
   // A fence inside the code would end the block early; a zero-width space between the backticks keeps it literal.
   const code = message.code?.replace(/```/g, '`\u200b`\u200b`');
   const codeChunks = code ? splitEscaped(code, sectionTextLimit - 2 * (fence.length + 1)) : [];
@@ -84,7 +85,7 @@ export function baseActionId(renderedActionId: string): string {
 }
 
 function fallbackText(message: OutMessage): string {
-  const source = message.text !== '' ? message.text : (message.code ?? '').split('\n').find((l) => l.trim() !== '');
+  const source = message.text !== '' ? toPlainText(message.text) : (message.code ?? '').split('\n').find((l) => l.trim() !== '');
   return escapeSlack(clip(source ?? '', maxFallbackChars)) || ' ';
 }
 

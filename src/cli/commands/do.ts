@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { api as schemas } from '../../protocol/api.js';
+import { toPlainText } from '../../bot/markup.js';
 import { resultMessage } from '../../bot/reporter/views.js';
 import type { ApiClient } from '../api-client.js';
 import { printJson } from '../output.js';
@@ -15,7 +16,7 @@ export function doCommand(api: () => ApiClient): Command {
       const { result } = await api().post('/api/commands', schemas.command, { text: words.join(' '), origin: 'cli' });
       if (opts.json) return printJson({ result });
       const msg = resultMessage(result);
-      process.stdout.write(msg.text.replace(/\*/g, '') + '\n' + (msg.code ? msg.code + '\n' : ''));
+      process.stdout.write(toPlainText(msg.text) + '\n' + (msg.code ? msg.code + '\n' : ''));
       if (result.kind === 'error' || result.kind === 'refused') process.exitCode = 1;
     });
 }

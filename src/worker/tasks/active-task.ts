@@ -28,8 +28,6 @@ export interface ActiveTask {
   cancelledBy?: string;
   stopReason?: 'cancelled' | 'timed_out';
   deadline?: NodeJS.Timeout;
-  /** The last few KB of stdout and stderr, for the summary of an agent that reports none. */
-  tail: string;
   sessionId?: string;
   result?: Extract<ProgressEvent, { kind: 'result' }>;
 }

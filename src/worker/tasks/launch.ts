@@ -28,7 +28,9 @@ export function commandFor(spec: TaskSpec, workspace: string, agents: Map<string
   return {
     argv: expandArgv(template, { prompt: spec.prompt ?? '', workspace, task: spec.id, session: spec.resumeSession ?? '' }, name),
     agent,
-    hint: `Install the ${agent.name} agent on ${spec.machine}, or point PIA_AGENT_CMD / PIA_AGENTS at it.`,
+    hint:
+      `Install the ${agent.name} agent on ${spec.machine} (Claude Code: npm install -g @anthropic-ai/claude-code), or point PIA_AGENT_CMD / PIA_AGENTS at another one. ` +
+      `Without an agent, commands still run: sh ${spec.machine} -- uname -a`,
   };
 }
 

@@ -59,7 +59,6 @@ export function createOutputPump(deps: { hub: HubPort; tasks: () => Iterable<Act
     if (t.pendingStream !== undefined && t.pendingStream !== stream) flushChunk(t);
     t.pendingStream = stream;
     t.pendingData += data;
-    if (stream !== 'event') t.tail = (t.tail + data).slice(-4000);
     if (t.pendingData.length >= chunkBytes) flushChunk(t);
     else t.flushTimer ??= setTimeout(() => flushChunk(t), chunkMs);
   }

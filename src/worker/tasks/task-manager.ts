@@ -82,7 +82,6 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       flushTimer: undefined,
       abort: new AbortController(),
       token: randomBytes(24).toString('base64url'),
-      tail: '',
       flow: {
         running: () => t.process !== undefined,
         pause: () => t.process?.pause(),

@@ -119,7 +119,8 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
   function finish(t: ActiveTask, end: Pick<TaskOutcome, 'state' | 'exitCode'> & Partial<Pick<TaskOutcome, 'error' | 'cancelledBy'>>): void {
     if (t.deadline) clearTimeout(t.deadline);
     output.flushChunk(t);
-    const summary = t.result?.text || t.tail.trim().split('\n').slice(-20).join('\n');
+    // What the agent said it did, when it says so; the output's last lines are the hub's to show.
+    const summary = t.result?.text;
     const outcome: TaskOutcome = {
       taskId: t.spec.id,
       ...end,

@@ -31,9 +31,13 @@ describe('the console chat', () => {
     type('run local "lines=3 add tests"');
     await until(() => screen.includes('✅ local: succeeded'), 10_000);
     expect(screen).toMatch(/● thread #1\n {2}#1 │ Running on local: task (\w+) (?:queued|dispatched)\n/);
-    expect(screen).toMatch(/#1 │ ⏳ \*run\* on \*local\* \(\w+\): (?:queued|dispatched)\n/);
+    // The console renders the markup itself: no Slack asterisks on a terminal.
+    expect(screen).toMatch(/#1 │ ⏳ run on local \(\w+\): (?:queued|dispatched)\n/);
+    expect(screen).not.toContain('*run*');
     expect(screen).toMatch(/#1 │ {5}line 3\n/);
     expect(screen).toMatch(/#1 │ ✅ local: succeeded in \d+ s, exit 0, \$0\.0123\n {2}#1 │ All done: fixed the flaky test\.\n {2}#1 │ Reply in this thread to continue the same session\./);
+    // The output streamed into the thread once; the result does not print it again.
+    expect(screen.match(/line 3\n/g)).toHaveLength(1);
   });
 
   it('a reply in the thread continues the same agent session', async () => {
@@ -56,9 +60,26 @@ describe('the console chat', () => {
     type('shutdown local');
     await until(() => screen.slice(before).includes('[Confirm] [Dismiss]'), 5000);
     expect(screen.slice(before)).toContain('Shutdown local? This cannot be undone from here.');
-    type('confirm');
+    const thread = /● thread #(\d+)\n[^]*Shutdown local\?/.exec(screen.slice(before))![1];
+    // The hint under the buttons is true: pressing by a reply in the thread works.
+    expect(screen.slice(before)).toContain(`(type confirm or dismiss, or >${thread} confirm)`);
+    type(`>${thread} confirm`);
     await until(() => screen.slice(before).includes('✅ local: shutdown:'), 5000);
     expect(screen.slice(before)).toContain('(bye)');
+  });
+
+  it('a failure is said once: the output that says why, and the result line', async () => {
+    const before = screen.length;
+    // The text is put together by the command, so the only place it can appear is the command's output.
+    type('sh local -- node -e "console.error([\'no such\', \'file\'].join(\' \')); process.exit(3)"');
+    await until(() => screen.slice(before).includes('[Confirm]'), 5000);
+    type('confirm');
+    await until(() => screen.slice(before).includes('❌ local: failed'), 10_000);
+    const shown = screen.slice(before);
+    expect(shown.match(/no such file/g)).toHaveLength(1);
+    expect(shown.match(/exited with code 3/g)).toHaveLength(1);
+    expect(shown).toMatch(/» finished: exited with code 3\n/);
+    expect(shown).toMatch(/❌ local: failed in \d+ s, exit 3\n/);
   });
 
   it('status shows the fleet', async () => {
