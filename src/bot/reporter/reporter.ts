@@ -6,6 +6,7 @@ import type { PowerOperation } from '../../power/operations.js';
 import type { ChatPort, PostedMessage, ThreadRef } from '../port.js';
 import { Outbox } from './paced-outbox.js';
 import { powerStatus, taskResult, taskStatus } from './views.js';
+import { approvalMessage, settledMessage } from './approval-views.js';
 
 /** Reporter settings. */
 export interface ReporterOptions {
@@ -28,6 +29,15 @@ interface TaskWatch {
   bytes: number;
   /** The platform kept the streamed output (a terminal): the final message need not repeat it. */
   tailShown: boolean;
+  /** Approvals of this task still waiting, by code. */
+  waiting: Set<string>;
+  platform: string;
+}
+
+/** One copy of an approval's message, in one thread. */
+interface ApprovalCopy {
+  outbox: Sender;
+  message: Promise<PostedMessage | undefined>;
 }
 
 interface OpWatch {
@@ -64,6 +74,7 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
   const outboxes = new Map<string, Outbox>();
   const tasks = new Map<string, TaskWatch[]>();
   const ops = new Map<string, OpWatch[]>();
+  const approvalCopies = new Map<string, ApprovalCopy[]>();
 
   function outboxOf(port: ChatPort): Outbox {
     let o = outboxes.get(port.platform);
@@ -86,8 +97,12 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
   function schedule(w: TaskWatch): void {
     w.timer ??= setTimeout(() => {
       w.timer = undefined;
-      void w.status.then((msg) => msg && settle(w.outbox.update(msg, taskStatus(w.task, { tail: w.tail, ...(w.step ? { step: w.step } : {}) }))));
+      void w.status.then((msg) => msg && settle(w.outbox.update(msg, statusOf(w))));
     }, updateEveryMs);
+  }
+
+  function statusOf(w: TaskWatch, task: Task = w.task): ReturnType<typeof taskStatus> {
+    return taskStatus(task, { tail: w.tail, ...(w.step ? { step: w.step } : {}), waiting: w.waiting.size });
   }
 
   function keepTail(w: TaskWatch, data: string): void {
@@ -125,10 +140,37 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
     for (const w of watches) void finishTask(w, task);
   });
 
+  // An agent waits for a person: the question goes to every thread that watches its task, with its buttons; the
+  // person who asked for the task is pinged once (in the first thread on their own platform), nobody else.
+  deps.bus.on('approval.requested', ({ approval }) => {
+    const watches = tasks.get(approval.taskId);
+    if (!watches) return;
+    let pinged = false;
+    const copies: ApprovalCopy[] = [];
+    for (const w of watches) {
+      const mine = !pinged && w.task.requester.startsWith(`${w.platform}:`);
+      if (mine) pinged = true;
+      copies.push({ outbox: w.outbox, message: settle(w.outbox.post(w.thread, approvalMessage(approval, mine ? { mention: w.task.requester } : {}))) });
+      w.waiting.add(approval.id);
+      schedule(w);
+    }
+    approvalCopies.set(approval.id, copies);
+  });
+  // Settled (first answer, time-out, withdrawn): every copy is edited to say how, by whom and when; buttons go.
+  deps.bus.on('approval.settled', ({ approval }) => {
+    const copies = approvalCopies.get(approval.id) ?? [];
+    approvalCopies.delete(approval.id);
+    for (const c of copies) void c.message.then((msg) => msg && settle(c.outbox.update(msg, settledMessage(approval))));
+    for (const w of tasks.get(approval.taskId) ?? []) {
+      if (w.waiting.delete(approval.id)) schedule(w);
+    }
+  });
+
   async function finishTask(w: TaskWatch, task: Task): Promise<void> {
     if (w.timer) clearTimeout(w.timer);
+    w.waiting.clear();
     const msg = await w.status;
-    if (msg) void settle(w.outbox.update(msg, taskStatus(task, { tail: w.tail, ...(w.step ? { step: w.step } : {}) })));
+    if (msg) void settle(w.outbox.update(msg, statusOf(w, task)));
     await settle(w.outbox.post(w.thread, taskResult(task, w.tail, { tailShown: w.tailShown })));
     if (w.bytes > w.tail.length) {
       await settle(w.outbox.attach(w.thread, { filename: `pia-${task.machine}-${task.id}.log`, title: `Full log of ${task.id} on ${task.machine}`, content: deps.fullLog(task.id) }));
@@ -163,7 +205,17 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
     watchTasks(port: ChatPort, thread: ThreadRef, list: Task[]): void {
       const outbox = via(port);
       for (const task of list) {
-        const w: TaskWatch = { outbox, thread, task, tail: '', bytes: 0, tailShown: port.keepsHistory === true, status: settle(outbox.post(thread, taskStatus(task, { tail: '' }))) };
+        const w: TaskWatch = {
+          outbox,
+          thread,
+          task,
+          tail: '',
+          bytes: 0,
+          tailShown: port.keepsHistory === true,
+          waiting: new Set(),
+          platform: port.platform,
+          status: settle(outbox.post(thread, taskStatus(task, { tail: '' }))),
+        };
         const current = deps.getTask(task.id);
         if (current && ['succeeded', 'failed', 'cancelled', 'timed_out', 'lost'].includes(current.state)) {
           void finishTask(w, current);
