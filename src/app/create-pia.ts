@@ -74,6 +74,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     log: log.child({ component: 'chat' }),
     getTask: (id) => taskStore.get(id),
     fullLog: (id) => tasks.logText(id),
+    pendingApprovals: (taskId) => core.approvals.list({ state: 'pending', taskId }).reverse(),
   });
   const chatCore = createBotCore({ actions, task: (id) => taskStore.get(id), reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
   const mail = config.mail ? createMailGateway({ config: config.mail, db, bus, machines, users: core.users, actions, tasks, taskStore, links, log }) : undefined;

@@ -6,7 +6,8 @@ import type { PowerOperation } from '../../power/operations.js';
 import type { ChatPort, PostedMessage, ThreadRef } from '../port.js';
 import { Outbox } from './paced-outbox.js';
 import { powerStatus, taskResult, taskStatus } from './views.js';
-import { approvalMessage, settledMessage } from './approval-views.js';
+import { createApprovalThreads } from './approval-threads.js';
+import type { Approval } from '../../hub/approvals/approval-store.js';
 
 /** Reporter settings. */
 export interface ReporterOptions {
@@ -34,11 +35,7 @@ interface TaskWatch {
   platform: string;
 }
 
-/** One copy of an approval's message, in one thread. */
-interface ApprovalCopy {
-  outbox: Sender;
-  message: Promise<PostedMessage | undefined>;
-}
+
 
 interface OpWatch {
   outbox: Sender;
@@ -67,14 +64,22 @@ export interface Reporter {
  * the outbox), then a final message with the result; the full log is attached as a file when it does not fit. A
  * wake or bootstrap gets one message that grows with each step. The bus is subscribed once, here, not per watch.
  */
-export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; getTask: (id: string) => Task | undefined; fullLog: (id: string) => string; options?: ReporterOptions }): Reporter {
+export function createReporter(deps: {
+  bus: Pick<EventBus, 'on'>;
+  log: Logger;
+  getTask: (id: string) => Task | undefined;
+  fullLog: (id: string) => string;
+  /** What a task's agent waits for now: shown in a thread that starts watching it after it asked. */
+  pendingApprovals?: (taskId: string) => Approval[];
+  options?: ReporterOptions;
+}): Reporter {
   const updateEveryMs = deps.options?.updateEveryMs ?? 1500;
   const tailLines = deps.options?.tailLines ?? 30;
   // One outbox per platform (its rates are per channel); adapters may hand out a port per conversation.
   const outboxes = new Map<string, Outbox>();
   const tasks = new Map<string, TaskWatch[]>();
   const ops = new Map<string, OpWatch[]>();
-  const approvalCopies = new Map<string, ApprovalCopy[]>();
+
 
   function outboxOf(port: ChatPort): Outbox {
     let o = outboxes.get(port.platform);
@@ -93,6 +98,7 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
   }
 
   const settle = <T>(p: Promise<T>) => p.catch((err: unknown) => (deps.log.warn({ err: (err as Error).message }, 'chat post failed'), undefined));
+  const approvalThreads = createApprovalThreads(settle);
 
   function schedule(w: TaskWatch): void {
     w.timer ??= setTimeout(() => {
@@ -140,31 +146,23 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
     for (const w of watches) void finishTask(w, task);
   });
 
-  // An agent waits for a person: the question goes to every thread that watches its task, with its buttons; the
-  // person who asked for the task is pinged once (in the first thread on their own platform), nobody else.
+  // An agent waits for a person: the question goes to every thread that watches its task, with its buttons.
   deps.bus.on('approval.requested', ({ approval }) => {
-    const watches = tasks.get(approval.taskId);
-    if (!watches) return;
-    let pinged = false;
-    const copies: ApprovalCopy[] = [];
-    for (const w of watches) {
-      const mine = !pinged && w.task.requester.startsWith(`${w.platform}:`);
-      if (mine) pinged = true;
-      copies.push({ outbox: w.outbox, message: settle(w.outbox.post(w.thread, approvalMessage(approval, mine ? { mention: w.task.requester } : {}))) });
-      w.waiting.add(approval.id);
-      schedule(w);
-    }
-    approvalCopies.set(approval.id, copies);
+    for (const w of tasks.get(approval.taskId) ?? []) showApproval(w, approval);
   });
   // Settled (first answer, time-out, withdrawn): every copy is edited to say how, by whom and when; buttons go.
   deps.bus.on('approval.settled', ({ approval }) => {
-    const copies = approvalCopies.get(approval.id) ?? [];
-    approvalCopies.delete(approval.id);
-    for (const c of copies) void c.message.then((msg) => msg && settle(c.outbox.update(msg, settledMessage(approval))));
+    approvalThreads.settled(approval);
     for (const w of tasks.get(approval.taskId) ?? []) {
       if (w.waiting.delete(approval.id)) schedule(w);
     }
   });
+
+  function showApproval(w: TaskWatch, approval: Approval): void {
+    approvalThreads.show({ outbox: w.outbox, thread: w.thread, platform: w.platform, requester: w.task.requester }, approval);
+    w.waiting.add(approval.id);
+    schedule(w);
+  }
 
   async function finishTask(w: TaskWatch, task: Task): Promise<void> {
     if (w.timer) clearTimeout(w.timer);
@@ -224,6 +222,8 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
         const list2 = tasks.get(task.id) ?? [];
         list2.push(w);
         tasks.set(task.id, list2);
+        // Its agent may have asked already, before this thread existed (the answer to the command is sent first).
+        for (const a of deps.pendingApprovals?.(task.id) ?? []) showApproval(w, a);
       }
     },
 
