@@ -16,6 +16,7 @@ const DETAIL_CHARS = 3000;
 const DIFF_LINES = 12;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const obj = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** The first `n` lines of text, each prefixed; "… N more lines" when there are more. */
 function lines(text: string, prefix: string, n = DIFF_LINES): string[] {
@@ -27,10 +28,11 @@ function lines(text: string, prefix: string, n = DIFF_LINES): string[] {
 
 function questionsOf(input: Record<string, unknown>): ApprovalQuestion[] {
   const raw = Array.isArray(input.questions) ? input.questions.slice(0, 4) : [];
-  return raw.map((q: Record<string, unknown>) => ({
+  // The agent's input is parsed, not trusted: a question or an option that is not an object counts as empty.
+  return raw.map(obj).map((q) => ({
     question: inertText(str(q.question), 500),
     ...(str(q.header) ? { header: inertText(str(q.header), 60, { oneLine: true }) } : {}),
-    options: (Array.isArray(q.options) ? q.options.slice(0, 8) : []).map((o: Record<string, unknown>) => ({
+    options: (Array.isArray(q.options) ? q.options.slice(0, 8) : []).map(obj).map((o) => ({
       label: inertText(str(o.label), 100, { oneLine: true }),
       ...(str(o.description) ? { description: inertText(str(o.description), 300, { oneLine: true }) } : {}),
     })),
