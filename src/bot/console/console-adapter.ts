@@ -104,6 +104,10 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
       void deps.core.press({ actor: deps.user, actionId: inThread.actionId, value: inThread.value, where: { channel: 'console', thread: inThread.thread } }, port);
       return;
     }
+    if (reply && Number(reply[1]) > threads) {
+      write(`  No thread #${reply[1]}${threads ? ` (threads so far: #1 to #${threads})` : ' yet'}; a reply goes into a thread that a command started.\n`);
+      return;
+    }
     if (reply) {
       void deps.core.handle({ actor: deps.user, text: reply[2]!, where: { channel: 'console', thread: reply[1]! }, isReply: true }, port);
       return;
