@@ -1,5 +1,5 @@
-import { toPlainText } from '../bot/markup.js';
-import { resultMessage } from '../bot/reporter/views.js';
+import { toPlainText } from '../present/markup.js';
+import { resultMessage } from '../present/views.js';
 import type { Role } from '../commands/roles.js';
 import { parseCommand } from '../commands/parse.js';
 import { errorMessage } from '../common/errors.js';

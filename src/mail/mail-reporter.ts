@@ -1,6 +1,6 @@
 import type { Logger } from '../common/logger.js';
-import { toPlainText } from '../bot/markup.js';
-import { taskResult } from '../bot/reporter/views.js';
+import { toPlainText } from '../present/markup.js';
+import { taskResult } from '../present/views.js';
 import type { EventBus } from '../hub/events.js';
 import type { Task } from '../hub/tasks/task.js';
 import type { MailStore, TaskOrigin } from './mail-store.js';

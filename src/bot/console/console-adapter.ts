@@ -1,6 +1,6 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { toTerminal } from '../markup.js';
+import { toTerminal } from '../../present/markup.js';
 import type { BotCore, Button, ChatPort, OutMessage, PostedMessage, ThreadRef } from '../port.js';
 
 /** The console chat: commands typed at a prompt, threads rendered as indented live lines. */
