@@ -10,28 +10,8 @@ export interface ThreadRef {
   thread?: string;
 }
 
-/** A button under a message; pressing it comes back to the core as (actionId, value). */
-export interface Button {
-  /** Approval buttons carry the approval's code (an answer's: `code:choice`). */
-  actionId: 'cancel_task' | 'wake_machine' | 'confirm' | 'dismiss' | 'approve_once' | 'approve_task' | 'approve_always' | 'deny_approval' | 'answer_choice';
-  label: string;
-  value: string;
-  style?: 'primary' | 'danger';
-}
-
-/** A message as the core means it; each adapter renders it in its platform's format. */
-export interface OutMessage {
-  /** Short text, a few lines; plain text with `code` spans allowed. */
-  text: string;
-  /** Preformatted text shown in a code block (an output tail, a table). */
-  code?: string;
-  buttons?: Button[];
-  /**
-   * Ping this person (an identity, `slack:U123`): for what waits on them alone (an approval of their task), never
-   * for ordinary progress. An adapter pings only identities of its own platform.
-   */
-  mention?: string;
-}
+export type { Button, OutMessage } from '../present/message.js';
+import type { Button, OutMessage } from '../present/message.js';
 
 /** A message that was posted, to update it later. */
 export interface PostedMessage {

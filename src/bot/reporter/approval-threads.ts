@@ -1,6 +1,6 @@
 import type { ApprovalView } from '../../protocol/api.js';
 import type { OutMessage, PostedMessage, ThreadRef } from '../port.js';
-import { approvalMessage, settledMessage } from './approval-views.js';
+import { approvalMessage, settledMessage } from '../../present/approval-views.js';
 
 /** A thread that watches a task, as the approvals see it. */
 export interface ApprovalTarget {

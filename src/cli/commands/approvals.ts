@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { toPlainText } from '../../bot/markup.js';
-import { settledLine } from '../../bot/reporter/approval-views.js';
+import { toPlainText } from '../../present/markup.js';
+import { settledLine } from '../../present/approval-views.js';
 import { api as schemas, type ApprovalView } from '../../protocol/api.js';
 import type { ApiClient } from '../api-client.js';
 import { ago, formatTable, printJson } from '../output.js';

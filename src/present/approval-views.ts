@@ -1,6 +1,6 @@
-import type { ApprovalView } from '../../protocol/api.js';
-import { bold } from '../markup.js';
-import type { Button, OutMessage } from '../port.js';
+import type { ApprovalView } from '../protocol/api.js';
+import { bold } from './markup.js';
+import type { Button, OutMessage } from './message.js';
 
 /**
  * Approvals as messages: what the agent waits for, with buttons and the words that do the same, and, once settled,
