@@ -92,6 +92,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
         task: (id) => taskStore.get(id),
         logText: (id) => tasks.logText(id),
         links,
+        approvalTimeoutS: config.hub.approvalTimeoutS,
         log,
       })
     : undefined;
