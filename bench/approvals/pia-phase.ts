@@ -1,10 +1,12 @@
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from '../../src/common/logger.js';
 import { startBenchHub } from '../chat/hub.js';
 import type { Cleanup } from '../fleet/cleanup.js';
 import { withTimeout } from '../fleet/with-timeout.js';
 import { hubApi } from '../stream/hub-api.js';
 import type { ApprovalArgs } from './args.js';
+import { answerClient } from './answer-client.js';
 import { benchPort } from './bench-port.js';
 import { progress } from './progress.js';
 import type { PhaseResult } from './result.js';
@@ -49,14 +51,15 @@ export async function runPiaPhase(args: ApprovalArgs, dir: string, log: Logger, 
     await withTimeout(allOnline, 60_000, `not every worker linked within 60 s (${online.size} of ${names.length})`);
     progress(`pia: ${names.length} workers linked; starting ${args.tasks} tasks, ${args.asks} prompts each`);
 
+    const answers = answerClient(hub.httpUrl, hub.token);
+    cleanup.add(() => answers.close());
     const port = benchPort((code, visibleAt) => {
       const s: Seen = { visibleAt, sentAt: Date.now() };
       seen.set(code, s);
-      api
-        .post(`/api/approvals/${code}`, { decision: 'allow', origin: 'bench' })
-        .then((r) => {
+      answers
+        .allow(code)
+        .then((a) => {
           s.respondedAt = Date.now();
-          const a = (r as { approval: { taskId: string; summary: string } }).approval;
           s.key = `${a.taskId}:${/file-(\d+)/.exec(a.summary)?.[1]}`;
         })
         .catch((err: unknown) => problems.length < 10 && problems.push(`answer ${code}: ${String(err).slice(0, 200)}`));
@@ -74,11 +77,18 @@ export async function runPiaPhase(args: ApprovalArgs, dir: string, log: Logger, 
     });
     hub.pia.events.on('task.created', ({ task }) => void taskIds.add(task.id));
     const started = Date.now();
+    // How busy the hub's process was: its CPU time, and how late its event loop ran (the bench's own client included).
+    const cpu0 = process.cpuUsage();
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     for (let i = 0; i < args.tasks; i++) {
       await hub.pia.chat.handle({ actor: 'bench:ops', text: `run ${names[i % names.length]} asks=${args.asks}`, where: { channel: `C${i}` }, isReply: false }, port);
     }
     await withTimeout(allDone, args.phaseTimeoutS * 1000, `${finished} of ${args.tasks} tasks finished within ${args.phaseTimeoutS} s`);
     const wallS = (Date.now() - started) / 1000;
+    lag.disable();
+    const cpu = process.cpuUsage(cpu0);
+    const hubLoad = { cpuS: (cpu.user + cpu.system) / 1e6, loopLagP99Ms: lag.percentile(99) / 1e6, loopLagMaxMs: lag.max / 1e6 };
 
     const byKey = new Map([...seen.values()].filter((s) => s.key).map((s) => [s.key!, s]));
     const visibleMs: number[] = [];
@@ -101,7 +111,7 @@ export async function runPiaPhase(args: ApprovalArgs, dir: string, log: Logger, 
       }
     }
     const asked = args.tasks * args.asks;
-    return { asked, answered, lost: asked - answered, answeredTwice, visibleMs, unblockedMs, apiMs, wallS, failedTasks, problems };
+    return { asked, answered, lost: asked - answered, answeredTwice, visibleMs, unblockedMs, apiMs, hub: hubLoad, wallS, failedTasks, problems };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
     await hub.pia.stop();

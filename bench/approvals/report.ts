@@ -30,7 +30,7 @@ function phaseJson(p: PhaseResult | null) {
   if (!p) return null;
   const spread = (v: number[]) => ({ n: v.length, medianMs: round(median(v), 1), p99Ms: round(percentile(v, 99), 1), maxMs: v.length ? Math.max(...v) : null });
   const { visibleMs, unblockedMs, apiMs, ...rest } = p;
-  return { ...rest, wallS: round(p.wallS, 2), visible: spread(visibleMs), unblocked: spread(unblockedMs), ...(apiMs ? { apiReply: spread(apiMs) } : {}) };
+  return { ...rest, ...(p.hub ? { hub: { cpuS: round(p.hub.cpuS, 1), loopLagP99Ms: round(p.hub.loopLagP99Ms, 0), loopLagMaxMs: round(p.hub.loopLagMaxMs, 0) } } : {}), wallS: round(p.wallS, 2), visible: spread(visibleMs), unblocked: spread(unblockedMs), ...(apiMs ? { apiReply: spread(apiMs) } : {}) };
 }
 
 /** Every figure as one JSON line. */
@@ -53,6 +53,7 @@ export function humanTable(r: ApprovalResult, args: ApprovalArgs, machine: Machi
     row('request -> visible, median / p99 (ms)', pair(b?.visibleMs), pair(p?.visibleMs) + p99ok(p?.visibleMs), `p99 <= ${TARGETS.p99Ms} ms`),
     row('answer -> agent unblocked, median / p99 (ms)', pair(b?.unblockedMs), pair(p?.unblockedMs) + p99ok(p?.unblockedMs), `p99 <= ${TARGETS.p99Ms} ms`),
     row('  of which the API call, median / p99 (ms)', '-', pair(p?.apiMs), '(info)'),
+    row('  hub process: CPU (s) / event loop lag p99, max (ms)', '-', p?.hub ? `${p.hub.cpuS.toFixed(1)} / ${ms(p.hub.loopLagP99Ms)}, ${ms(p.hub.loopLagMaxMs)}` : '-', '(info)'),
     row('lost', b ? String(b.lost) : '-', p ? `${p.lost} ${verdict(p.lost === 0)}` : '-', '0'),
     row('answered twice', b ? String(b.answeredTwice) : '-', p ? `${p.answeredTwice} ${verdict(p.answeredTwice === 0)}` : '-', '0'),
     row('tasks failed', b ? String(b.failedTasks) : '-', p ? String(p.failedTasks) : '-', '0'),

@@ -14,6 +14,8 @@ export interface PhaseResult {
   unblockedMs: number[];
   /** PIA only: answer sent -> the API's reply (the part of `unblockedMs` spent in the hub's HTTP handling). */
   apiMs?: number[];
+  /** PIA only: the hub process's CPU time over the phase, and its event loop's lateness (p99, max). */
+  hub?: { cpuS: number; loopLagP99Ms: number; loopLagMaxMs: number };
   /** From the first task started to the last finished. */
   wallS: number;
   /** Tasks that did not succeed (PIA), or stand-ins that did not exit 0 (baseline). */

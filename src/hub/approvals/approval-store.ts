@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApprovalQuestion, ApprovalRequested, ApprovalScope } from '../../protocol/approvals.js';
 import type { ApprovalView } from '../../protocol/api.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.js';
 
 /** An approval as the hub keeps and shows it. */
@@ -111,6 +112,8 @@ export function createApprovalStore(db: Db, now: () => Date = () => new Date()):
         AND t.state IN ('dispatched', 'running') ORDER BY a.created_at`,
   );
 
+  const listStatements = new Map<string, Statement<[Record<string, unknown>], Row>>();
+
   return {
     insert(machine, request, expiresAt) {
       for (let attempt = 0; ; attempt++) {
@@ -177,7 +180,10 @@ export function createApprovalStore(db: Db, now: () => Date = () => new Date()):
         args.machine = q.machine;
       }
       const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
-      return db.prepare<[Record<string, unknown>], Row>(sql).all(args).map(toApproval);
+      // Eight shapes of query at most: each is prepared once (a chat thread asks for its task's on every watch).
+      let statement = listStatements.get(sql);
+      if (!statement) listStatements.set(sql, (statement = db.prepare<[Record<string, unknown>], Row>(sql)));
+      return statement.all(args).map(toApproval);
     },
     expired: (at) => expired.all(at.toISOString()).map(toApproval),
     pendingOf: (taskId) => pendingOf.all(taskId).map(toApproval),
