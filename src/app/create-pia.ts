@@ -68,12 +68,13 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     hubLinkUrl: () => linkUrlOf(core.publicUrl()),
     periodicProbe: opts.periodicProbe,
   });
-  const actions = createActions({ machines, tasks, power, users: core.users, audit: core.audit, lastSeen: (id) => links.get(id)?.lastSeenMs });
+  const actions = createActions({ machines, tasks, approvals: core.approvals, power, users: core.users, audit: core.audit, lastSeen: (id) => links.get(id)?.lastSeenMs });
   const reporter = createReporter({
     bus,
     log: log.child({ component: 'chat' }),
     getTask: (id) => taskStore.get(id),
     fullLog: (id) => tasks.logText(id),
+    pendingApprovals: (taskId) => core.approvals.list({ state: 'pending', taskId }).reverse(),
   });
   const chatCore = createBotCore({ actions, task: (id) => taskStore.get(id), reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
   const mail = config.mail
@@ -91,6 +92,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
         task: (id) => taskStore.get(id),
         logText: (id) => tasks.logText(id),
         links,
+        approvalTimeoutS: config.hub.approvalTimeoutS,
         log,
       })
     : undefined;
@@ -115,6 +117,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     power,
     users: core.users,
     actions,
+    approvals: core.approvals,
     emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
   });
   if (chat.routes.length) await mountRawRoutes(http, chat.routes);
