@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WorktreeResult } from './worktree.js';
 
 /** Task ids: short, lowercase, easy to type in chat (`logs k3x9q2mf`). */
 export const TaskId = z.string().regex(/^[a-z0-9]{8,32}$/, 'a task id is 8-32 of a-z and 0-9');
@@ -48,6 +49,10 @@ export const TaskSpec = z.object({
   resumeSession: z.string().max(256).optional(),
   /** How much the agent may do without asking (absent: ask). */
   mode: TaskMode.optional(),
+  /** Push the task's branch when it succeeds (and open a pull request where `gh` can). */
+  push: z.boolean().optional(),
+  /** Work in this earlier task's worktree, on its branch (a follow-up), instead of a new one. */
+  worktreeOf: TaskId.optional(),
   requester: z.string().max(256),
   origin: Origin,
   timeoutS: z.number().positive(),
@@ -61,7 +66,7 @@ export type OutputStream = z.infer<typeof OutputStream>;
 
 /** A progress event inside an `event` chunk. */
 export const ProgressEvent = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('step'), step: z.enum(['cloning', 'fetching', 'checked_out', 'agent_started', 'finished']), message: z.string().max(4096) }),
+  z.object({ kind: z.literal('step'), step: z.enum(['cloning', 'fetching', 'checked_out', 'worktree', 'agent_started', 'committed', 'pushed', 'finished']), message: z.string().max(4096) }),
   z.object({ kind: z.literal('text'), text: z.string().max(100_000) }),
   z.object({ kind: z.literal('tool'), tool: z.string().max(256), detail: z.string().max(4096) }),
   z.object({ kind: z.literal('session'), sessionId: z.string().max(256) }),
@@ -101,6 +106,8 @@ export const TaskOutcome = z.object({
   summary: z.string().max(100_000).optional(),
   costUsd: z.number().nonnegative().optional(),
   cancelledBy: z.string().max(256).optional(),
+  /** The task's branch in its own worktree (tasks in a repository). */
+  worktree: WorktreeResult.optional(),
   /** The last output seq: the hub finalises only when it has stored every chunk up to it. */
   lastSeq: z.number().int().nonnegative(),
   finishedAt: z.number().int().nonnegative(),
