@@ -10,8 +10,9 @@ export type Command =
   | { name: 'status'; machine?: MachineSelector }
   | { name: 'machines' }
   | { name: 'wake' | 'bootstrap' | 'power' | 'sleep' | 'shutdown' | 'restart'; machine: MachineSelector }
-  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string; mode?: TaskMode }
-  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string; mode?: TaskMode }
+  /** `push`: push the task's branch when it succeeds, and open a pull request where the machine's gh can. */
+  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string; mode?: TaskMode; push?: boolean }
+  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string; mode?: TaskMode; push?: boolean }
   /** Continues a task's agent session with a new prompt (a reply in its thread, a reply to its mail). */
   | { name: 'continue'; taskId: string; prompt: string }
   | { name: 'sh'; machine: MachineSelector; argv: string[] }

@@ -20,7 +20,7 @@ export const SLASH_COMMAND = 'pia';
  * How an option's value goes into the command line. `machine`, `machines` and `word` must stay one word of the
  * core's grammar; `rest` is the verbatim tail (a prompt, a command line), which the core reads as typed.
  */
-type OptionKind = 'machine' | 'machines' | 'word' | 'rest';
+type OptionKind = 'machine' | 'machines' | 'word' | 'rest' | 'flag';
 
 interface OptionSpec {
   name: string;
@@ -45,6 +45,9 @@ const machine = (required: boolean, description = 'machine name, alias, "all" or
 });
 const task: OptionSpec = { name: 'task', description: 'task id', kind: 'word', required: true };
 const mode: OptionSpec = { name: 'mode', description: 'plan, ask (default), edits or full (admins)', kind: 'word', required: false };
+/** A yes/no option (Discord's Boolean): `--push` in the command line when true. */
+const push: OptionSpec = { name: 'push', description: "push the task's branch when it succeeds, and open a pull request", kind: 'flag', required: false };
+const pushWords = (v: (name: string) => string | undefined) => (v('push') === 'true' ? ['--push'] : []);
 const code: OptionSpec = { name: 'code', description: 'the approval code, e.g. 4kq2mf', kind: 'word', required: true };
 const onMachine = (name: string, description: string): SubcommandSpec => ({ name, description, options: [machine(true)] });
 
@@ -58,8 +61,8 @@ const subcommands: SubcommandSpec[] = [
   {
     name: 'run',
     description: "ask a machine's agent to do something",
-    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode],
-    words: (v) => ['run', v('machine'), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), v('prompt')],
+    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode, push],
+    words: (v) => ['run', v('machine'), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), ...pushWords(v), v('prompt')],
   },
   {
     name: 'deploy',
@@ -70,8 +73,9 @@ const subcommands: SubcommandSpec[] = [
       { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true },
       { name: 'ref', description: 'branch, tag or commit to check out', kind: 'word', required: false },
       mode,
+      push,
     ],
-    words: (v) => ['deploy', v('repo'), v('machines'), ...(v('ref') !== undefined ? ['--ref', v('ref')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), v('prompt')],
+    words: (v) => ['deploy', v('repo'), v('machines'), ...(v('ref') !== undefined ? ['--ref', v('ref')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), ...pushWords(v), v('prompt')],
   },
   {
     name: 'sh',
@@ -101,6 +105,7 @@ export function machineOptionKind(subcommand: string, option: string): 'machine'
 }
 
 function optionJson(o: OptionSpec): APIApplicationCommandBasicOption {
+  if (o.kind === 'flag') return { type: ApplicationCommandOptionType.Boolean, name: o.name, description: o.description, required: o.required };
   return {
     type: ApplicationCommandOptionType.String,
     name: o.name,

@@ -170,7 +170,15 @@ export function createActions(deps: ActionDeps): Actions {
         return {
           kind: 'tasks_started',
           tasks: chosen.map((m) =>
-            tasks.run(actor, { machine: m.name, prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...(command.mode ? { mode: command.mode } : {}), ...keyed(m.name) }),
+            tasks.run(actor, {
+              machine: m.name,
+              prompt: command.prompt,
+              origin,
+              ...(command.agent ? { agent: command.agent } : {}),
+              ...(command.mode ? { mode: command.mode } : {}),
+              ...(command.push ? { push: true } : {}),
+              ...keyed(m.name),
+            }),
           ),
         };
       }
@@ -186,6 +194,7 @@ export function createActions(deps: ActionDeps): Actions {
           ...(command.ref ? { ref: command.ref } : {}),
           ...(command.agent ? { agent: command.agent } : {}),
           ...(command.mode ? { mode: command.mode } : {}),
+          ...(command.push ? { push: true } : {}),
           targets,
           origin,
           ...(key ? { idempotencyKey: key } : {}),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { Origin, TaskMode, TaskState } from '../../protocol/tasks.js';
+import { WorktreeResult } from '../../protocol/worktree.js';
 import type { NewTask, StoredChunk, Task, TaskEnd } from './task.js';
 
 interface TaskRow {
@@ -20,6 +21,9 @@ interface TaskRow {
   resume_session: string | null;
   session_id: string | null;
   mode: TaskMode | null;
+  push: number;
+  worktree_of: string | null;
+  worktree: string | null;
   requester: string;
   origin: string;
   timeout_s: number;
@@ -55,6 +59,9 @@ function rowToTask(r: TaskRow): Task {
     resumeSession: r.resume_session,
     sessionId: r.session_id,
     mode: r.mode,
+    push: r.push === 1,
+    worktreeOf: r.worktree_of,
+    worktree: r.worktree ? worktreeOf(r.worktree) : null,
     requester: r.requester,
     origin: JSON.parse(r.origin) as Origin,
     timeoutS: r.timeout_s,
@@ -72,6 +79,16 @@ function rowToTask(r: TaskRow): Task {
     outputSeq: r.output_seq,
     outputBytes: r.output_bytes,
   };
+}
+
+/** A stored worktree result; one that no longer reads as one (an older shape) is left out rather than failing the task. */
+function worktreeOf(json: string): WorktreeResult | null {
+  try {
+    const parsed = WorktreeResult.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789'; // no 0/o, 1/l: ids are read aloud and typed in chat
@@ -119,9 +136,10 @@ export interface TaskStore {
 /** Creates the task store over an open, migrated database. */
 export function createTaskStore(db: Db, now: () => Date = () => new Date()): TaskStore {
   const insert = db.prepare(`INSERT INTO tasks (id, machine_id, machine_name, kind, state, prompt, agent, argv, repo_url, repo_ref,
-      workspace, parent_id, deploy_id, resume_session, mode, requester, origin, timeout_s, created_at, expires_at, request_key)
+      workspace, parent_id, deploy_id, resume_session, mode, requester, origin, timeout_s, created_at, expires_at, request_key,
+      push, worktree_of)
     VALUES (@id, @machineId, @machine, @kind, 'queued', @prompt, @agent, @argv, @repoUrl, @repoRef, @workspace, @parentId,
-      @deployId, @resumeSession, @mode, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey)`);
+      @deployId, @resumeSession, @mode, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey, @push, @worktreeOf)`);
   const byKey = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE request_key = ?');
   const byId = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?');
   const queuedFor = db.prepare<[number], TaskRow>(
@@ -137,7 +155,8 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
   );
   const setRequeued = db.prepare("UPDATE tasks SET state = 'queued', dispatched_at = NULL WHERE id = ? AND state = 'dispatched'");
   const setFinished = db.prepare(`UPDATE tasks SET state = @state, finished_at = @at, exit_code = @exitCode, error = @error,
-      session_id = coalesce(@sessionId, session_id), summary = @summary, cost_usd = @costUsd, cancelled_by = @cancelledBy
+      session_id = coalesce(@sessionId, session_id), summary = @summary, cost_usd = @costUsd, cancelled_by = @cancelledBy,
+      worktree = coalesce(@worktree, worktree)
       WHERE id = @id AND state NOT IN ('succeeded', 'failed', 'cancelled', 'timed_out', 'lost')`);
   const setCancelRequested = db.prepare('UPDATE tasks SET cancel_requested_by = ? WHERE id = ?');
   const setSession = db.prepare('UPDATE tasks SET session_id = ? WHERE id = ?');
@@ -165,6 +184,8 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
           requester: t.requester,
           origin: JSON.stringify(t.origin),
           requestKey: t.requestKey ?? null,
+          push: t.push ? 1 : 0,
+          worktreeOf: t.worktreeOf ?? null,
           timeoutS: t.timeoutS,
           createdAt: at,
           expiresAt: t.expiresAt,
@@ -242,6 +263,7 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
           summary: end.summary ?? null,
           costUsd: end.costUsd ?? null,
           cancelledBy: end.cancelledBy ?? null,
+          worktree: end.worktree ? JSON.stringify(end.worktree) : null,
         }).changes > 0
       );
     },

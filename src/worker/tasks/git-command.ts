@@ -50,8 +50,24 @@ export async function git(args: string[], opts: GitOptions, cwd?: string): Promi
     const e = err as { stderr?: string; code?: string | number; message: string };
     if (e.code === 'ENOENT') throw new PiaError('git_missing', 'git is not installed on this machine; install it (e.g. apt-get install git) to deploy.');
     if (e.stderr) opts.onOutput(e.stderr);
-    throw new PiaError('git_failed', `git ${args.find((a) => !a.startsWith('-')) ?? ''} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' ').slice(0, 500)}`);
+    throw new PiaError('git_failed', `git ${subcommand(args)} failed: ${reason(e.stderr ?? e.message)}`);
   }
+}
+
+/** The subcommand of an argv (after `-c name=value` pairs). */
+function subcommand(args: string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c') i++;
+    else if (!args[i]!.startsWith('-')) return args[i]!;
+  }
+  return '';
+}
+
+/** Git's own words for a failure: its fatal/error lines when it printed some, else its last lines. */
+function reason(stderr: string): string {
+  const lines = stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  const errors = lines.filter((l) => /^(fatal|error|remote|! \[)/i.test(l));
+  return (errors.length ? errors.slice(0, 3) : lines.slice(-3)).join(' ').slice(0, 500);
 }
 
 /** The same options with git's stderr dropped (for questions whose failure is an answer). */

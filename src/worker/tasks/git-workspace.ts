@@ -55,27 +55,32 @@ function coalesce(key: string, work: () => Promise<void>): Promise<void> {
 
 /**
  * Clones the repository into `dir` (without checking anything out: tasks work in worktrees of it), or fetches when
- * it is already there. Concurrent calls for one repository share the fetch (see {@link coalesce}); the shared git
- * run is not tied to one task's cancel signal. Every call is an argv array with `--` before user values, after the
- * URL was checked.
+ * it is already there. Concurrent calls for one folder share the clone or fetch (see {@link coalesce}), which is not
+ * tied to one task's cancel signal; each caller then checks that the folder holds its URL's repository. Every call
+ * is an argv array with `--` before user values, after the URL was checked.
  */
 export async function syncRepository(dir: string, url: string, opts: GitOptions, onStep: (s: GitStep) => void): Promise<void> {
   checkRepoUrl(url, { allowFile: opts.allowFile });
   const cloned = existsSync(path.join(dir, '.git'));
-  if (cloned) {
-    const remote = await git(['remote', 'get-url', 'origin'], quiet(opts), dir).catch(() => '');
-    if (remote !== url) {
-      throw new PiaError('workspace_conflict', `${dir} already holds a clone of ${remote || 'another repository'}, not ${url}; move it away or deploy into another workspace.`);
-    }
-  } else if (existsSync(dir)) {
-    throw new PiaError('workspace_conflict', `${dir} exists and is not a git repository; move it away first.`);
-  }
   onStep({ step: cloned ? 'fetching' : 'cloning', message: `${cloned ? 'fetching' : 'cloning'} ${url}` });
   const shared: GitOptions = { ...opts, signal: undefined };
-  await coalesce(`${dir}\0${url}`, async () => {
-    if (existsSync(path.join(dir, '.git'))) await git(['fetch', '--prune', '--tags', '--quiet', 'origin'], shared, dir);
-    else await git(['clone', '--no-checkout', '--quiet', '--', url, dir], shared);
+  const origin = () => git(['remote', 'get-url', 'origin'], quiet(opts), dir).catch(() => '');
+  const conflict = (remote: string) =>
+    new PiaError('workspace_conflict', `${dir} already holds a clone of ${remote || 'another repository'}, not ${url}; move it away or deploy into another workspace.`);
+  await coalesce(dir, async () => {
+    if (existsSync(path.join(dir, '.git'))) {
+      const remote = await origin();
+      if (remote !== url) throw conflict(remote);
+      await git(['fetch', '--prune', '--tags', '--quiet', 'origin'], shared, dir);
+    } else if (existsSync(dir)) {
+      throw new PiaError('workspace_conflict', `${dir} exists and is not a git repository; move it away first.`);
+    } else {
+      await git(['clone', '--no-checkout', '--quiet', '--', url, dir], shared);
+    }
   });
+  // A caller that joined another's fetch: the folder must hold its repository too.
+  const remote = await origin();
+  if (remote !== url) throw conflict(remote);
 }
 
 /**

@@ -21,7 +21,9 @@ async function authorArgs(dir: string, opts: GitOptions): Promise<string[]> {
 export async function commitLeftovers(wt: TaskWorktree, task: { id: string; state: string; prompt?: string }, opts: GitOptions): Promise<boolean> {
   const status = await git(['status', '--porcelain', '--untracked-files=all'], quiet(opts), wt.path);
   if (status === '') return false;
-  await git(['add', '--all', '--', '.', `:(exclude)${IDENTITY_FILE}`], opts, wt.path);
+  await git(['add', '--all'], opts, wt.path);
+  // The identity file is excluded from git; should that exclusion be missing, it is still never committed.
+  await git(['reset', '--quiet', '--', IDENTITY_FILE], quiet(opts), wt.path);
   const staged = await git(['diff', '--cached', '--name-only'], quiet(opts), wt.path);
   if (staged === '') return false;
   const what = (task.prompt ?? '').replace(/\s+/g, ' ').trim().slice(0, 200);

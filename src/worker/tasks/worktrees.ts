@@ -36,7 +36,6 @@ export function createWorktrees(deps: { root: string; keepMs: number; env: NodeJ
   const { root } = deps;
   /** The tail of each worktree's queue of tasks: a follow-up waits for the task before it in the same worktree. */
   const tails = new Map<string, Promise<void>>();
-  const excluded = new Set<string>();
 
   async function hold(owner: string): Promise<() => void> {
     const before = tails.get(owner) ?? Promise.resolve();
@@ -54,10 +53,11 @@ export function createWorktrees(deps: { root: string; keepMs: number; env: NodeJ
     };
   }
 
-  /** Keeps PIA's files out of the repository's status: the identity file, and the worktrees folder when it is inside. */
+  /**
+   * Keeps PIA's files out of the repository's status: the identity file, and the worktrees folder when it is inside.
+   * Checked for every task (an exclude file may have been replaced since), synchronously, so tasks never interleave.
+   */
   function exclude(repo: string, warn: (text: string) => void): void {
-    if (excluded.has(repo)) return;
-    excluded.add(repo);
     excludeFromGit(repo, warn);
     if (path.resolve(repo) === path.resolve(root)) excludeFromGit(repo, warn, `/${WORKTREES_DIR}/`);
   }
@@ -89,8 +89,8 @@ export function createWorktrees(deps: { root: string; keepMs: number; env: NodeJ
       const meta = readMeta(root, wt.owner);
       if (meta) writeMeta(root, { ...meta, finishedAt: Date.now() });
       if (!spec.push) return result;
-      if (state !== 'succeeded') return { ...result, push: { ok: false, error: `not pushed: the task ${state.replace('_', ' ')}; the branch ${wt.branch} is kept on this machine in ${wt.path}.` } };
-      if (result.error) return { ...result, push: { ok: false, error: `not pushed: ${result.error}` } };
+      if (state !== 'succeeded') return { ...result, push: { ok: false, error: `the task ${state.replace('_', ' ')}; the branch ${wt.branch} is kept on this machine in ${wt.path}.` } };
+      if (result.error) return { ...result, push: { ok: false, error: result.error } };
       const title = (spec.prompt ?? `PIA task ${spec.id}`).replace(/\s+/g, ' ').trim().slice(0, 120);
       const body = [`Made by PIA task ${spec.id} on ${spec.machine} (${deps.hostname}), asked by ${spec.requester}.`, summary ? `\n${summary.slice(0, 4000)}` : ''].join('\n');
       return { ...result, push: await pushBranch(wt, { title, body }, opts, deps.env) };

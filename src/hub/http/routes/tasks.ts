@@ -18,6 +18,7 @@ const CreateBody = z.discriminatedUnion('kind', [
       workspace: z.string().optional(),
       continueTask: z.string().optional(),
       mode: TaskMode.optional(),
+      push: z.boolean().optional(),
       timeoutS,
       origin,
     })
@@ -33,6 +34,7 @@ const CreateBody = z.discriminatedUnion('kind', [
       targets: z.array(z.object({ machine: z.string().min(1), prompt: z.string() })).max(10_000).optional(),
       agent: z.string().max(64).optional(),
       mode: TaskMode.optional(),
+      push: z.boolean().optional(),
       timeoutS,
       origin,
     })
@@ -67,7 +69,7 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService }): 
       }
       case 'deploy': {
         const targets = body.targets ?? (body.machines ?? []).map((machine) => ({ machine, prompt: body.prompt ?? '' }));
-        const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets, agent: body.agent, mode: body.mode, timeoutS: body.timeoutS, origin: body.origin });
+        const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets, agent: body.agent, mode: body.mode, push: body.push, timeoutS: body.timeoutS, origin: body.origin });
         return reply.status(201).send(out satisfies ApiResponse<'deployed'>);
       }
       case 'shell': {
