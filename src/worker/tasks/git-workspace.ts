@@ -18,13 +18,13 @@ export interface StartPoint {
 
 /** One clone or fetch per repository at a time; callers that arrive while one runs share the next. */
 interface Flight {
-  running?: Promise<void>;
-  queued?: Promise<void>;
+  running?: Promise<string>;
+  queued?: Promise<string>;
 }
 const flights = new Map<string, Flight>();
 
-function launch(key: string, flight: Flight, work: () => Promise<void>): Promise<void> {
-  const p: Promise<void> = work().finally(() => {
+function launch(key: string, flight: Flight, work: () => Promise<string>): Promise<string> {
+  const p: Promise<string> = work().finally(() => {
     if (flight.running !== p) return;
     flight.running = undefined;
     if (!flight.queued) flights.delete(key);
@@ -38,7 +38,7 @@ function launch(key: string, flight: Flight, work: () => Promise<void>): Promise
  * caller shares the single run queued behind it (started after all of them asked, so it sees what they expect).
  * Twenty tasks on one repository thus make at most two fetches, never twenty fighting over its locks.
  */
-function coalesce(key: string, work: () => Promise<void>): Promise<void> {
+function coalesce(key: string, work: () => Promise<string>): Promise<string> {
   let flight = flights.get(key);
   if (!flight) flights.set(key, (flight = {}));
   const running = flight.running;
@@ -64,23 +64,21 @@ export async function syncRepository(dir: string, url: string, opts: GitOptions,
   const cloned = existsSync(path.join(dir, '.git'));
   onStep({ step: cloned ? 'fetching' : 'cloning', message: `${cloned ? 'fetching' : 'cloning'} ${url}` });
   const shared: GitOptions = { ...opts, signal: undefined };
-  const origin = () => git(['remote', 'get-url', 'origin'], quiet(opts), dir).catch(() => '');
-  const conflict = (remote: string) =>
-    new PiaError('workspace_conflict', `${dir} already holds a clone of ${remote || 'another repository'}, not ${url}; move it away or deploy into another workspace.`);
-  await coalesce(dir, async () => {
+  // The flight says which repository the folder holds; a caller that joined another's flight checks it is its own.
+  const holds = await coalesce(dir, async () => {
     if (existsSync(path.join(dir, '.git'))) {
-      const remote = await origin();
-      if (remote !== url) throw conflict(remote);
+      const remote = await git(['remote', 'get-url', 'origin'], quiet(opts), dir).catch(() => '');
+      if (remote !== url) return remote;
       await git(['fetch', '--prune', '--tags', '--quiet', 'origin'], shared, dir);
-    } else if (existsSync(dir)) {
-      throw new PiaError('workspace_conflict', `${dir} exists and is not a git repository; move it away first.`);
-    } else {
-      await git(['clone', '--no-checkout', '--quiet', '--', url, dir], shared);
+      return remote;
     }
+    if (existsSync(dir)) throw new PiaError('workspace_conflict', `${dir} exists and is not a git repository; move it away first.`);
+    await git(['clone', '--no-checkout', '--quiet', '--', url, dir], shared);
+    return url;
   });
-  // A caller that joined another's fetch: the folder must hold its repository too.
-  const remote = await origin();
-  if (remote !== url) throw conflict(remote);
+  if (holds !== url) {
+    throw new PiaError('workspace_conflict', `${dir} already holds a clone of ${holds || 'another repository'}, not ${url}; move it away or deploy into another workspace.`);
+  }
 }
 
 /**
@@ -89,10 +87,11 @@ export async function syncRepository(dir: string, url: string, opts: GitOptions,
  */
 export async function resolveStart(dir: string, url: string, ref: string | undefined, opts: GitOptions): Promise<StartPoint> {
   if (ref === undefined) {
-    const head = await git(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], quiet(opts), dir).catch(() => '');
-    const branch = head.replace(/^origin\//, '') || undefined;
-    const sha = branch ? await tryRevParse(dir, `refs/remotes/origin/${branch}`, opts) : undefined;
-    if (!sha || !branch) throw new PiaError('ref_unknown', 'The repository has no default branch to start from; name one with --ref.');
+    // One git call for both: where origin/HEAD points, and the commit there.
+    const head = await git(['for-each-ref', '--format=%(symref)%00%(objectname)', 'refs/remotes/origin/HEAD'], quiet(opts), dir).catch(() => '');
+    const [symref = '', sha = ''] = head.split('\0');
+    const branch = symref.replace(/^refs\/remotes\/origin\//, '');
+    if (!branch || branch === symref || !/^[0-9a-f]{40,64}$/.test(sha)) throw new PiaError('ref_unknown', 'The repository has no default branch to start from; name one with --ref.');
     return { sha, branch };
   }
   checkRef(ref);

@@ -40,12 +40,17 @@ export async function headStart(repo: string, opts: GitOptions): Promise<StartPo
 export async function createWorktree(p: { root: string; repo: string; taskId: string; start: StartPoint; opts: GitOptions }): Promise<TaskWorktree> {
   const branch = branchOf(p.taskId);
   const dir = worktreePath(p.root, p.taskId);
-  if (await tryRevParse(p.repo, `refs/heads/${branch}`, p.opts)) {
-    throw new PiaError('branch_exists', `The branch ${branch} already exists in ${p.repo}; PIA will not take it over. Rename or delete it there (git branch -m ${branch} <name>), then run the task again.`);
-  }
   if (existsSync(dir)) throw new PiaError('workspace_conflict', `${dir} already exists; move it away, then run the task again.`);
   mkdirSync(path.join(p.root, WORKTREES_DIR), { recursive: true });
-  await git(['worktree', 'add', '--quiet', '--no-track', '-b', branch, '--', dir, p.start.sha], p.opts, p.repo);
+  try {
+    // `-b` refuses a branch that exists (git checks under the ref's lock, so no other task can slip in between).
+    await git(['worktree', 'add', '--quiet', '--no-track', '-b', branch, '--', dir, p.start.sha], quiet(p.opts), p.repo);
+  } catch (err) {
+    if (await tryRevParse(p.repo, `refs/heads/${branch}`, p.opts)) {
+      throw new PiaError('branch_exists', `The branch ${branch} already exists in ${p.repo}; PIA will not take it over. Rename or delete it there (git branch -m ${branch} <name>), then run the task again.`);
+    }
+    throw err;
+  }
   const wt: TaskWorktree = { owner: p.taskId, branch, path: dir, repo: p.repo, base: p.start.sha, ...(p.start.branch ? { baseRef: p.start.branch } : {}) };
   writeMeta(p.root, { owner: wt.owner, repo: wt.repo, branch, base: wt.base, ...(wt.baseRef ? { baseRef: wt.baseRef } : {}), createdAt: Date.now() });
   return wt;
