@@ -29,13 +29,21 @@ export interface WorktreeBenchOptions {
 const TARGET_P99_MS = 500;
 const git = { allowFile: true, onOutput: () => undefined };
 
+/** Like Promise.all, but waits for every one to settle before it rejects: no git left running behind a failure. */
+async function allOrFirstError<T>(work: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 const spread = (v: number[]) => ({ n: v.length, p50Ms: round(median(v), 0), p99Ms: round(percentile(v, 99), 0), maxMs: round(Math.max(...v), 0) });
 
 /** `tasks` task preparations at once, as the worker's runner does them: the time of each to its ready worktree. */
 async function worktreePhase(root: string, url: string, tasks: number, phase: string): Promise<number[]> {
   const trees = createWorktrees({ root, keepMs: 3_600_000, env: process.env, allowFile: true, log: silentLogger(), hostname: os.hostname() });
   const repo = path.join(root, 'app');
-  return Promise.all(
+  return allOrFirstError(
     Array.from({ length: tasks }, async (_, i) => {
       const id = `${phase}${String(i).padStart(4, '0')}`.slice(0, 32);
       const spec: TaskSpec = { id, kind: 'deploy', machine: 'bench', prompt: 'bench', repo: { url }, workspace: 'app', requester: 'bench', origin: { kind: 'cli' }, timeoutS: 600, hub: 'ws://127.0.0.1:1/link' };
@@ -51,7 +59,7 @@ async function worktreePhase(root: string, url: string, tasks: number, phase: st
 
 /** `tasks` full `git clone --local` copies at once: the time of each. */
 async function clonePhase(dir: string, bare: string, tasks: number, phase: string): Promise<number[]> {
-  return Promise.all(
+  return allOrFirstError(
     Array.from({ length: tasks }, async (_, i) => {
       const t0 = performance.now();
       await runGit(['clone', '--quiet', '--local', '--', bare, path.join(dir, `${phase}-${i}`)], dir);
@@ -100,7 +108,14 @@ export async function runWorktreeBench(opts: WorktreeBenchOptions = {}): Promise
     ];
     return { json, rows };
   } finally {
-    if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    // A cleanup that fails must not lose the figures: say so, leave the folder.
+    if (!opts.dir) {
+      try {
+        rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+      } catch (err) {
+        process.stderr.write(`could not remove ${dir}: ${(err as Error).message}\n`);
+      }
+    }
   }
 }
 

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PiaError } from '../../common/errors.js';
+import { errorMessage, PiaError } from '../../common/errors.js';
 import { git, quiet, tryRevParse, type GitOptions } from './git-command.js';
 import type { StartPoint } from './git-workspace.js';
+import { withRepoLock } from './repo-lock.js';
 import { readMeta, worktreePath, WORKTREES_DIR, writeMeta } from './worktree-meta.js';
 
 /** A task's own worktree: its folder, its branch `pia/<owner>`, and where that branch started. */
@@ -14,6 +15,11 @@ export interface TaskWorktree {
   repo: string;
   base: string;
   baseRef?: string;
+}
+
+/** Fills a worktree added without a checkout: its index and files from its HEAD (outside the repository's lock). */
+async function checkOut(dir: string, opts: GitOptions): Promise<void> {
+  await git(['reset', '--hard', '--quiet'], opts, dir);
 }
 
 /** Whether `dir` is the top of a git checkout (its own `.git`, a folder or a worktree's file). */
@@ -44,15 +50,17 @@ export async function createWorktree(p: { root: string; repo: string; taskId: st
   mkdirSync(path.join(p.root, WORKTREES_DIR), { recursive: true });
   try {
     // `-b` refuses a branch that exists (git checks under the ref's lock, so no other task can slip in between).
-    await git(['worktree', 'add', '--quiet', '--no-track', '-b', branch, '--', dir, p.start.sha], quiet(p.opts), p.repo);
+    await withRepoLock(p.repo, () => git(['worktree', 'add', '--quiet', '--no-checkout', '--no-track', '-b', branch, '--', dir, p.start.sha], quiet(p.opts), p.repo));
   } catch (err) {
-    if (await tryRevParse(p.repo, `refs/heads/${branch}`, p.opts)) {
+    if (/already exists/.test(errorMessage(err)) && (await tryRevParse(p.repo, `refs/heads/${branch}`, p.opts))) {
       throw new PiaError('branch_exists', `The branch ${branch} already exists in ${p.repo}; PIA will not take it over. Rename or delete it there (git branch -m ${branch} <name>), then run the task again.`);
     }
     throw err;
   }
   const wt: TaskWorktree = { owner: p.taskId, branch, path: dir, repo: p.repo, base: p.start.sha, ...(p.start.branch ? { baseRef: p.start.branch } : {}) };
+  // Written before the checkout: a worktree whose checkout failed is still known, and pruned in time.
   writeMeta(p.root, { owner: wt.owner, repo: wt.repo, branch, base: wt.base, ...(wt.baseRef ? { baseRef: wt.baseRef } : {}), createdAt: Date.now() });
+  await checkOut(dir, p.opts);
   return wt;
 }
 
@@ -68,8 +76,11 @@ export async function reuseWorktree(p: { root: string; repo: string; owner: stri
   if (!isCheckout(dir)) {
     const tip = await tryRevParse(repo, `refs/heads/${branch}`, p.opts);
     if (!tip) throw new PiaError('worktree_gone', `The branch ${branch} of task ${p.owner} is no longer in ${repo}, so its work cannot be continued there; start a new task.`);
-    await git(['worktree', 'prune'], quiet(p.opts), repo);
-    await git(['worktree', 'add', '--quiet', '--', dir, branch], p.opts, repo);
+    await withRepoLock(repo, async () => {
+      await git(['worktree', 'prune'], quiet(p.opts), repo);
+      await git(['worktree', 'add', '--quiet', '--no-checkout', '--', dir, branch], p.opts, repo);
+    });
+    await checkOut(dir, p.opts);
   }
   const base = meta?.base ?? (await git(['rev-parse', 'HEAD'], p.opts, dir));
   writeMeta(p.root, { owner: p.owner, repo, branch, base, ...(meta?.baseRef ? { baseRef: meta.baseRef } : {}), createdAt: meta?.createdAt ?? Date.now() });

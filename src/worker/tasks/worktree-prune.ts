@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { git, type GitOptions } from './git-command.js';
+import { withRepoLock } from './repo-lock.js';
 import { allMeta, worktreePath, writeMeta } from './worktree-meta.js';
 
 /** What a pruning did: folders removed, dirty ones kept (with where they are), and failures. */
@@ -39,7 +40,7 @@ export async function pruneWorktrees(p: { root: string; keepMs: number; now: num
         }
         continue;
       }
-      await git(['worktree', 'remove', '--', dir], opts, meta.repo);
+      await withRepoLock(meta.repo, () => git(['worktree', 'remove', '--', dir], opts, meta.repo));
       writeMeta(p.root, { ...meta, prunedAt: p.now });
       report.removed.push(dir);
       p.log.info({ worktree: dir, branch: meta.branch }, 'worktree pruned; its branch is kept');

@@ -120,6 +120,19 @@ describe.skipIf(!hasGit)('task worktrees', () => {
     });
   });
 
+  it('twelve tasks open worktrees of one repository at once: each gets its own (git alone would trip over itself)', async () => {
+    const { root, repo } = workspace();
+    const trees = createWorktrees({ root, keepMs: HOUR, env: process.env, allowFile: true, log: captureLog().log, hostname: 'h' });
+    const ids = Array.from({ length: 12 }, (_, i) => `many${String(i).padStart(5, '0')}`);
+    const opened = await Promise.all(ids.map((id) => trees.open(spec(id), repo, undefined, opts)));
+    expect(opened.map((w) => w.branch)).toEqual(ids.map((id) => `pia/${id}`));
+    for (const wt of opened) {
+      expect(git(wt.path, 'symbolic-ref', '--short', 'HEAD')).toBe(wt.branch);
+      expect(git(wt.path, 'status', '--porcelain')).toBe('');
+      wt.release();
+    }
+  });
+
   it('a repository without a commit cannot give a task a branch, and says what to do', async () => {
     const root = path.join(tmp.dir, 'empty');
     git(tmp.dir, 'init', '--quiet', root);
