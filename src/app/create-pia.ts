@@ -68,7 +68,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     hubLinkUrl: () => linkUrlOf(core.publicUrl()),
     periodicProbe: opts.periodicProbe,
   });
-  const actions = createActions({ machines, tasks, power, users: core.users, audit: core.audit, lastSeen: (id) => links.get(id)?.lastSeenMs });
+  const actions = createActions({ machines, tasks, power, users: core.users, audit: core.audit, placement: core.placement, lastSeen: (id) => links.get(id)?.lastSeenMs });
   const reporter = createReporter({
     bus,
     log: log.child({ component: 'chat' }),
@@ -98,6 +98,8 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     power,
     users: core.users,
     actions,
+    placement: core.placement,
+    labelsOf: (name) => core.labels.byName(name)?.labels.list,
     emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
   });
   if (chat.routes.length) await mountRawRoutes(http, chat.routes);

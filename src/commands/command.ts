@@ -1,5 +1,10 @@
-/** Which machines a command targets: one by name or alias, every one, or those with a tag. */
-export type MachineSelector = { kind: 'name'; name: string } | { kind: 'all' } | { kind: 'tag'; tag: string };
+import type { AnyTarget } from './target.js';
+
+/**
+ * Which machines a command targets: one by name or alias, every one, those with a tag, or `any[...]`: the best
+ * machine(s) meeting label constraints, chosen by the hub's placement.
+ */
+export type MachineSelector = { kind: 'name'; name: string } | { kind: 'all' } | { kind: 'tag'; tag: string } | AnyTarget;
 
 /** A parsed command: the one typed shape every front end (chat, mail, CLI, web) hands to the hub's actions. */
 export type Command =
@@ -20,5 +25,5 @@ export type CommandName = Command['name'];
 
 /** How a selector reads in a reply. */
 export function describeSelector(s: MachineSelector): string {
-  return s.kind === 'name' ? s.name : s.kind === 'all' ? 'all machines' : `machines tagged ${s.tag}`;
+  return s.kind === 'name' ? s.name : s.kind === 'all' ? 'all machines' : s.kind === 'any' ? s.text : `machines tagged ${s.tag}`;
 }

@@ -21,6 +21,10 @@ import { createTaskMessages, type TaskMessages } from './tasks/task-messages.js'
 import { createTaskService, type TaskService } from './tasks/task-service.js';
 import { createTaskStore, type TaskStore } from './tasks/task-store.js';
 import type { Actor } from './machine-admin.js';
+import { createLabelIndex, type LabelIndex } from './placement/label-index.js';
+import { createLoadReader } from './placement/load.js';
+import { createPlacement, type PlacementService } from './placement/placement.js';
+import { createWakeTimes, type WakeTimes } from './placement/wake-times.js';
 
 /** Knobs beyond the config, for tests and benchmarks. */
 export interface HubCoreOptions {
@@ -53,6 +57,12 @@ export interface HubCore {
   output: OutputWriter;
   dispatcher: Dispatcher;
   taskMessages: TaskMessages;
+  /** Every machine's labels, kept current. */
+  labels: LabelIndex;
+  /** Measured wake times per machine. */
+  wakeTimes: WakeTimes;
+  /** Picks machines for `any[...]` targets. */
+  placement: PlacementService;
   /** The address workers on other machines reach the hub at (set once it listens). */
   publicUrl(): string;
   setPublicUrl(url: string): void;
@@ -153,6 +163,10 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     onQueuedOffline: (machineId, actor) => hooks().queuedOffline(machineId, actor),
   });
 
+  const labels = createLabelIndex({ machines, bus });
+  const wakeTimes = createWakeTimes({ db, bus, machineId: (name) => machines.find(name)?.id });
+  const placement = createPlacement({ index: labels, load: createLoadReader(db), linked: (id) => links.get(id), wakeTimes });
+
   return {
     db,
     bus,
@@ -169,11 +183,16 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     output,
     dispatcher,
     taskMessages,
+    labels,
+    wakeTimes,
+    placement,
     publicUrl: () => publicUrl,
     setPublicUrl(url) {
       publicUrl = url;
     },
     async stopServing() {
+      labels.close();
+      wakeTimes.close();
       dispatcher.close();
       output.close();
       await links.close();

@@ -44,6 +44,8 @@ export const MachineView = z.object({
   createdAt: isoTime,
   /** Its mail address, when the email gateway is on. */
   email: z.string().optional(),
+  /** Its labels (`os=linux`, `gpu=nvidia`, `repo=acme/app`, its tags): what `any[...]` targets match. */
+  labels: z.array(z.string()).optional(),
 });
 export type MachineView = z.infer<typeof MachineView>;
 
@@ -156,7 +158,7 @@ export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('machine'), machine: MachineView, findings: z.array(FindingView).optional() }),
   z.object({ kind: z.literal('power'), readings: z.array(PowerReadingView) }),
   z.object({ kind: z.literal('operations'), operations: z.array(OperationView) }),
-  z.object({ kind: z.literal('tasks_started'), tasks: z.array(TaskView) }),
+  z.object({ kind: z.literal('tasks_started'), tasks: z.array(TaskView), placement: z.string().optional() }),
   z.object({ kind: z.literal('tasks'), tasks: z.array(TaskView) }),
   z.object({ kind: z.literal('logs'), task: TaskView, text: z.string() }),
   z.object({ kind: z.literal('task'), task: TaskView }),
@@ -175,8 +177,9 @@ export const api = {
   revoked: z.object({ revoked: z.number() }),
   removed: z.object({ removed: z.string(), revoked: z.number() }),
   task: z.object({ task: TaskView }),
-  tasks: z.object({ tasks: z.array(TaskView) }),
-  deployed: z.object({ deployId: z.string(), tasks: z.array(TaskView) }),
+  /** `placement`: why `any[...]` chose these machines, in one line. */
+  tasks: z.object({ tasks: z.array(TaskView), placement: z.string().optional() }),
+  deployed: z.object({ deployId: z.string(), tasks: z.array(TaskView), placement: z.string().optional() }),
   output: z.object({ chunks: z.array(ChunkView), nextSeq: z.number(), done: z.boolean() }),
   powerState: PowerReadingView,
   operation: z.object({ operation: OperationView }),

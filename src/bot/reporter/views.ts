@@ -110,8 +110,10 @@ export function resultMessage(r: ActionResultView): OutMessage {
       return { text: r.readings.map((x) => `${x.machine}: ${x.powerState} (${x.evidence})`).join('\n') };
     case 'operations':
       return { text: r.operations.map((o) => `${o.kind === 'wake' ? 'Waking' : 'Starting the worker on'} ${o.machine}…`).join('\n') };
-    case 'tasks_started':
-      return { text: r.tasks.map((t) => `${t.kind === 'deploy' ? 'Deploying to' : 'Running on'} ${t.machine}: task ${t.id} ${t.state}`).join('\n') };
+    case 'tasks_started': {
+      const lines = r.tasks.map((t) => `${t.kind === 'deploy' ? 'Deploying to' : 'Running on'} ${t.machine}: task ${t.id} ${t.state}`);
+      return { text: [...(r.placement ? [r.placement] : []), ...lines].join('\n') };
+    }
     case 'tasks':
       return {
         text: r.tasks.length ? `Last ${r.tasks.length} task(s):` : 'No tasks yet.',

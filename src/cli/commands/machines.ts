@@ -45,6 +45,7 @@ export function machineDetails(m: MachineJson): string {
   if (c.wolTargets?.length) lines.push(`  wol targets:  ${c.wolTargets.join(', ')}`);
   if (c.autoWake !== undefined) lines.push(`  auto-wake:    ${c.autoWake ? 'on' : 'off'}`);
   if (c.startCommand) lines.push(`  start:        ${c.startCommand.join(' ')}`);
+  if (m.labels?.length) lines.push(`  labels:       ${m.labels.join(' ')}`);
   const f = m.facts;
   if (f) {
     lines.push(`  host:         ${f.hostname}, ${f.os.platform} ${f.os.release} ${f.arch}, ${f.cpus} CPUs, ${gib(f.memoryBytes)}`);

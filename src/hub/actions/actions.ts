@@ -14,6 +14,7 @@ import type { Actor } from '../machine-admin.js';
 import type { AuditRecord } from '../registry/audit.js';
 import type { Machine } from '../registry/machine.js';
 import type { MachineStore } from '../registry/machines.js';
+import type { PlacementService } from '../placement/placement.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { ActionResult } from './result.js';
 
@@ -65,6 +66,8 @@ export interface ActionDeps {
   power: ActionPower;
   users: { roleOf(identity: string): Role | undefined };
   audit: { record(entry: AuditRecord): void };
+  /** Picks machines for `any[...]` targets. */
+  placement: Pick<PlacementService, 'place' | 'matching'>;
   /** The linked worker's newest heartbeat, fresher than the registry's batched value. */
   lastSeen(machineId: number): number | undefined;
   now?: () => number;
@@ -91,12 +94,42 @@ export function createActions(deps: ActionDeps): Actions {
   }, 60_000);
   sweeper.unref();
 
-  function select(s: MachineSelector): Machine[] {
+  /**
+   * The machines a selector names. `any[...]` here is a filter (status): commands that act on a machine's power
+   * refuse it, because "any" machine is not a thing to shut down; run, deploy and sh place it instead (see `placed`).
+   */
+  function select(s: MachineSelector, name: CommandName): Machine[] {
     if (s.kind === 'name') return [machines.get(s.name)];
+    if (s.kind === 'any') {
+      if (name !== 'status') throw new PiaError('usage', `\`${name}\` takes a machine by name, \`all\` or \`tag:<t>\`; any[...] picks machines for run, deploy and sh (status ${s.text} lists the machines that fit).`);
+      const names = deps.placement.matching(s);
+      if (names.length === 0) throw new PiaError('no_machines', `No machine fits ${s.text}.`);
+      return names.map((n) => machines.get(n));
+    }
     const all = machines.list();
     const found = s.kind === 'all' ? all : all.filter((m) => m.capabilities.tags?.includes(s.tag));
     if (found.length === 0) throw new PiaError('no_machines', s.kind === 'all' ? 'No machines are registered yet.' : `No machine is tagged ${s.tag}.`);
     return found;
+  }
+
+  /** The machines a task goes to: named ones as named, `any[...]` through placement (with its reason). */
+  function placed(s: MachineSelector, name: CommandName): { names: string[]; reason?: string } {
+    if (s.kind !== 'any') return { names: select(s, name).map((m) => m.name) };
+    const p = deps.placement.place({ target: s });
+    return { names: p.machines, reason: p.reason };
+  }
+
+  /** A deploy's machines: the named ones first, then each `any[...]` placed among the others, with the repo weighed. */
+  function deployTargets(list: MachineSelector[], repo: string, ref: string | undefined): { names: string[]; reason?: string } {
+    const names = new Set(list.filter((s) => s.kind !== 'any').flatMap((s) => select(s, 'deploy')).map((m) => m.name));
+    const reasons: string[] = [];
+    for (const s of list) {
+      if (s.kind !== 'any') continue;
+      const p = deps.placement.place({ target: s, repo, ...(ref ? { ref } : {}), exclude: names });
+      for (const n of p.machines) names.add(n);
+      reasons.push(p.reason);
+    }
+    return { names: [...names], ...(reasons.length ? { reason: reasons.join('\n') } : {}) };
   }
 
   /**
@@ -135,31 +168,41 @@ export function createActions(deps: ActionDeps): Actions {
       case 'status':
         if (!command.machine) return fleet();
         if (command.machine.kind !== 'name') {
-          const chosen = select(command.machine);
+          const chosen = select(command.machine, 'status');
           return { kind: 'fleet', total: chosen.length, online: chosen.filter((m) => m.status === 'online').length, machines: chosen.slice(0, FLEET_PAGE).map(view) };
         }
-        return { kind: 'machine', machine: view(select(command.machine)[0]!) };
+        return { kind: 'machine', machine: view(select(command.machine, 'status')[0]!) };
       case 'power':
-        return { kind: 'power', readings: await Promise.all(select(command.machine).map((m) => power.powerState(m.name))) };
+        return { kind: 'power', readings: await Promise.all(select(command.machine, 'power').map((m) => power.powerState(m.name))) };
       case 'wake':
       case 'bootstrap':
-        return { kind: 'operations', operations: select(command.machine).map((m) => (command.name === 'wake' ? power.wake(m.name, actor) : power.bootstrap(m.name, actor))) };
-      case 'run':
+        return { kind: 'operations', operations: select(command.machine, command.name).map((m) => (command.name === 'wake' ? power.wake(m.name, actor) : power.bootstrap(m.name, actor))) };
+      case 'run': {
+        const where = placed(command.machine, 'run');
         return {
           kind: 'tasks_started',
-          tasks: select(command.machine).map((m) => tasks.run(actor, { machine: m.name, prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...keyed(m.name) })),
+          tasks: where.names.map((m) => tasks.run(actor, { machine: m, prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...keyed(m) })),
+          ...(where.reason ? { placement: where.reason } : {}),
         };
+      }
       case 'continue':
         return { kind: 'tasks_started', tasks: [tasks.followUp(actor, { taskId: command.taskId, prompt: command.prompt, origin, ...keyed(command.taskId) })] };
       case 'deploy': {
-        const targets = [...new Set(command.machines.flatMap(select).map((m) => m.name))].map((machine) => ({ machine, prompt: command.prompt }));
+        const where = deployTargets(command.machines, command.repo, command.ref);
+        const targets = where.names.map((machine) => ({ machine, prompt: command.prompt }));
         const deploy = { repo: command.repo, ...(command.ref ? { ref: command.ref } : {}), ...(command.agent ? { agent: command.agent } : {}), targets, origin, ...(key ? { idempotencyKey: key } : {}) };
-        return { kind: 'tasks_started', tasks: tasks.deploy(actor, deploy).tasks };
+        return { kind: 'tasks_started', tasks: tasks.deploy(actor, deploy).tasks, ...(where.reason ? { placement: where.reason } : {}) };
       }
-      case 'sh':
-        return { kind: 'tasks_started', tasks: select(command.machine).map((m) => tasks.shell(actor, { machine: m.name, argv: command.argv, origin, ...keyed(m.name) })) };
+      case 'sh': {
+        const where = placed(command.machine, 'sh');
+        return {
+          kind: 'tasks_started',
+          tasks: where.names.map((m) => tasks.shell(actor, { machine: m, argv: command.argv, origin, ...keyed(m) })),
+          ...(where.reason ? { placement: where.reason } : {}),
+        };
+      }
       case 'tasks': {
-        const machine = command.machine ? select(command.machine)[0]!.name : undefined;
+        const machine = command.machine ? select(command.machine, 'tasks')[0]!.name : undefined;
         return { kind: 'tasks', tasks: tasks.list({ ...(machine ? { machine } : {}), limit: 15 }) };
       }
       case 'logs': {
@@ -172,7 +215,7 @@ export function createActions(deps: ActionDeps): Actions {
       case 'shutdown':
       case 'restart': {
         const results = [];
-        for (const m of select(command.machine)) {
+        for (const m of select(command.machine, command.name)) {
           try {
             results.push({ machine: m.name, ...(await power.command(m.name, command.name, actor)) });
           } catch (err) {
@@ -226,5 +269,5 @@ export function createActions(deps: ActionDeps): Actions {
 }
 
 function describe(s: MachineSelector): string {
-  return s.kind === 'name' ? s.name : s.kind === 'all' ? 'all machines' : `every machine tagged ${s.tag}`;
+  return s.kind === 'name' ? s.name : s.kind === 'all' ? 'all machines' : s.kind === 'any' ? s.text : `every machine tagged ${s.tag}`;
 }

@@ -16,7 +16,8 @@ export type ActionResult =
   | { kind: 'machine'; machine: MachineJson; findings?: Finding[] }
   | { kind: 'power'; readings: PowerReading[] }
   | { kind: 'operations'; operations: PowerOperation[] }
-  | { kind: 'tasks_started'; tasks: Task[] }
+  /** Tasks created; `placement` says in one line why `any[...]` chose these machines. */
+  | { kind: 'tasks_started'; tasks: Task[]; placement?: string }
   | { kind: 'tasks'; tasks: Task[] }
   | { kind: 'logs'; task: Task; text: string }
   | { kind: 'task'; task: Task }

@@ -20,6 +20,7 @@ import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
 import type { TaskService } from '../tasks/task-service.js';
+import type { PlacementService } from '../placement/placement.js';
 
 /** Everything the HTTP API reads or changes. */
 export interface HttpDeps {
@@ -35,6 +36,9 @@ export interface HttpDeps {
   power: PowerManager;
   users: UserStore;
   actions: Actions;
+  placement: PlacementService;
+  /** A machine's labels, precomputed (the API shows them). */
+  labelsOf: (name: string) => string[] | undefined;
   /** A machine's mail address, when the email gateway is on. */
   emailOf: ((machine: string) => string) | undefined;
 }

@@ -23,10 +23,14 @@ const PatchBody = z.object({
 const adminActor: Actor = { id: 'admin-token', origin: 'http' };
 
 /** `/api/machines`: the fleet registry. */
-export function machineRoutes(app: FastifyInstance, deps: { machines: MachineStore; admin: MachineAdmin; links: LinkServer; emailOf: ((machine: string) => string) | undefined }): void {
+export function machineRoutes(
+  app: FastifyInstance,
+  deps: { machines: MachineStore; admin: MachineAdmin; links: LinkServer; emailOf: ((machine: string) => string) | undefined; labelsOf: (name: string) => string[] | undefined },
+): void {
   const view = (m: Machine) => {
     const json = machineJson(m, deps.links.get(m.id)?.lastSeenMs);
-    return deps.emailOf ? { ...json, email: deps.emailOf(m.name) } : json;
+    const labels = deps.labelsOf(m.name);
+    return { ...json, ...(deps.emailOf ? { email: deps.emailOf(m.name) } : {}), ...(labels ? { labels } : {}) };
   };
 
   app.get('/api/machines', async (_req, reply) => {

@@ -1,0 +1,89 @@
+import type { Constraint } from '../../commands/target.js';
+import { closestNames } from '../../common/suggest.js';
+import { PiaError } from '../../common/errors.js';
+import type { Labels } from './labels.js';
+
+/** Other names people write for a label. */
+const KEY_ALIASES: Record<string, string> = {
+  mem: 'ram',
+  memory: 'ram',
+  'mem.free': 'ram.free',
+  'memory.free': 'ram.free',
+  disk: 'disk.free',
+  platform: 'os',
+  'gpu.memory': 'gpu.mem',
+  'gpu.vram': 'gpu.mem',
+  vram: 'gpu.mem',
+  gpus: 'gpu.count',
+  agents: 'agent',
+  repos: 'repo',
+};
+/** Other names for an OS, as facts name it (Node's `process.platform`). */
+const OS_ALIASES: Record<string, string> = { macos: 'darwin', mac: 'darwin', osx: 'darwin', windows: 'win32', win: 'win32' };
+
+/** A constraint in the labels' own words: `mem>=32` is `ram>=32`, `os=macos` is `os=darwin`. */
+export function normalizeConstraint(c: Constraint): Constraint {
+  const key = KEY_ALIASES[c.key] ?? c.key;
+  const value = key === 'os' && c.value ? (OS_ALIASES[c.value] ?? c.value) : key === 'repo' && c.value ? c.value.replace(/\.git$/, '') : c.value;
+  return { ...c, key, ...(value !== undefined ? { value } : {}) };
+}
+
+/** Whether one (normalized) constraint holds for a machine's labels. */
+export function holds(c: Constraint, l: Labels): boolean {
+  const has = l.values.has(c.key) || l.numbers.has(c.key);
+  switch (c.op) {
+    case 'has':
+      return has;
+    case 'not':
+      return !has;
+    case '=':
+    case '!=': {
+      const n = l.numbers.get(c.key);
+      const numeric = c.value !== undefined && /^\d+(\.\d+)?$/.test(c.value);
+      const equal = (l.values.get(c.key)?.has(c.value!) ?? false) || (n !== undefined && numeric && n === Number(c.value));
+      return c.op === '=' ? equal : !equal;
+    }
+    default: {
+      const n = l.numbers.get(c.key);
+      if (n === undefined || c.number === undefined) return false;
+      if (c.op === '>=') return n >= c.number;
+      if (c.op === '<=') return n <= c.number;
+      if (c.op === '>') return n > c.number;
+      return n < c.number;
+    }
+  }
+}
+
+/** The constraints a machine misses (empty: it qualifies). */
+export function missed(constraints: readonly Constraint[], l: Labels): Constraint[] {
+  return constraints.filter((c) => !holds(c, l));
+}
+
+/** Why one constraint fails for a machine, in a few words: "no gpu", "os=darwin", "gpu.mem=8". */
+export function whyNot(c: Constraint, l: Labels): string {
+  if (c.op === 'not') return `has ${c.key}`;
+  const vals = l.values.get(c.key);
+  const n = l.numbers.get(c.key);
+  if (n !== undefined) return `${c.key}=${n}`;
+  if (vals && vals.size > 0) {
+    const shown = [...vals].slice(0, 3);
+    return `${c.key}=${shown.join('|')}${vals.size > 3 ? '|…' : ''}`;
+  }
+  if (vals) return `${c.key} is not ${c.value}`;
+  return `no ${c.key}`;
+}
+
+/**
+ * Refuses a constraint whose label no machine of the fleet has (a typo, `any[gpux]`): a clear error that names the
+ * nearest label, instead of "nothing fits". Negations are exempt (`any[!gpu]` in a fleet without GPUs is fine).
+ */
+export function checkKnownKeys(constraints: readonly Constraint[], known: ReadonlySet<string>): void {
+  for (const c of constraints) {
+    if (c.op === 'not' || known.has(c.key)) continue;
+    const near = closestNames(c.key, [...known], 2);
+    throw new PiaError(
+      'label_unknown',
+      `No machine has a label "${c.key}".${near.length ? ` Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} Labels in this fleet: ${[...known].sort().slice(0, 30).join(', ') || 'none yet (no worker has linked)'}.`,
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import type { HubEvents } from '../events.js';
+import type { Machine } from '../registry/machine.js';
+import { labelsOf, reposOf, type Labels } from './labels.js';
+
+/** A machine as placement sees it: labels and repositories precomputed, so a decision parses nothing. */
+export interface PlacementEntry {
+  id: number;
+  name: string;
+  labels: Labels;
+  /** Repository identity (`acme/app`, `app`) -> the branch checked out. */
+  repos: Map<string, string | null>;
+  memFreeGb: number | undefined;
+  /** PIA may wake it for a task: auto-wake is on and its MAC is known. */
+  wakeable: boolean;
+}
+
+/** Every machine's labels, kept current from the hub's events. */
+export interface LabelIndex {
+  entries(): IterableIterator<PlacementEntry>;
+  byName(name: string): PlacementEntry | undefined;
+  /** Label names some machine has (for "no machine has a label ..."). */
+  keys(): ReadonlySet<string>;
+  size(): number;
+  close(): void;
+}
+
+type Events = Pick<HubEvents, 'machine.registered' | 'machine.removed' | 'machine.updated' | 'machine.online'>;
+
+/** Builds an entry from a machine (the one place facts are read for placement). */
+export function entryOf(m: Machine): PlacementEntry {
+  return {
+    id: m.id,
+    name: m.name,
+    labels: labelsOf(m),
+    repos: reposOf(m.facts),
+    memFreeGb: m.facts?.memoryFreeBytes !== undefined ? m.facts.memoryFreeBytes / 1024 ** 3 : undefined,
+    wakeable: m.capabilities.autoWake === true && m.capabilities.mac !== undefined,
+  };
+}
+
+/**
+ * Creates the index: every machine read once now, then one machine again whenever it is registered, linked, or its
+ * facts or capabilities change; removed machines leave it.
+ */
+export function createLabelIndex(deps: {
+  machines: { list(): Machine[]; find(name: string): Machine | undefined };
+  bus: { on<K extends keyof Events>(name: K, listener: (data: Events[K]) => void): () => void };
+}): LabelIndex {
+  const byName = new Map<string, PlacementEntry>();
+  const keyCounts = new Map<string, number>();
+  const keys = new Set<string>();
+
+  const count = (e: PlacementEntry, delta: 1 | -1) => {
+    for (const k of [...e.labels.values.keys(), ...e.labels.numbers.keys()]) {
+      const n = (keyCounts.get(k) ?? 0) + delta;
+      if (n > 0) {
+        keyCounts.set(k, n);
+        keys.add(k);
+      } else {
+        keyCounts.delete(k);
+        keys.delete(k);
+      }
+    }
+  };
+  const put = (e: PlacementEntry) => {
+    const old = byName.get(e.name);
+    if (old) count(old, -1);
+    byName.set(e.name, e);
+    count(e, 1);
+  };
+  const drop = (name: string) => {
+    const old = byName.get(name);
+    if (!old) return;
+    count(old, -1);
+    byName.delete(name);
+  };
+  const refresh = (name: string) => {
+    const m = deps.machines.find(name);
+    if (m) put(entryOf(m));
+    else drop(name);
+  };
+
+  for (const m of deps.machines.list()) put(entryOf(m));
+  const offs = [
+    deps.bus.on('machine.registered', (e) => refresh(e.machine)),
+    deps.bus.on('machine.online', (e) => refresh(e.machine)),
+    deps.bus.on('machine.updated', (e) => e.what !== 'aliases' && refresh(e.machine)),
+    deps.bus.on('machine.removed', (e) => drop(e.machine)),
+  ];
+
+  return {
+    entries: () => byName.values(),
+    byName: (name) => byName.get(name),
+    keys: () => keys,
+    size: () => byName.size,
+    close() {
+      for (const off of offs) off();
+    },
+  };
+}
