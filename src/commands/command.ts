@@ -19,7 +19,11 @@ export type Command =
   | { name: 'sh'; machine: MachineSelector; argv: string[] }
   | { name: 'tasks'; machine?: MachineSelector }
   | { name: 'logs' | 'cancel'; taskId: string }
-  | { name: 'whoami' };
+  | { name: 'whoami' }
+  /** Schedules: list them, add one (any other command, run at cron times as its owner), pause, resume, remove. */
+  | { name: 'schedule'; action: 'list' }
+  | { name: 'schedule'; action: 'add'; schedule: string; cron: string; tz?: string; report?: string; command: string }
+  | { name: 'schedule'; action: 'pause' | 'resume' | 'rm'; schedule: string };
 
 export type CommandName = Command['name'];
 

@@ -250,6 +250,44 @@ export const definitions: CommandDefinition[] = [
   machineCommand('shutdown', 'shut a machine down', 'admin'),
   machineCommand('restart', 'restart a machine', 'admin'),
   {
+    name: 'schedule',
+    usage: 'schedule add <name> --cron "<cron>" [--tz Z] -- <command...>',
+    summary: 'run a command at cron times; also schedule list|pause|resume|rm <name>',
+    role: 'operator',
+    examples: ['schedule', 'schedule add nightly --cron "0 2 * * 1-5" --tz Europe/London -- run any[gpu] "run the nightly benchmarks"', 'schedule pause nightly', 'schedule rm nightly'],
+    parse(args, text) {
+      const action = (args[0]?.value ?? 'list').toLowerCase();
+      if (action === 'list') {
+        noMore(args, 1, this.usage);
+        return { name: 'schedule', action: 'list' };
+      }
+      if (action === 'pause' || action === 'resume' || action === 'rm' || action === 'remove') {
+        need(args, 2, 'the schedule name', this.usage);
+        noMore(args, 2, this.usage);
+        return { name: 'schedule', action: action === 'remove' ? 'rm' : action, schedule: args[1]!.value.toLowerCase() };
+      }
+      if (action !== 'add') throw new UsageError(`"${args[0]!.value.slice(0, 30)}" is not a schedule action: list, add, pause, resume or rm.`, this.usage);
+      need(args, 2, 'the schedule name', this.usage);
+      const { options, next } = takeOptions(args, 2, ['cron', 'tz', 'report'], this.usage);
+      if (options.cron === undefined) throw new UsageError('Missing --cron "<minute hour day month weekday>" (quote it).', this.usage);
+      if (args[next]?.value !== '--') {
+        const hint = args[next] && /^[\d*/,-]+$/.test(args[next]!.value) ? ' Quote the cron expression: --cron "0 2 * * 1-5".' : '';
+        throw new UsageError(`Put the command to run after --.${hint}`, this.usage);
+      }
+      const command = restOf(text, args[next]!.end);
+      if (!command) throw new UsageError('Missing the command after --.', this.usage);
+      return {
+        name: 'schedule',
+        action: 'add',
+        schedule: args[1]!.value.toLowerCase(),
+        cron: options.cron,
+        ...(options.tz ? { tz: options.tz } : {}),
+        ...(options.report ? { report: options.report } : {}),
+        command,
+      };
+    },
+  },
+  {
     name: 'whoami',
     usage: 'whoami',
     summary: 'who PIA thinks you are, and what you may do',

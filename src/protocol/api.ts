@@ -148,6 +148,25 @@ export const UserView = z.object({
   addedAt: z.string().optional(),
 });
 
+/** A schedule: a command run at cron times, as its owner. */
+export const ScheduleView = z.object({
+  name: z.string(),
+  cron: z.string(),
+  tz: z.string(),
+  command: z.string(),
+  owner: z.string(),
+  /** Where results go (`slack:C123`, `mail:ada@example.com`), or null. */
+  report: z.string().nullable(),
+  state: z.enum(['active', 'paused']),
+  pausedReason: z.string().nullable(),
+  nextRunAt: isoTime.nullable(),
+  lastRunAt: isoTime.nullable(),
+  lastOutcome: z.string().nullable(),
+  createdAt: isoTime,
+  createdBy: z.string(),
+});
+export type ScheduleView = z.infer<typeof ScheduleView>;
+
 /** What a command of the chat language produced (`POST /api/commands`), as every front end renders it. */
 export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('text'), text: z.string() }),
@@ -164,6 +183,8 @@ export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('task'), task: TaskView }),
   z.object({ kind: z.literal('power_commands'), results: z.array(z.object({ machine: z.string(), ok: z.boolean(), message: z.string() })) }),
   z.object({ kind: z.literal('confirm'), text: z.string(), token: z.string() }),
+  z.object({ kind: z.literal('schedules'), schedules: z.array(ScheduleView) }),
+  z.object({ kind: z.literal('schedule'), text: z.string(), schedule: ScheduleView }),
 ]);
 export type ActionResultView = z.infer<typeof ActionResultView>;
 
@@ -192,6 +213,9 @@ export const api = {
   user: z.object({ user: UserView }),
   userRemoved: z.object({ removed: z.string() }),
   command: z.object({ result: ActionResultView }),
+  schedules: z.object({ schedules: z.array(ScheduleView) }),
+  schedule: z.object({ schedule: ScheduleView }),
+  scheduleRemoved: z.object({ removed: z.string() }),
   error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
 } as const;
 

@@ -15,6 +15,7 @@ import type { AuditRecord } from '../registry/audit.js';
 import type { Machine } from '../registry/machine.js';
 import type { MachineStore } from '../registry/machines.js';
 import type { PlacementService } from '../placement/placement.js';
+import type { ScheduleService } from '../schedules/schedule-service.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { ActionResult } from './result.js';
 
@@ -68,6 +69,8 @@ export interface ActionDeps {
   audit: { record(entry: AuditRecord): void };
   /** Picks machines for `any[...]` targets. */
   placement: Pick<PlacementService, 'place' | 'matching'>;
+  /** Schedules: the `schedule` command. */
+  schedules: Omit<ScheduleService, 'stored'>;
   /** The linked worker's newest heartbeat, fresher than the registry's batched value. */
   lastSeen(machineId: number): number | undefined;
   now?: () => number;
@@ -224,6 +227,39 @@ export function createActions(deps: ActionDeps): Actions {
         }
         return { kind: 'power_commands', results };
       }
+      case 'schedule':
+        return schedule(command, who);
+      default:
+        return assertNever(command);
+    }
+  }
+
+  /**
+   * `schedule ...`. A schedule runs as the person who added it; its results go to `--report`, by default back to
+   * the chat channel (or the mail sender) it was added from.
+   */
+  function schedule(command: Extract<Command, { name: 'schedule' }>, who: Requester): ActionResult {
+    const actor = { id: who.identity, origin: who.origin.kind };
+    const next = (v: { nextRunAt: string | null; tz: string }) => (v.nextRunAt ? `next run ${v.nextRunAt} (${v.tz})` : 'no next run');
+    switch (command.action) {
+      case 'list':
+        return { kind: 'schedules', schedules: deps.schedules.list() };
+      case 'add': {
+        const report = command.report === undefined || command.report === 'here' ? hereOf(who) : command.report === 'none' ? null : command.report;
+        const v = deps.schedules.add(actor, { name: command.schedule, cron: command.cron, ...(command.tz ? { tz: command.tz } : {}), command: command.command, report });
+        return { kind: 'schedule', schedule: v, text: `Scheduled ${v.name}: \`${v.command}\` at "${v.cron}" ${v.tz}; ${next(v)}${v.report ? `; results to ${v.report}` : ''}.` };
+      }
+      case 'pause': {
+        const v = deps.schedules.pause(actor, command.schedule);
+        return { kind: 'schedule', schedule: v, text: `Paused ${v.name}.` };
+      }
+      case 'resume': {
+        const v = deps.schedules.resume(actor, command.schedule);
+        return { kind: 'schedule', schedule: v, text: `Resumed ${v.name}; ${next(v)}.` };
+      }
+      case 'rm':
+        deps.schedules.remove(actor, command.schedule);
+        return { kind: 'text', text: `Removed schedule ${command.schedule}.` };
       default:
         return assertNever(command);
     }
@@ -266,6 +302,14 @@ export function createActions(deps: ActionDeps): Actions {
     },
   };
   return actions;
+}
+
+/** Where "here" is for a schedule's results: the chat channel asked from, or the mail sender; null elsewhere. */
+function hereOf(who: Requester): string | null {
+  const channel = who.origin.ref?.split('/')[0];
+  if (['slack', 'discord', 'console'].includes(who.origin.kind) && channel) return `${who.origin.kind}:${channel}`;
+  if (who.identity.startsWith('email:')) return `mail:${who.identity.slice(6)}`;
+  return null;
 }
 
 function describe(s: MachineSelector): string {

@@ -4,6 +4,7 @@ import type { PowerOperation } from '../../power/operations.js';
 import type { Finding } from '../../power/doctor.js';
 import type { MachineJson } from '../http/machine-json.js';
 import type { Task } from '../tasks/task.js';
+import type { ScheduleView } from '../../protocol/api.js';
 
 /** What an action produced, for a front end to render (the reporter, the mail gateway, the console). */
 export type ActionResult =
@@ -22,7 +23,10 @@ export type ActionResult =
   | { kind: 'logs'; task: Task; text: string }
   | { kind: 'task'; task: Task }
   | { kind: 'power_commands'; results: Array<{ machine: string; ok: boolean; message: string }> }
-  | { kind: 'confirm'; text: string; token: string };
+  | { kind: 'confirm'; text: string; token: string }
+  | { kind: 'schedules'; schedules: ScheduleView[] }
+  /** A schedule added, paused or resumed: what happened, and the schedule with its next run. */
+  | { kind: 'schedule'; text: string; schedule: ScheduleView };
 
 /** The answer to a command line that could not be read: the parser's words and the usage, as a `usage` error. */
 export function notUnderstood(parsed: { error: string; usage?: string }): ActionResult {

@@ -16,6 +16,8 @@ import { machineRoutes } from './routes/machines.js';
 import { taskRoutes } from './routes/tasks.js';
 import { powerRoutes } from './routes/power.js';
 import { commandRoutes } from './routes/commands.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import type { ScheduleService } from '../schedules/schedule-service.js';
 import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
@@ -37,6 +39,7 @@ export interface HttpDeps {
   users: UserStore;
   actions: Actions;
   placement: PlacementService;
+  schedules: ScheduleService;
   /** A machine's labels, precomputed (the API shows them). */
   labelsOf: (name: string) => string[] | undefined;
   /** A machine's mail address, when the email gateway is on. */
@@ -100,5 +103,6 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   taskRoutes(app, deps);
   powerRoutes(app, deps);
   commandRoutes(app, deps);
+  scheduleRoutes(app, deps);
   return app;
 }
