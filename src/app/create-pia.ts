@@ -21,6 +21,7 @@ import { startLocalWorker } from './local-worker.js';
 import { powerPortsOf } from './power-ports.js';
 import { createScheduleReports } from './schedule-reports.js';
 import { createSchedules } from '../hub/schedules/schedules.js';
+import { createIdleWatcher } from '../hub/idle/idle-watcher.js';
 
 /** Everything PIA is built from: the config, the admin token, a logger, and knobs for tests. */
 export interface PiaOptions extends HubCoreOptions {
@@ -35,6 +36,10 @@ export interface PiaOptions extends HubCoreOptions {
   now?: () => number;
   /** The longest the scheduler sleeps before looking at the clock again (default 60 s; tests: a few ms). */
   scheduleTickMs?: number;
+  /** How often idle machines are looked at (default PIA_IDLE_CHECK_S). */
+  idleCheckMs?: number;
+  /** How long after its last task a machine woken for it goes back to sleep (default 60 s). */
+  sleepAfterWakeMs?: number;
 }
 
 /** Where a started PIA listens. */
@@ -114,10 +119,24 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
   /** Where schedules post: the platforms connected here, and any a test or another front end adds. */
   const chatPorts = new Map(chat.ports);
 
+  const idle = createIdleWatcher({
+    machines,
+    pending: (id) => taskStore.active(id).length + taskStore.queued(id).length,
+    power,
+    bus,
+    now,
+    checkMs: opts.idleCheckMs ?? config.hub.idleCheckS * 1000,
+    afterWakeMs: opts.sleepAfterWakeMs ?? 60_000,
+    log: log.child({ component: 'idle' }),
+  });
+
   hooks.current = {
     power: { answered: (machineId, result) => power.answered(machineId, result) },
     machineMail: mail?.relay ?? mailOff,
-    queuedOffline: (machineId, actor) => power.autoWake(machineId, actor),
+    queuedOffline: (machineId, actor) => {
+      if (machines.byId(machineId)?.capabilities.autoWake) idle.wokenForTask(machineId);
+      power.autoWake(machineId, actor);
+    },
   };
 
   const http = buildHttpApp({
@@ -193,6 +212,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
       stopped = true;
       await schedules.scheduler.stop();
       scheduleReports.close();
+      idle.close();
       await chat.stop();
       await worker?.stop();
       await mail?.stop();

@@ -52,6 +52,8 @@ function machineWord(args: Token[], i: number): { word: string; next: number } {
   let next = i + 1;
   const open = (w: string) => (w.match(/\[/g)?.length ?? 0) > (w.match(/]/g)?.length ?? 0);
   while (open(word) && next < args.length) word += ` ${args[next++]!.value}`;
+  // Never closed: the first word alone, so the error points into the target rather than at a missing prompt.
+  if (open(word)) return { word: args[i]!.value, next: i + 1 };
   return { word, next };
 }
 

@@ -27,6 +27,10 @@ export const CapabilitiesView = z
     os: z.enum(['linux', 'darwin', 'win32']),
     probePorts: z.array(z.number()),
     sshHost: z.string(),
+    sleepWhenIdleS: z.number(),
+    idleAction: z.enum(['sleep', 'shutdown']),
+    idleForce: z.boolean(),
+    sleepAfterWake: z.boolean(),
   })
   .partial();
 

@@ -73,17 +73,21 @@ export function whyNot(c: Constraint, l: Labels): string {
   return `no ${c.key}`;
 }
 
+/** Labels PIA itself computes: never "unknown", even in a fleet where no machine has one (no GPU anywhere yet). */
+export const BUILTIN_KEYS: ReadonlySet<string> = new Set(['os', 'arch', 'cpus', 'ram', 'ram.free', 'disk.free', 'gpu', 'gpu.count', 'gpu.mem', 'agent', 'repo']);
+
 /**
  * Refuses a constraint whose label no machine of the fleet has (a typo, `any[gpux]`): a clear error that names the
  * nearest label, instead of "nothing fits". Negations are exempt (`any[!gpu]` in a fleet without GPUs is fine).
  */
 export function checkKnownKeys(constraints: readonly Constraint[], known: ReadonlySet<string>): void {
   for (const c of constraints) {
-    if (c.op === 'not' || known.has(c.key)) continue;
-    const near = closestNames(c.key, [...known], 2);
+    if (c.op === 'not' || known.has(c.key) || BUILTIN_KEYS.has(c.key)) continue;
+    const all = [...new Set([...BUILTIN_KEYS, ...known])];
+    const near = closestNames(c.key, all, 2);
     throw new PiaError(
       'label_unknown',
-      `No machine has a label "${c.key}".${near.length ? ` Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} Labels in this fleet: ${[...known].sort().slice(0, 30).join(', ') || 'none yet (no worker has linked)'}.`,
+      `No machine has a label "${c.key}".${near.length ? ` Did you mean ${near.map((n) => `"${n}"`).join(' or ')}?` : ''} Labels: ${all.sort().slice(0, 40).join(', ')}.`,
     );
   }
 }
