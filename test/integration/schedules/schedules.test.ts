@@ -96,7 +96,10 @@ describe('schedules through the hub', () => {
     t = await hub(clock, dataDir);
     let w2 = await link(t, 'box', stateDir);
     await until(async () => (await scheduled(t)).length === 1);
-    const legacy = await until(async () => (await t.api<{ schedule: ScheduleView }>('GET', '/api/schedules/legacy')).body.schedule.state === 'paused' && (await t.api<{ schedule: ScheduleView }>('GET', '/api/schedules/legacy')).body.schedule);
+    const legacy = await until(async () => {
+      const { schedule } = (await t.api<{ schedule: ScheduleView }>('GET', '/api/schedules/legacy')).body;
+      return schedule.state === 'paused' ? schedule : undefined;
+    });
     expect(legacy.pausedReason).toBe('its command no longer parses: Unknown command "frobnicate". Try `help`.');
     const resumeLegacy = await t.api<{ error: { code: string } }>('POST', '/api/schedules/legacy/resume');
     expect(resumeLegacy).toMatchObject({ status: 400, body: { error: { code: 'schedule_invalid' } } });
