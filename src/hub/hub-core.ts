@@ -22,7 +22,7 @@ import { createTaskService, type TaskService } from './tasks/task-service.js';
 import { createTaskStore, type TaskStore } from './tasks/task-store.js';
 import type { Actor } from './machine-admin.js';
 import { createLabelIndex, type LabelIndex } from './placement/label-index.js';
-import { createLoadReader } from './placement/load.js';
+import { createLoadTracker } from './placement/load.js';
 import { createPlacement, type PlacementService } from './placement/placement.js';
 import { createWakeTimes, type WakeTimes } from './placement/wake-times.js';
 
@@ -165,7 +165,8 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
 
   const labels = createLabelIndex({ machines, bus });
   const wakeTimes = createWakeTimes({ db, bus, machineId: (name) => machines.find(name)?.id });
-  const placement = createPlacement({ index: labels, load: createLoadReader(db), linked: (id) => links.get(id), wakeTimes });
+  const load = createLoadTracker({ db, bus });
+  const placement = createPlacement({ index: labels, load: load.read, linked: (id) => links.get(id), wakeTimes });
 
   return {
     db,
@@ -192,6 +193,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     },
     async stopServing() {
       labels.close();
+      load.close();
       wakeTimes.close();
       dispatcher.close();
       output.close();

@@ -54,9 +54,42 @@ export function holds(c: Constraint, l: Labels): boolean {
   }
 }
 
+/** A constraint turned into a test, with its value read once (a decision applies it to thousands of machines). */
+export function compile(c: Constraint): (l: Labels) => boolean {
+  const { key, value } = c;
+  switch (c.op) {
+    case 'has':
+      return (l) => l.values.has(key) || l.numbers.has(key);
+    case 'not':
+      return (l) => !l.values.has(key) && !l.numbers.has(key);
+    case '=':
+    case '!=': {
+      const n = value !== undefined && /^\d+(\.\d+)?$/.test(value) ? Number(value) : undefined;
+      const equal = (l: Labels) => (l.values.get(key)?.has(value!) ?? false) || (n !== undefined && l.numbers.get(key) === n);
+      return c.op === '=' ? equal : (l) => !equal(l);
+    }
+    default: {
+      const limit = c.number;
+      if (limit === undefined) return () => false;
+      const cmp = c.op === '>=' ? (x: number) => x >= limit : c.op === '<=' ? (x: number) => x <= limit : c.op === '>' ? (x: number) => x > limit : (x: number) => x < limit;
+      return (l) => {
+        const x = l.numbers.get(key);
+        return x !== undefined && cmp(x);
+      };
+    }
+  }
+}
+
 /** The constraints a machine misses (empty: it qualifies). */
 export function missed(constraints: readonly Constraint[], l: Labels): Constraint[] {
   return constraints.filter((c) => !holds(c, l));
+}
+
+/** How many constraints a machine misses, without building a list (the hot path of a decision). */
+export function missCount(constraints: readonly Constraint[], l: Labels): number {
+  let n = 0;
+  for (const c of constraints) if (!holds(c, l)) n++;
+  return n;
 }
 
 /** Why one constraint fails for a machine, in a few words: "no gpu", "os=darwin", "gpu.mem=8". */

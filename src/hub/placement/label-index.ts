@@ -1,6 +1,7 @@
 import type { HubEvents } from '../events.js';
 import type { Machine } from '../registry/machine.js';
 import { labelsOf, reposOf, type Labels } from './labels.js';
+import { memoryBonus } from './score.js';
 
 /** A machine as placement sees it: labels and repositories precomputed, so a decision parses nothing. */
 export interface PlacementEntry {
@@ -20,8 +21,25 @@ export interface LabelIndex {
   byName(name: string): PlacementEntry | undefined;
   /** Label names some machine has (for "no machine has a label ..."). */
   keys(): ReadonlySet<string>;
+  /**
+   * The machines with a label (`gpu`, `gpu.mem`) or a label value (`os=linux`, `repo=acme/app`): a decision starts
+   * from the smallest such set instead of the whole fleet.
+   */
+  posting(token: string): ReadonlySet<PlacementEntry> | undefined;
+  /**
+   * The machines in tiers by free memory, most first: tier t holds those whose memory bonus (free GB / 16, at most
+   * 5; see score.ts) is at least t and below t + 1 (tier 5: the full bonus). A decision that may stop early walks them.
+   */
+  tiers(): ReadonlyArray<ReadonlySet<PlacementEntry>>;
   size(): number;
   close(): void;
+}
+
+/** Memory tiers: 0-5 (see `LabelIndex.tiers`). */
+const TIERS = 6;
+/** The tier of a machine: its memory bonus, rounded down. */
+export function tierOf(e: Pick<PlacementEntry, 'memFreeGb'>): number {
+  return Math.min(TIERS - 1, Math.floor(memoryBonus(e.memFreeGb)));
 }
 
 type Events = Pick<HubEvents, 'machine.registered' | 'machine.removed' | 'machine.updated' | 'machine.online'>;
@@ -49,6 +67,29 @@ export function createLabelIndex(deps: {
   const byName = new Map<string, PlacementEntry>();
   const keyCounts = new Map<string, number>();
   const keys = new Set<string>();
+  const postings = new Map<string, Set<PlacementEntry>>();
+  const tiers: Array<Set<PlacementEntry>> = Array.from({ length: TIERS }, () => new Set());
+
+  const tokensOf = (e: PlacementEntry) => {
+    const out: string[] = [...e.labels.numbers.keys()];
+    for (const [k, vals] of e.labels.values) {
+      out.push(k);
+      for (const v of vals) out.push(`${k}=${v}`);
+    }
+    return out;
+  };
+  const post = (e: PlacementEntry, add: boolean) => {
+    for (const t of tokensOf(e)) {
+      let set = postings.get(t);
+      if (add) {
+        if (!set) postings.set(t, (set = new Set()));
+        set.add(e);
+      } else if (set) {
+        set.delete(e);
+        if (set.size === 0) postings.delete(t);
+      }
+    }
+  };
 
   const count = (e: PlacementEntry, delta: 1 | -1) => {
     for (const k of [...e.labels.values.keys(), ...e.labels.numbers.keys()]) {
@@ -64,14 +105,22 @@ export function createLabelIndex(deps: {
   };
   const put = (e: PlacementEntry) => {
     const old = byName.get(e.name);
-    if (old) count(old, -1);
+    if (old) {
+      count(old, -1);
+      post(old, false);
+      tiers[tierOf(old)]!.delete(old);
+    }
     byName.set(e.name, e);
     count(e, 1);
+    post(e, true);
+    tiers[tierOf(e)]!.add(e);
   };
   const drop = (name: string) => {
     const old = byName.get(name);
     if (!old) return;
     count(old, -1);
+    post(old, false);
+    tiers[tierOf(old)]!.delete(old);
     byName.delete(name);
   };
   const refresh = (name: string) => {
@@ -92,6 +141,8 @@ export function createLabelIndex(deps: {
     entries: () => byName.values(),
     byName: (name) => byName.get(name),
     keys: () => keys,
+    posting: (token) => postings.get(token),
+    tiers: () => tiers,
     size: () => byName.size,
     close() {
       for (const off of offs) off();

@@ -1,9 +1,9 @@
 import { formatConstraint, type AnyTarget, type Constraint } from '../../commands/target.js';
 import { PiaError } from '../../common/errors.js';
-import { checkKnownKeys, missed, normalizeConstraint, whyNot } from './constraints.js';
+import { checkKnownKeys, compile, missCount, missed, normalizeConstraint, whyNot } from './constraints.js';
 import type { LabelIndex, PlacementEntry } from './label-index.js';
 import { repoIdentity } from './labels.js';
-import { costOf, reasonLine, type Candidate, type Wanted } from './score.js';
+import { CLONE_COST_S, costFrom, reasonLine, type Candidate, type Wanted } from './score.js';
 import type { WakeTimes } from './wake-times.js';
 
 /** What is to be placed. */
@@ -29,12 +29,12 @@ export interface PlacementService {
   matching(target: AnyTarget): string[];
 }
 
-/** Tasks per machine that are not finished: dispatched or running (`active`), and waiting (`queued`). */
-export type LoadReader = () => ReadonlyMap<number, { active: number; queued: number }>;
+/** Tasks per machine (by name) that are not finished: dispatched or running (`active`), and waiting (`queued`). */
+export type LoadReader = () => ReadonlyMap<string, { active: number; queued: number }>;
 
 /** What placement reads besides the labels. */
 export interface PlacementDeps {
-  index: Pick<LabelIndex, 'entries' | 'keys'>;
+  index: Pick<LabelIndex, 'entries' | 'keys' | 'posting' | 'tiers'>;
   load: LoadReader;
   /** The linked worker's task limit; undefined when it is not linked. */
   linked(machineId: number): { maxTasks: number } | undefined;
@@ -45,6 +45,11 @@ export interface PlacementDeps {
 const DEFAULT_LIMIT = 2;
 /** Nearest misses named in a refusal. */
 const MISSES_SHOWN = 3;
+
+const EMPTY: ReadonlySet<PlacementEntry> = new Set();
+
+/** A source this small is read whole; a bigger one is walked by memory tier, with an early stop. */
+const SMALL_SOURCE = 1500;
 
 interface Scored {
   entry: PlacementEntry;
@@ -59,50 +64,101 @@ const better = (a: Scored, b: Scored) => a.cost < b.cost || (a.cost === b.cost &
  * score ranks (see score.ts), and only the best few are kept, so a fleet of 10,000 costs one pass and no sort.
  */
 export function createPlacement(deps: PlacementDeps): PlacementService {
+  /**
+   * Where a decision starts: the machines with the rarest label a constraint requires (`repo=acme/app`, `gpu`,
+   * the key of a comparison such as `gpu.mem`); the whole fleet only when no constraint names one.
+   */
+  function sourceOf(constraints: Constraint[]): ReadonlySet<PlacementEntry> | undefined {
+    let smallest: ReadonlySet<PlacementEntry> | undefined;
+    for (const c of constraints) {
+      const token = c.op === '=' && c.value !== undefined && !/^\d+(\.\d+)?$/.test(c.value) ? `${c.key}=${c.value}` : c.op === 'has' || c.op === '>=' || c.op === '>' || c.op === '<=' || c.op === '<' ? c.key : undefined;
+      if (token === undefined) continue;
+      const set = deps.index.posting(token) ?? EMPTY;
+      if (!smallest || set.size < smallest.size) smallest = set;
+    }
+    return smallest;
+  }
+
+  /** The machines that miss the fewest constraints (only for a refusal: it reads the whole fleet). */
+  function nearestMisses(constraints: Constraint[], exclude: ReadonlySet<string> | undefined) {
+    const misses: Array<{ entry: PlacementEntry; missed: Constraint[] }> = [];
+    for (const entry of deps.index.entries()) {
+      if (exclude?.has(entry.name)) continue;
+      const n = missCount(constraints, entry.labels);
+      if (n > 0) noteMiss(misses, entry, n, constraints);
+    }
+    return misses;
+  }
+
   return {
     place(req) {
       const constraints = req.target.constraints.map(normalizeConstraint);
       checkKnownKeys(constraints, deps.index.keys());
+      const tests = constraints.map(compile);
       const want = wantedOf(req, constraints);
       const wantId = want.repo ? repoIdentity(want.repo) : undefined;
       const count = req.target.count;
       const keep = count + 3;
       const load = deps.load();
       const best: Scored[] = [];
-      const misses: Array<{ entry: PlacementEntry; missed: Constraint[] }> = [];
-      const sleeping: PlacementEntry[] = [];
-      let qualified = 0;
+      const seen = { qualified: 0, sleeping: [] as PlacementEntry[] };
 
-      for (const entry of deps.index.entries()) {
-        if (req.exclude?.has(entry.name)) continue;
-        const miss = missed(constraints, entry.labels);
-        if (miss.length) {
-          noteMiss(misses, { entry, missed: miss });
-          continue;
-        }
-        qualified++;
+      /** Scores one machine if it qualifies; only one that makes the best few gets a candidate object. */
+      const consider = (entry: PlacementEntry) => {
+        if (req.exclude?.has(entry.name)) return;
+        for (const test of tests) if (!test(entry.labels)) return;
+        seen.qualified++;
         const link = deps.linked(entry.id);
         if (!link && !entry.wakeable) {
-          if (sleeping.length < MISSES_SHOWN) sleeping.push(entry);
-          continue;
+          if (seen.sleeping.length < MISSES_SHOWN) seen.sleeping.push(entry);
+          return;
         }
-        const l = load.get(entry.id);
-        const wake = link ? { ms: 0, measured: true } : deps.wakeTimes.estimate(entry.id);
+        const l = load.get(entry.name);
+        const used = (l?.active ?? 0) + (l?.queued ?? 0);
+        const limit = link?.maxTasks ?? DEFAULT_LIMIT;
+        const wake = link ? undefined : deps.wakeTimes.estimate(entry.id);
+        const repo = repoState(entry, wantId, want.ref);
+        const cost = costFrom(link !== undefined, wake?.ms ?? 0, repo, used, limit, entry.memFreeGb);
+        const worst = best.length === keep ? best[keep - 1]! : undefined;
+        if (worst && !(cost < worst.cost || (cost === worst.cost && entry.name < worst.entry.name))) return;
         const candidate: Candidate = {
           name: entry.name,
           online: link !== undefined,
-          wakeMs: wake.ms,
-          wakeMeasured: wake.measured,
+          wakeMs: wake?.ms ?? 0,
+          wakeMeasured: wake?.measured ?? true,
           active: l?.active ?? 0,
           queued: l?.queued ?? 0,
-          limit: link?.maxTasks ?? DEFAULT_LIMIT,
+          limit,
           memFreeGb: entry.memFreeGb,
-          repo: repoState(entry, wantId, want.ref),
+          repo,
         };
-        insert(best, { entry, candidate, cost: costOf(candidate) }, keep);
+        insert(best, { entry, candidate, cost }, keep);
+      };
+
+      const source = sourceOf(constraints);
+      const withRepo = wantId !== undefined ? deps.index.posting(`repo=${wantId}`) : undefined;
+      if (source && source.size <= SMALL_SOURCE) {
+        for (const entry of source) consider(entry);
+      } else {
+        // A broad target: machines that have the repository first, then the rest by free memory, most first,
+        // stopping once no machine left could beat the best few (its cost cannot go below its tier's bound).
+        if (withRepo) for (const entry of withRepo) if (!source || source.has(entry)) consider(entry);
+        const floor = withRepo ? CLONE_COST_S : 0;
+        const tiers = deps.index.tiers();
+        for (let t = tiers.length - 1; t >= 0; t--) {
+          const worst = best.length === keep ? best[keep - 1]! : undefined;
+          // Tier t's bonus is below t + 1 (the top tier's is exactly its own): no cost in it goes below this.
+          if (worst && t < tiers.length - 1 && worst.cost <= floor - (t + 1)) break;
+          for (const entry of tiers[t]!) {
+            if (withRepo?.has(entry) || (source && !source.has(entry))) continue;
+            consider(entry);
+          }
+        }
       }
 
-      if (best.length < count) throw refusal(req.target, constraints, { qualified, usable: best.length, misses, sleeping });
+      if (best.length < count) {
+        throw refusal(req.target, constraints, { qualified: seen.qualified, usable: best.length, misses: nearestMisses(constraints, req.exclude), sleeping: seen.sleeping });
+      }
       const chosen = best.slice(0, count).map((s) => s.candidate);
       return { machines: chosen.map((c) => c.name), reason: reasonLine(chosen, best.slice(count).map((s) => s.candidate), want) };
     },
@@ -139,12 +195,15 @@ function insert(list: Scored[], s: Scored, keep: number): void {
   if (list.length > keep) list.pop();
 }
 
-/** Keeps the machines that miss the fewest constraints. */
-function noteMiss(misses: Array<{ entry: PlacementEntry; missed: Constraint[] }>, m: { entry: PlacementEntry; missed: Constraint[] }): void {
-  const worse = (a: typeof m, b: typeof m) => a.missed.length > b.missed.length || (a.missed.length === b.missed.length && a.entry.name > b.entry.name);
-  if (misses.length === MISSES_SHOWN && !worse(misses[MISSES_SHOWN - 1]!, m)) return;
+/** Keeps the machines that miss the fewest constraints (the list of what each misses is built only for those). */
+function noteMiss(misses: Array<{ entry: PlacementEntry; missed: Constraint[] }>, entry: PlacementEntry, count: number, constraints: Constraint[]): void {
+  type M = { entry: PlacementEntry; count: number };
+  const worse = (a: M, b: M) => a.count > b.count || (a.count === b.count && a.entry.name > b.entry.name);
+  const last = misses[MISSES_SHOWN - 1];
+  if (misses.length === MISSES_SHOWN && !worse({ entry: last!.entry, count: last!.missed.length }, { entry, count })) return;
+  const m = { entry, missed: missed(constraints, entry.labels) };
   let i = misses.length;
-  while (i > 0 && worse(misses[i - 1]!, m)) i--;
+  while (i > 0 && worse({ entry: misses[i - 1]!.entry, count: misses[i - 1]!.missed.length }, { entry, count })) i--;
   misses.splice(i, 0, m);
   if (misses.length > MISSES_SHOWN) misses.pop();
 }

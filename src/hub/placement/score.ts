@@ -32,22 +32,31 @@ export interface Wanted {
   ref?: string;
 }
 
-/** Seconds a clone is guessed to take; a fetch of a repository already there is cheaper. */
-const CLONE_S = 30;
+/** Seconds a fetch of a repository already there is guessed to take (a clone: CLONE_COST_S). */
 const FETCH_S = 5;
 /** Seconds a task waits, per task ahead of it, on a machine that is full. */
 const SLOT_WAIT_S = 120;
 
+/** The free-memory part of the cost, 0-5 s: a tie-breaker between machines that are otherwise as good. */
+export function memoryBonus(memFreeGb: number | undefined): number {
+  return Math.min(5, (memFreeGb ?? 0) / 16);
+}
+
+/** The most a repository not there yet adds (a clone): a lower bound of the cost of such a machine. */
+export const CLONE_COST_S = 30;
+
+/** The cost in seconds (lower is better) from its parts, without building a candidate (the hot path). */
+export function costFrom(online: boolean, wakeMs: number, repo: Candidate['repo'], used: number, limit: number, memFreeGb: number | undefined): number {
+  let cost = online ? 0 : wakeMs / 1000;
+  if (repo === 'absent') cost += CLONE_COST_S;
+  else if (repo === 'present') cost += FETCH_S;
+  cost += used < limit ? (15 * used) / limit : SLOT_WAIT_S * (used - limit + 1);
+  return cost - memoryBonus(memFreeGb);
+}
+
 /** The cost of a candidate in seconds (lower is better). */
 export function costOf(c: Candidate): number {
-  let cost = 0;
-  if (!c.online) cost += c.wakeMs / 1000;
-  if (c.repo === 'absent') cost += CLONE_S;
-  else if (c.repo === 'present') cost += FETCH_S;
-  const used = c.active + c.queued;
-  cost += used < c.limit ? (15 * used) / c.limit : SLOT_WAIT_S * (used - c.limit + 1);
-  cost -= Math.min(5, (c.memFreeGb ?? 0) / 16);
-  return cost;
+  return costFrom(c.online, c.wakeMs, c.repo, c.active + c.queued, c.limit, c.memFreeGb);
 }
 
 /** The candidates best first: by cost, then by name. */

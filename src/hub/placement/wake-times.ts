@@ -32,6 +32,7 @@ export function createWakeTimes(deps: {
   const trim = deps.db.prepare(`DELETE FROM machine_wakes WHERE machine_id = ? AND rowid NOT IN
       (SELECT rowid FROM machine_wakes WHERE machine_id = ? ORDER BY at DESC, rowid DESC LIMIT ${KEEP})`);
   const cache = new Map<number, number[]>();
+  const medians = new Map<number, { ms: number; measured: boolean }>();
   const started = new Map<string, number>();
 
   const lastOf = (id: number) => {
@@ -42,13 +43,17 @@ export function createWakeTimes(deps: {
 
   const times: WakeTimes = {
     estimate(machineId) {
+      const known = medians.get(machineId);
+      if (known) return known;
       const list = lastOf(machineId);
-      if (list.length === 0) return { ms: DEFAULT_WAKE_MS, measured: false };
       const sorted = [...list].sort((a, b) => a - b);
       const mid = sorted.length >> 1;
-      return { ms: sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2), measured: true };
+      const m = list.length === 0 ? { ms: DEFAULT_WAKE_MS, measured: false } : { ms: sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2), measured: true };
+      medians.set(machineId, m);
+      return m;
     },
     record(machineId, ms) {
+      medians.delete(machineId);
       const list = lastOf(machineId);
       list.push(Math.round(ms));
       if (list.length > KEEP) list.shift();

@@ -51,8 +51,14 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     let fired = 0;
     for (const s of store.due(t)) {
       const expected = s.nextRunAt!;
-      const dueAt = Math.max(expected, cron.latest(s.cron, s.tz, t) ?? expected);
-      const next = cron.next(s.cron, s.tz, Math.max(dueAt, t)) ?? null;
+      // The usual case costs one cron step: the due time is the stored one and the next one is after now. Only
+      // a hub that was away over several due times looks back for the latest.
+      let dueAt = expected;
+      let next = cron.next(s.cron, s.tz, expected) ?? null;
+      if (next !== null && next <= t) {
+        dueAt = Math.max(expected, cron.latest(s.cron, s.tz, t) ?? expected);
+        next = cron.next(s.cron, s.tz, Math.max(dueAt, t)) ?? null;
+      }
       if (t - dueAt > deps.graceMs) {
         const detail = `not run: the hub was down at ${new Date(dueAt).toISOString()}, more than ${Math.round(deps.graceMs / 1000)} s ago`;
         if (store.claim(s.id, expected, dueAt, t, next, 'missed', detail)) log.warn({ schedule: s.name, dueAt: new Date(dueAt).toISOString() }, 'schedule run missed');

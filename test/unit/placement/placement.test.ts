@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTarget } from '../../../src/commands/target.js';
-import { entryOf, type PlacementEntry } from '../../../src/hub/placement/label-index.js';
+import { createLabelIndex } from '../../../src/hub/placement/label-index.js';
 import { labelsOf, repoIdentity } from '../../../src/hub/placement/labels.js';
 import { createPlacement } from '../../../src/hub/placement/placement.js';
 import type { Machine } from '../../../src/hub/registry/machine.js';
@@ -31,14 +31,11 @@ function machine(name: string, f: Facts | null, caps: Machine['capabilities'] = 
 
 /** A fleet: entries, who is linked (with its limit), tasks per machine, measured wake times. */
 function fleet(ms: Machine[], opts: { online?: Record<string, number>; load?: Record<string, { active: number; queued: number }>; wakeMs?: Record<string, number> } = {}) {
-  const entries = new Map<string, PlacementEntry>(ms.map((m) => [m.name, entryOf(m)]));
-  const keys = new Set<string>();
-  for (const e of entries.values()) for (const k of [...e.labels.values.keys(), ...e.labels.numbers.keys()]) keys.add(k);
-  const idOf = (name: string) => entries.get(name)!.id;
-  const nameOf = (id: number) => [...entries.values()].find((e) => e.id === id)!.name;
+  const index = createLabelIndex({ machines: { list: () => ms, find: (n) => ms.find((m) => m.name === n) }, bus: { on: () => () => {} } });
+  const nameOf = (id: number) => ms.find((m) => m.id === id)!.name;
   return createPlacement({
-    index: { entries: () => entries.values(), keys: () => keys },
-    load: () => new Map(Object.entries(opts.load ?? {}).map(([n, l]) => [idOf(n), l])),
+    index,
+    load: () => new Map(Object.entries(opts.load ?? {})),
     linked: (id) => (opts.online?.[nameOf(id)] !== undefined ? { maxTasks: opts.online[nameOf(id)]! } : undefined),
     wakeTimes: { estimate: (id) => (opts.wakeMs?.[nameOf(id)] !== undefined ? { ms: opts.wakeMs[nameOf(id)]!, measured: true } : { ms: 60_000, measured: false }) },
   });
