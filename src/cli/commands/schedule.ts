@@ -20,7 +20,6 @@ export function scheduleCommand(api: () => ApiClient): Command {
     .option('--report <where>', 'where results go: slack:<channel>, discord:<channel>, mail:<address>')
     .option('--json', 'print JSON')
     .argument('<command...>', 'the command, after --, as typed in chat')
-    .passThroughOptions()
     .action(async (name: string, words: string[], opts: { cron: string; tz?: string; report?: string; json?: boolean }) => {
       const command = (words[0] === '--' ? words.slice(1) : words).map((w) => (/[\s"']/.test(w) ? JSON.stringify(w) : w)).join(' ');
       const { schedule } = await api().post('/api/schedules', schemas.schedule, { name, cron: opts.cron, ...(opts.tz ? { tz: opts.tz } : {}), command, ...(opts.report ? { report: opts.report } : {}) });
