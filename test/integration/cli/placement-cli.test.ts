@@ -20,7 +20,7 @@ describe('the CLI: targets, labels, schedules, idle sleep', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/^→ box: idle\nTask \w+ (queued|dispatched) on box\. Follow it with: pia logs \w+ -f\n$/);
     const show = await pia(['machines', 'show', 'box'], env);
-    expect(show.stdout).toMatch(/\n  labels:       .*\bos=linux\b.*\n/);
+    expect(show.stdout).toMatch(/\n {2}labels: {7}.*\bos=linux\b.*\n/);
     const bad = await pia(['run', 'any[os=linux', 'x'], env);
     expect(bad).toMatchObject({ code: 1, stderr: 'pia: Cannot read the target at character 13: the list is not closed: "]" is missing.\n  any[os=linux\n              ^\n' });
   });
