@@ -1,7 +1,7 @@
 import type { ChatAnnouncer } from '../bot/core.js';
-import { toPlainText } from '../bot/markup.js';
+import { toPlainText } from '../present/markup.js';
 import type { ChatPort } from '../bot/port.js';
-import { resultMessage, taskResult } from '../bot/reporter/views.js';
+import { resultMessage, taskResult } from '../present/views.js';
 import type { Logger } from '../common/logger.js';
 import type { EventBus } from '../hub/events.js';
 import type { ScheduleReport } from '../hub/schedules/fire.js';

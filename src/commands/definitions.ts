@@ -8,6 +8,8 @@ export class UsageError extends Error {
   constructor(
     message: string,
     readonly usage?: string,
+    /** What is missing, when that is the fault: a caller may fill it in (mail adds the machine it was sent to). */
+    readonly missing?: 'machine',
   ) {
     super(message);
   }
@@ -58,7 +60,7 @@ function machineWord(args: Token[], i: number): { word: string; next: number } {
 }
 
 function need(args: Token[], n: number, what: string, usage: string): void {
-  if (args.length < n) throw new UsageError(`Missing ${what}.`, usage);
+  if (args.length < n) throw new UsageError(`Missing ${what}.`, usage, what === 'the machine' ? 'machine' : undefined);
 }
 
 function noMore(args: Token[], from: number, usage: string): void {

@@ -48,6 +48,8 @@ export const MachineView = z.object({
   createdAt: isoTime,
   /** Its mail address, when the email gateway is on. */
   email: z.string().optional(),
+  /** The MAC its worker reported on its default route: used to wake it unless `capabilities.mac` is set. */
+  learnedMac: z.object({ mac: z.string(), interface: z.string() }).optional(),
   /** Its labels (`os=linux`, `gpu=nvidia`, `repo=acme/app`, its tags): what `any[...]` targets match. */
   labels: z.array(z.string()).optional(),
 });

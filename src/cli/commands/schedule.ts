@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { scheduleTable } from '../../bot/reporter/views.js';
+import { scheduleTable } from '../../present/views.js';
 import { api as schemas, type ScheduleView } from '../../protocol/api.js';
 import type { ApiClient } from '../api-client.js';
 import { printJson } from '../output.js';

@@ -2,6 +2,7 @@ import type { HubEvents } from '../events.js';
 import type { Machine } from '../registry/machine.js';
 import { labelsOf, reposOf, type Labels } from './labels.js';
 import { memoryBonus } from './score.js';
+import { learnedMac } from '../../wol/learned-mac.js';
 
 /** A machine as placement sees it: labels and repositories precomputed, so a decision parses nothing. */
 export interface PlacementEntry {
@@ -11,7 +12,7 @@ export interface PlacementEntry {
   /** Repository identity (`acme/app`, `app`) -> the branch checked out. */
   repos: Map<string, string | null>;
   memFreeGb: number | undefined;
-  /** PIA may wake it for a task: auto-wake is on and its MAC is known. */
+  /** PIA may wake it for a task: auto-wake is on and its MAC is known (set, or learned from its worker). */
   wakeable: boolean;
 }
 
@@ -52,7 +53,7 @@ export function entryOf(m: Machine): PlacementEntry {
     labels: labelsOf(m),
     repos: reposOf(m.facts),
     memFreeGb: m.facts?.memoryFreeBytes !== undefined ? m.facts.memoryFreeBytes / 1024 ** 3 : undefined,
-    wakeable: m.capabilities.autoWake === true && m.capabilities.mac !== undefined,
+    wakeable: m.capabilities.autoWake === true && (m.capabilities.mac !== undefined || learnedMac(m.facts) !== undefined),
   };
 }
 

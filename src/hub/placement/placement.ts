@@ -221,7 +221,7 @@ function refusal(
   else if (found.usable === 0) parts.push(`${found.qualified} machine(s) fit any${what}, but none is online or may be woken.`);
   else parts.push(`Only ${found.usable} machine(s) that fit any${what} can take it; ${target.text} asks for ${wanted}.`);
   if (found.sleeping.length) {
-    parts.push(`Asleep with auto-wake off: ${found.sleeping.map((e) => e.name).join(', ')} (pia machines set <m> --auto-wake on, with its --mac).`);
+    parts.push(`Asleep with auto-wake off: ${found.sleeping.map((e) => e.name).join(', ')} (pia machines set <m> --auto-wake on).`);
   }
   if (found.misses.length) {
     parts.push(`Nearest misses: ${found.misses.map((m) => `${m.entry.name} (${m.missed.map((c) => whyNot(c, m.entry.labels)).join(', ')})`).join('; ')}.`);

@@ -122,7 +122,7 @@ describe('placement', () => {
       { online: { g8: 2, cpu: 2, mac: 2 } },
     );
     expect(() => place(p, 'any[gpu.mem>=24,os=linux]')).toThrow(
-      '1 machine(s) fit any[gpu.mem>=24,os=linux], but none is online or may be woken. Asleep with auto-wake off: g48 (pia machines set <m> --auto-wake on, with its --mac). Nearest misses: cpu (no gpu.mem); g8 (gpu.mem=8); mac (no gpu.mem, os=darwin).',
+      '1 machine(s) fit any[gpu.mem>=24,os=linux], but none is online or may be woken. Asleep with auto-wake off: g48 (pia machines set <m> --auto-wake on). Nearest misses: cpu (no gpu.mem); g8 (gpu.mem=8); mac (no gpu.mem, os=darwin).',
     );
     expect(() => place(p, 'any[gpu]x3')).toThrow(/^Only 1 machine\(s\) that fit any\[gpu\] can take it; any\[gpu\]x3 asks for 3 machines\./);
     expect(() => place(p, 'any[gpux]')).toThrow('No machine has a label "gpux". Did you mean "gpu"?');
