@@ -59,7 +59,7 @@ export interface MachineStore {
   /** A machine by id (internal use: links and credentials hold ids). */
   byId(id: number): Machine | undefined;
   /** Every machine as the API's JSON array, written from the stored JSON (see the method). */
-  listJson(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, string>): string;
+  listJson(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, unknown>): string;
   /** Every machine, by name. */
   list(): Machine[];
   /** The first `limit` machines, offline ones first, then by name. */
@@ -168,11 +168,11 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
      * milliseconds and hundreds of megabytes for one listing. `liveLastSeen` gives the fresher heartbeat of a linked
      * machine; `extra` adds fields (the mail address).
      */
-    listJson(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, string>): string {
+    listJson(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, unknown>): string {
       const parts: string[] = [];
       for (const r of all.iterate()) {
         const live = liveLastSeen(r.id);
-        const more = extra ? Object.entries(extra(r.name)).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('') : '';
+        const more = extra ? Object.entries(extra(r.name)).filter(([, v]) => v !== undefined).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('') : '';
         parts.push(
           `{"name":${JSON.stringify(r.name)},"aliases":${r.aliases ?? '[]'},"status":${JSON.stringify(r.status)},` +
             `"powerState":${JSON.stringify(r.power_state)},"powerStateAt":${jsonOrNull(r.power_state_at)},"powerEvidence":${jsonOrNull(r.power_evidence)},` +

@@ -35,7 +35,8 @@ export function machineRoutes(
 
   app.get('/api/machines', async (_req, reply) => {
     const live = (id: number) => deps.links.get(id)?.lastSeenMs;
-    const body = deps.machines.listJson(live, deps.emailOf ? (name) => ({ email: deps.emailOf!(name) }) : undefined);
+    // Labels come precomputed from the index: the listing still parses no facts.
+    const body = deps.machines.listJson(live, (name) => ({ ...(deps.emailOf ? { email: deps.emailOf(name) } : {}), labels: deps.labelsOf(name) }));
     return reply.type('application/json; charset=utf-8').send(`{"machines":${body}}`);
   });
 
