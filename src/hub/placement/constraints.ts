@@ -65,7 +65,7 @@ export function compile(c: Constraint): (l: Labels) => boolean {
     case '=':
     case '!=': {
       const n = value !== undefined && /^\d+(\.\d+)?$/.test(value) ? Number(value) : undefined;
-      const equal = (l: Labels) => (l.values.get(key)?.has(value!) ?? false) || (n !== undefined && l.numbers.get(key) === n);
+      const equal = (l: Labels) => l.values.get(key)?.has(value!) === true || (n !== undefined && l.numbers.get(key) === n);
       return c.op === '=' ? equal : (l) => !equal(l);
     }
     default: {

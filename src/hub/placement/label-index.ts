@@ -28,10 +28,11 @@ export interface LabelIndex {
    */
   posting(token: string): ReadonlySet<PlacementEntry> | undefined;
   /**
-   * The machines in tiers by free memory, most first: tier t holds those whose memory bonus (free GB / 16, at most
-   * 5; see score.ts) is at least t and below t + 1 (tier 5: the full bonus). A decision that may stop early walks them.
+   * The machines in tiers by free memory: tier t holds those whose memory bonus (free GB / 16, at most 5; see
+   * score.ts) is at least t and below t + 1 (tier 5: the full bonus), each tier sorted by name. A decision that may
+   * stop early walks them from the top.
    */
-  tiers(): ReadonlyArray<ReadonlySet<PlacementEntry>>;
+  tiers(): ReadonlyArray<readonly PlacementEntry[]>;
   size(): number;
   close(): void;
 }
@@ -69,7 +70,27 @@ export function createLabelIndex(deps: {
   const keyCounts = new Map<string, number>();
   const keys = new Set<string>();
   const postings = new Map<string, Set<PlacementEntry>>();
-  const tiers: Array<Set<PlacementEntry>> = Array.from({ length: TIERS }, () => new Set());
+  const tiers: PlacementEntry[][] = Array.from({ length: TIERS }, () => []);
+  /** Where `name` is, or goes, in a tier sorted by name. */
+  const at = (tier: PlacementEntry[], name: string) => {
+    let lo = 0;
+    let hi = tier.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tier[mid]!.name < name) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const enter = (e: PlacementEntry) => {
+    const tier = tiers[tierOf(e)]!;
+    tier.splice(at(tier, e.name), 0, e);
+  };
+  const leave = (e: PlacementEntry) => {
+    const tier = tiers[tierOf(e)]!;
+    const i = at(tier, e.name);
+    if (tier[i] === e) tier.splice(i, 1);
+  };
 
   const tokensOf = (e: PlacementEntry) => {
     const out: string[] = [...e.labels.numbers.keys()];
@@ -109,19 +130,19 @@ export function createLabelIndex(deps: {
     if (old) {
       count(old, -1);
       post(old, false);
-      tiers[tierOf(old)]!.delete(old);
+      leave(old);
     }
     byName.set(e.name, e);
     count(e, 1);
     post(e, true);
-    tiers[tierOf(e)]!.add(e);
+    enter(e);
   };
   const drop = (name: string) => {
     const old = byName.get(name);
     if (!old) return;
     count(old, -1);
     post(old, false);
-    tiers[tierOf(old)]!.delete(old);
+    leave(old);
     byName.delete(name);
   };
   const refresh = (name: string) => {

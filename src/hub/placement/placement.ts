@@ -48,8 +48,8 @@ const MISSES_SHOWN = 3;
 
 const EMPTY: ReadonlySet<PlacementEntry> = new Set();
 
-/** A source this small is read whole; a bigger one is walked by memory tier, with an early stop. */
-const SMALL_SOURCE = 1500;
+/** A source this small is read whole; a bigger one is walked by memory tier and name, with an early stop. */
+const SMALL_SOURCE = 64;
 
 interface Scored {
   entry: PlacementEntry;
@@ -135,25 +135,37 @@ export function createPlacement(deps: PlacementDeps): PlacementService {
         insert(best, { entry, candidate, cost }, keep);
       };
 
+      /**
+       * Walks the memory tiers from the top, each by name, taking the machines `accept` admits, and stops once no
+       * machine left could beat the best few: no cost in tier t goes below its bound (the top tier's bonus is
+       * exactly its own, a lower tier's is below t + 1), and within a tier a later name loses a tie.
+       */
+      const walk = (floor: number, accept: (e: PlacementEntry) => boolean) => {
+        const tiers = deps.index.tiers();
+        const top = tiers.length - 1;
+        for (let t = top; t >= 0; t--) {
+          const bound = floor - (t === top ? t : t + 1);
+          const before = best.length === keep ? best[keep - 1]! : undefined;
+          if (before && (before.cost < bound || (t < top && before.cost <= bound))) return;
+          for (const entry of tiers[t]!) {
+            const worst = best.length === keep ? best[keep - 1]! : undefined;
+            if (worst && worst.cost <= bound && entry.name > worst.entry.name) return;
+            if (accept(entry)) consider(entry);
+          }
+        }
+      };
+
       const source = sourceOf(constraints);
+      const inSource = (e: PlacementEntry) => !source || source.has(e);
       const withRepo = wantId !== undefined ? deps.index.posting(`repo=${wantId}`) : undefined;
       if (source && source.size <= SMALL_SOURCE) {
         for (const entry of source) consider(entry);
+      } else if (withRepo) {
+        // Machines that have the repository first; the others cost at least a clone more.
+        walk(0, (e) => withRepo.has(e) && inSource(e));
+        walk(CLONE_COST_S, (e) => !withRepo.has(e) && inSource(e));
       } else {
-        // A broad target: machines that have the repository first, then the rest by free memory, most first,
-        // stopping once no machine left could beat the best few (its cost cannot go below its tier's bound).
-        if (withRepo) for (const entry of withRepo) if (!source || source.has(entry)) consider(entry);
-        const floor = withRepo ? CLONE_COST_S : 0;
-        const tiers = deps.index.tiers();
-        for (let t = tiers.length - 1; t >= 0; t--) {
-          const worst = best.length === keep ? best[keep - 1]! : undefined;
-          // Tier t's bonus is below t + 1 (the top tier's is exactly its own): no cost in it goes below this.
-          if (worst && t < tiers.length - 1 && worst.cost <= floor - (t + 1)) break;
-          for (const entry of tiers[t]!) {
-            if (withRepo?.has(entry) || (source && !source.has(entry))) continue;
-            consider(entry);
-          }
-        }
+        walk(0, inSource);
       }
 
       if (best.length < count) {
@@ -174,16 +186,17 @@ export function createPlacement(deps: PlacementDeps): PlacementService {
 }
 
 /** The repository the reason line talks about: the deploy's, or the one a `repo=` constraint asks for. */
-function wantedOf(req: PlaceRequest, constraints: Constraint[]): Wanted {
+export function wantedOf(req: PlaceRequest, constraints: Constraint[]): Wanted {
   if (req.repo) return { repo: repoIdentity(req.repo) ?? req.repo, ...(req.ref ? { ref: req.ref } : {}) };
   const c = constraints.find((x) => x.key === 'repo' && x.op === '=');
   return c?.value ? { repo: c.value } : {};
 }
 
-function repoState(entry: PlacementEntry, id: string | undefined, ref: string | undefined): Candidate['repo'] {
+/** The task's repository on a machine: checked out at the ref (or no ref asked), present, or absent. */
+export function repoState(entry: PlacementEntry, id: string | undefined, ref: string | undefined): Candidate['repo'] {
   if (id === undefined) return undefined;
   if (!entry.repos.has(id)) return 'absent';
-  return ref !== undefined && entry.repos.get(id) === ref ? 'at-ref' : ref === undefined ? 'at-ref' : 'present';
+  return ref === undefined || entry.repos.get(id) === ref ? 'at-ref' : 'present';
 }
 
 /** Keeps `list` as the best `keep` so far, best first. */
