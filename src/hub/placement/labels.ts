@@ -25,13 +25,16 @@ const gb = (bytes: number) => Math.round((bytes / GIB) * 10) / 10;
 
 /**
  * The `owner/name` of a repository from its remote URL (`https://github.com/acme/app.git`,
- * `git@github.com:acme/app.git`), lowercase; the last segment alone when there is no owner; undefined for nonsense.
+ * `git@github.com:acme/app.git`), lowercase; the folder name alone for a local path or `file://` URL (`app`) and
+ * when there is no owner; undefined for nonsense.
  */
 export function repoIdentity(url: string): string | undefined {
   const cleaned = url.trim().replace(/[?#].*$/, '').replace(/\/+$/, '').replace(/\.git$/i, '');
   const pathPart = /^[a-z][a-z0-9+.-]*:\/\//i.test(cleaned) ? cleaned.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') : cleaned.replace(/^[^@/]+@[^:/]+:/, '');
   const parts = pathPart.split(/[/\\]/).filter(Boolean);
   if (parts.length === 0) return undefined;
+  // A local path (a file:// URL, a mirror) has no owner: its folder name is the repository's name.
+  if (/^file:/i.test(cleaned) || cleaned.startsWith('/')) return parts.at(-1)!.toLowerCase();
   return parts.slice(-2).join('/').toLowerCase();
 }
 

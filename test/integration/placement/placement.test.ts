@@ -2,7 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task } from '../../../src/hub/tasks/task.js';
-import { git } from '../../helpers/git.js';
+import { git, makeBareRepo } from '../../helpers/git.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { silentPorts } from '../../helpers/silent-port.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -33,9 +33,9 @@ function stateWithRepo(name: string): string {
 }
 
 /** Enrols and links a worker; `off` takes it offline again (facts stay known). */
-async function enrol(t: TestHub, name: string, opts: { capabilities?: object; stateDir?: string; off?: boolean } = {}) {
+async function enrol(t: TestHub, name: string, opts: { capabilities?: object; stateDir?: string; off?: boolean; files?: boolean } = {}) {
   const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name, capabilities: opts.capabilities ?? {} });
-  const worker = testWorker({ hub: t.linkUrl, join: body.joinToken, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), env: fakeAgentEnv() });
+  const worker = testWorker({ hub: t.linkUrl, join: body.joinToken, ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), env: { ...fakeAgentEnv(), ...(opts.files ? { PIA_ALLOW_FILE_REPOS: '1' } : {}) } });
   const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === name);
   void worker.run();
   await online;
@@ -76,6 +76,20 @@ describe('placement through the hub, with real workers', () => {
     const api = await t.api<{ tasks: Task[]; placement: string }>('POST', '/api/tasks', { kind: 'run', machine: 'any[os=linux]', prompt: 'x' });
     expect(api.status).toBe(201);
     expect(api.body.placement).toMatch(/^→ (holder|plain): /);
+  });
+
+  it('deploy any[...]x2 places on two distinct machines, preferring the one that has the repository', async () => {
+    const t = await hub({ PIA_ALLOW_FILE_REPOS: '1' });
+    const repo = makeBareRepo(tempDir().dir, 'widget');
+    await enrol(t, 'one', { files: true });
+    await enrol(t, 'two', { files: true });
+    await enrol(t, 'three', { stateDir: stateWithRepo('widget'), files: true });
+    const r = await command(t, `deploy ${repo.url} any[os=linux]x2 "build it"`);
+    expect(r.kind).toBe('tasks_started');
+    expect(r.tasks!.map((x) => x.machine).sort()).toEqual(['one', 'three']);
+    expect(r.placement).toBe('→ three (has widget, idle), one (will clone widget, idle); two tied, chosen by name');
+    for (const task of r.tasks!) expect((await finished(t, task.id)).state).toBe('succeeded');
+    expect(await command(t, `deploy ${repo.url} any[os=linux]x4 go`)).toMatchObject({ code: 'no_machine_fits', text: expect.stringMatching(/^Only 3 machine\(s\) that fit any\[os=linux\] can take it; any\[os=linux\]x4 asks for 4 machines\./) });
   });
 
   it('nothing qualifies: a refusal that names the nearest misses; a label naming nothing; a bad target points at it', async () => {

@@ -60,7 +60,7 @@ describe('labels', () => {
     expect(repoIdentity('https://github.com/acme/app.git')).toBe('acme/app');
     expect(repoIdentity('git@github.com:acme/app.git')).toBe('acme/app');
     expect(repoIdentity('ssh://git@git.example.com:2222/team/acme/app')).toBe('acme/app');
-    expect(repoIdentity('file:///srv/mirrors/app.git')).toBe('mirrors/app');
+    expect(repoIdentity('file:///srv/mirrors/app.git')).toBe('app');
   });
 });
 
