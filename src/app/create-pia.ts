@@ -98,6 +98,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
   const actions = createActions({
     machines,
     tasks,
+    approvals: core.approvals,
     power,
     users: core.users,
     audit: core.audit,
@@ -110,6 +111,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     log: log.child({ component: 'chat' }),
     getTask: (id) => taskStore.get(id),
     fullLog: (id) => tasks.logText(id),
+    pendingApprovals: (taskId) => core.approvals.list({ state: 'pending', taskId }).reverse(),
   });
   const chatCore = createBotCore({ actions, task: (id) => taskStore.get(id), reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
   const mail = config.mail
@@ -127,6 +129,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
         task: (id) => taskStore.get(id),
         logText: (id) => tasks.logText(id),
         links,
+        approvalTimeoutS: config.hub.approvalTimeoutS,
         log,
       })
     : undefined;
@@ -172,6 +175,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     placement: core.placement,
     schedules: schedules.service,
     labelsOf: (name) => core.labels.byName(name)?.labels.list,
+    approvals: core.approvals,
     emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
   });
   if (chat.routes.length) await mountRawRoutes(http, chat.routes);

@@ -1,3 +1,5 @@
+import type { ApprovalScope } from '../protocol/approvals.js';
+import type { TaskMode } from '../protocol/tasks.js';
 import type { AnyTarget } from './target.js';
 
 /**
@@ -12,8 +14,8 @@ export type Command =
   | { name: 'status'; machine?: MachineSelector }
   | { name: 'machines' }
   | { name: 'wake' | 'bootstrap' | 'power' | 'sleep' | 'shutdown' | 'restart'; machine: MachineSelector }
-  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string }
-  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string }
+  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string; mode?: TaskMode }
+  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string; mode?: TaskMode }
   /** Continues a task's agent session with a new prompt (a reply in its thread, a reply to its mail). */
   | { name: 'continue'; taskId: string; prompt: string }
   | { name: 'sh'; machine: MachineSelector; argv: string[] }
@@ -23,7 +25,14 @@ export type Command =
   /** Schedules: list them, add one (any other command, run at cron times as its owner), pause, resume, remove. */
   | { name: 'schedule'; action: 'list' }
   | { name: 'schedule'; action: 'add'; schedule: string; cron: string; tz?: string; report?: string; command: string }
-  | { name: 'schedule'; action: 'pause' | 'resume' | 'rm'; schedule: string };
+  | { name: 'schedule'; action: 'pause' | 'resume' | 'rm'; schedule: string }
+  /** What agents wait for (all, or one task's). */
+  | { name: 'approvals'; taskId?: string }
+  | { name: 'approve'; id: string; scope: ApprovalScope }
+  /** Denies (for a plan: keep planning), with a reason the agent reads. */
+  | { name: 'deny'; id: string; reason?: string }
+  /** Answers an agent's questions: per question a choice's number (several: "1,3"), its label, or free text. */
+  | { name: 'answer'; id: string; text: string };
 
 export type CommandName = Command['name'];
 

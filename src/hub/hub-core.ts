@@ -25,6 +25,8 @@ import { createLabelIndex, type LabelIndex } from './placement/label-index.js';
 import { createLoadTracker } from './placement/load.js';
 import { createPlacement, type PlacementService } from './placement/placement.js';
 import { createWakeTimes, type WakeTimes } from './placement/wake-times.js';
+import { createApprovalService, type ApprovalService } from './approvals/approval-service.js';
+import { createApprovalStore } from './approvals/approval-store.js';
 
 /** Knobs beyond the config, for tests and benchmarks. */
 export interface HubCoreOptions {
@@ -35,6 +37,8 @@ export interface HubCoreOptions {
   outputFlushMs?: number;
   /** How often queued tasks are checked for expiry. */
   expirySweepMs?: number;
+  /** How often approvals are checked for their time-out. */
+  approvalSweepMs?: number;
 }
 
 /**
@@ -63,6 +67,7 @@ export interface HubCore {
   wakeTimes: WakeTimes;
   /** Picks machines for `any[...]` targets. */
   placement: PlacementService;
+  approvals: ApprovalService;
   /** The address workers on other machines reach the hub at (set once it listens). */
   publicUrl(): string;
   setPublicUrl(url: string): void;
@@ -139,12 +144,28 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
   const tasksLog = log.child({ component: 'tasks' });
   const dispatcher = createDispatcher({ tasks: taskStore, machines, links, output, bus, log: tasksLog, hubUrl: () => publicUrl, expirySweepMs: opts.expirySweepMs });
   const taskMessages = createTaskMessages({ tasks: taskStore, output, dispatcher, bus, log: tasksLog, refused: (link, type, reason, detail) => links.refused(link, type, reason, detail) });
+  const approvals = createApprovalService({
+    store: createApprovalStore(db),
+    task: (id) => taskStore.get(id),
+    linkOf: (name) => {
+      const machine = machines.find(name);
+      return machine ? links.get(machine.id) : undefined;
+    },
+    bus,
+    audit,
+    refused: (link, type, reason, detail) => links.refused(link, type, reason, detail),
+    onLinked: (listener) => links.onLinked((link) => listener(link)),
+    log: log.child({ component: 'approvals' }),
+    timeoutMs: config.approvalTimeoutS * 1000,
+    ...(opts.approvalSweepMs ? { sweepMs: opts.approvalSweepMs } : {}),
+  });
   const handlers: WorkerMessageHandlers = {
     facts(link, facts) {
       machines.updateFacts(link.machineId, facts);
       bus.emit('machine.updated', { machine: link.machine, what: 'facts' });
     },
     tasks: taskMessages,
+    approvals: approvals.messages,
     power: { answered: (machineId, result) => hooks().power.answered(machineId, result) },
     machineMail: {
       send: (link, request) => hooks().machineMail.send(link, request),
@@ -187,6 +208,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     labels,
     wakeTimes,
     placement,
+    approvals,
     publicUrl: () => publicUrl,
     setPublicUrl(url) {
       publicUrl = url;
@@ -196,6 +218,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
       load.close();
       wakeTimes.close();
       dispatcher.close();
+      approvals.close();
       output.close();
       await links.close();
       await observers.close();

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { api as schemas } from '../../protocol/api.js';
+import { taskModes } from '../../protocol/tasks.js';
 import { PiaError } from '../../common/errors.js';
 import type { MachineJson } from '../../hub/http/machine-json.js';
 import type { ApiClient } from '../api-client.js';
@@ -57,6 +58,7 @@ export function machineDetails(m: MachineJson): string {
   if (c.sleepAfterWake) lines.push('  after a wake: back to sleep once its tasks end');
   if (c.startCommand) lines.push(`  start:        ${c.startCommand.join(' ')}`);
   if (m.labels?.length) lines.push(`  labels:       ${m.labels.join(' ')}`);
+  if (c.defaultMode || c.allowFull !== undefined) lines.push(`  modes:        default ${c.defaultMode ?? 'ask'}${c.allowFull ? ', full allowed (admins)' : ', no full mode'}`);
   const f = m.facts;
   if (f) {
     lines.push(`  host:         ${f.hostname}, ${f.os.platform} ${f.os.release} ${f.arch}, ${f.cpus} CPUs, ${gib(f.memoryBytes)}`);
@@ -152,7 +154,10 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .addOption(new Option('--idle-action <action>', 'what idle sleep does').choices(['sleep', 'shutdown']))
     .addOption(new Option('--idle-force <on|off>', 'idle sleep even while someone is logged in on it').choices(['on', 'off']))
     .addOption(new Option('--sleep-after-wake <on|off>', 'when PIA woke it for a task, put it back to sleep after').choices(['on', 'off']))
-    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, sleepWhenIdleS, idleAction, idleForce, sleepAfterWake)', collect)
+    .option('--allow-full', 'let admins run tasks here in full mode (the agent never asks)')
+    .option('--no-allow-full', 'no full mode here (the default)')
+    .addOption(new Option('--default-mode <mode>', 'the mode of tasks here that name none').choices([...taskModes]))
+    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, sleepWhenIdleS, idleAction, idleForce, sleepAfterWake, allowFull, defaultMode)', collect)
     .option('--json', 'print JSON')
     .action(async (name: string, opts: Record<string, unknown> & { unset?: string[]; alias?: string[]; json?: boolean }) => {
       const capabilities: Record<string, unknown> = {};
@@ -168,6 +173,8 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
         secureOn: 'secureOn',
         os: 'os',
         probePort: 'probePorts',
+        allowFull: 'allowFull',
+        defaultMode: 'defaultMode',
       };
       for (const [flag, key] of Object.entries(map)) if (opts[flag] !== undefined) capabilities[key] = opts[flag];
       if (opts.autoWake !== undefined) capabilities.autoWake = opts.autoWake === 'on';

@@ -17,7 +17,10 @@ import type { MachineStore } from '../registry/machines.js';
 import type { PlacementService } from '../placement/placement.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
 import type { TaskService } from '../tasks/task-service.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
+import { answersFor } from '../approvals/answers.js';
 import type { ActionResult } from './result.js';
+import { scheduleAction } from './schedule-actions.js';
 
 /** Who is asking, and where: every action is checked against the role and audited with both. */
 export interface Requester {
@@ -64,6 +67,7 @@ export interface ActionPower {
 export interface ActionDeps {
   machines: Pick<MachineStore, 'get' | 'list' | 'page' | 'countByStatus'>;
   tasks: Pick<TaskService, 'run' | 'followUp' | 'deploy' | 'shell' | 'cancel' | 'get' | 'list' | 'logText'>;
+  approvals: Pick<ApprovalService, 'decide' | 'get' | 'list'>;
   power: ActionPower;
   users: { roleOf(identity: string): Role | undefined };
   audit: { record(entry: AuditRecord): void };
@@ -86,7 +90,7 @@ const destructive: ReadonlySet<CommandName> = new Set(['shutdown', 'sleep', 'res
 
 /** Creates the actions. */
 export function createActions(deps: ActionDeps): Actions {
-  const { machines, tasks, power, users, audit } = deps;
+  const { machines, tasks, power, users, audit, approvals } = deps;
   const now = deps.now ?? Date.now;
   const pending = new Map<string, { command: Command; identity: string; expires: number }>();
   const view = (m: Machine) => machineJson(m, deps.lastSeen(m.id));
@@ -155,6 +159,22 @@ export function createActions(deps: ActionDeps): Actions {
     };
   }
 
+  /** A refusal (audited) of something only an admin may do, even to those who may use the command. */
+  function adminOnly(who: Requester, action: string, what: string): Extract<ActionResult, { kind: 'refused' }> | undefined {
+    const role = users.roleOf(who.identity);
+    if (role === 'admin') return undefined;
+    audit.record({ actor: who.identity, origin: who.origin.kind, action, outcome: 'refused', detail: `${role ?? 'no role'} may not ${what}` });
+    return { kind: 'refused', text: `Only an admin may ${what}; you are ${role ?? 'without a role'}.` };
+  }
+
+  /** Full mode (the agent never asks), asked for or a machine's default, is for admins. */
+  function fullModeRefused(who: Requester, command: { name: string; mode?: string }, chosen: Machine[]): ActionResult | undefined {
+    const full = chosen.filter((m) => (command.mode ?? m.capabilities.defaultMode) === 'full');
+    if (full.length === 0) return undefined;
+    const refused = adminOnly(who, `command.${command.name}`, `run tasks in full mode (${full.map((m) => m.name).join(', ')}${command.mode ? '' : ": the machine's default"})`);
+    return refused && command.mode === undefined ? { ...refused, text: `${refused.text} Choose another mode with --mode ask.` } : refused;
+  }
+
   async function run(command: Command, who: Requester, key: string | undefined): Promise<ActionResult> {
     const actor = { id: who.identity, origin: who.origin.kind };
     const origin = who.origin;
@@ -182,9 +202,12 @@ export function createActions(deps: ActionDeps): Actions {
         return { kind: 'operations', operations: select(command.machine, command.name).map((m) => (command.name === 'wake' ? power.wake(m.name, actor) : power.bootstrap(m.name, actor))) };
       case 'run': {
         const where = placed(command.machine, 'run');
+        const refused = fullModeRefused(who, command, where.names.map((n) => machines.get(n)));
+        if (refused) return refused;
+        const opts = { prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...(command.mode ? { mode: command.mode } : {}) };
         return {
           kind: 'tasks_started',
-          tasks: where.names.map((m) => tasks.run(actor, { machine: m, prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...keyed(m) })),
+          tasks: where.names.map((m) => tasks.run(actor, { machine: m, ...opts, ...keyed(m) })),
           ...(where.reason ? { placement: where.reason } : {}),
         };
       }
@@ -192,8 +215,18 @@ export function createActions(deps: ActionDeps): Actions {
         return { kind: 'tasks_started', tasks: [tasks.followUp(actor, { taskId: command.taskId, prompt: command.prompt, origin, ...keyed(command.taskId) })] };
       case 'deploy': {
         const where = deployTargets(command.machines, command.repo, command.ref);
+        const refused = fullModeRefused(who, command, where.names.map((n) => machines.get(n)));
+        if (refused) return refused;
         const targets = where.names.map((machine) => ({ machine, prompt: command.prompt }));
-        const deploy = { repo: command.repo, ...(command.ref ? { ref: command.ref } : {}), ...(command.agent ? { agent: command.agent } : {}), targets, origin, ...(key ? { idempotencyKey: key } : {}) };
+        const deploy = {
+          repo: command.repo,
+          ...(command.ref ? { ref: command.ref } : {}),
+          ...(command.agent ? { agent: command.agent } : {}),
+          ...(command.mode ? { mode: command.mode } : {}),
+          targets,
+          origin,
+          ...(key ? { idempotencyKey: key } : {}),
+        };
         return { kind: 'tasks_started', tasks: tasks.deploy(actor, deploy).tasks, ...(where.reason ? { placement: where.reason } : {}) };
       }
       case 'sh': {
@@ -228,38 +261,28 @@ export function createActions(deps: ActionDeps): Actions {
         return { kind: 'power_commands', results };
       }
       case 'schedule':
-        return schedule(command, who);
-      default:
-        return assertNever(command);
-    }
-  }
-
-  /**
-   * `schedule ...`. A schedule runs as the person who added it; its results go to `--report`, by default back to
-   * the chat channel (or the mail sender) it was added from.
-   */
-  function schedule(command: Extract<Command, { name: 'schedule' }>, who: Requester): ActionResult {
-    const actor = { id: who.identity, origin: who.origin.kind };
-    const next = (v: { nextRunAt: string | null; tz: string }) => (v.nextRunAt ? `next run ${v.nextRunAt} (${v.tz})` : 'no next run');
-    switch (command.action) {
-      case 'list':
-        return { kind: 'schedules', schedules: deps.schedules.list() };
-      case 'add': {
-        const report = command.report === undefined || command.report === 'here' ? hereOf(who) : command.report === 'none' ? null : command.report;
-        const v = deps.schedules.add(actor, { name: command.schedule, cron: command.cron, ...(command.tz ? { tz: command.tz } : {}), command: command.command, report });
-        return { kind: 'schedule', schedule: v, text: `Scheduled ${v.name}: \`${v.command}\` at "${v.cron}" ${v.tz}; ${next(v)}${v.report ? `; results to ${v.report}` : ''}.` };
+        return scheduleAction(deps.schedules, command, who);
+      case 'approvals':
+        return { kind: 'approvals', approvals: approvals.list({ state: 'pending', ...(command.taskId ? { taskId: command.taskId } : {}), limit: 50 }) };
+      case 'approve': {
+        // A rule that outlives the task is for admins.
+        const refused = command.scope === 'always' ? adminOnly(who, 'approval.allow', 'allow something always on a machine') : undefined;
+        if (refused) return refused;
+        const a = approvals.get(command.id);
+        if (a.kind === 'question' && a.state === 'pending') throw new PiaError('approval_invalid', `Approval ${a.id} is a question: answer it with a choice, e.g. answer ${a.id} 1`);
+        return { kind: 'approval', approval: approvals.decide(actor, a.id, { decision: 'allow', scope: command.scope }) };
       }
-      case 'pause': {
-        const v = deps.schedules.pause(actor, command.schedule);
-        return { kind: 'schedule', schedule: v, text: `Paused ${v.name}.` };
+      case 'deny': {
+        const a = approvals.get(command.id);
+        const reason = command.reason ?? (a.kind === 'plan' ? 'Keep planning: the plan is not approved yet.' : undefined);
+        return { kind: 'approval', approval: approvals.decide(actor, a.id, { decision: 'deny', ...(reason ? { reason } : {}) }) };
       }
-      case 'resume': {
-        const v = deps.schedules.resume(actor, command.schedule);
-        return { kind: 'schedule', schedule: v, text: `Resumed ${v.name}; ${next(v)}.` };
+      case 'answer': {
+        const a = approvals.get(command.id);
+        if (a.state === 'pending' && a.kind !== 'question') throw new PiaError('approval_invalid', `Approval ${a.id} asks no question: approve ${a.id} or deny ${a.id}.`);
+        const answers = a.state === 'pending' ? answersFor(a.questions ?? [], command.text, a.id) : {};
+        return { kind: 'approval', approval: approvals.decide(actor, a.id, { decision: 'allow', scope: 'once', answers }) };
       }
-      case 'rm':
-        deps.schedules.remove(actor, command.schedule);
-        return { kind: 'text', text: `Removed schedule ${command.schedule}.` };
       default:
         return assertNever(command);
     }
@@ -302,14 +325,6 @@ export function createActions(deps: ActionDeps): Actions {
     },
   };
   return actions;
-}
-
-/** Where "here" is for a schedule's results: the chat channel asked from, or the mail sender; null elsewhere. */
-function hereOf(who: Requester): string | null {
-  const channel = who.origin.ref?.split('/')[0];
-  if (['slack', 'discord', 'console'].includes(who.origin.kind) && channel) return `${who.origin.kind}:${channel}`;
-  if (who.identity.startsWith('email:')) return `mail:${who.identity.slice(6)}`;
-  return null;
 }
 
 function describe(s: MachineSelector): string {

@@ -5,6 +5,7 @@ import type { Finding } from '../../power/doctor.js';
 import type { MachineJson } from '../http/machine-json.js';
 import type { Task } from '../tasks/task.js';
 import type { ScheduleView } from '../../protocol/api.js';
+import type { Approval } from '../approvals/approval-store.js';
 
 /** What an action produced, for a front end to render (the reporter, the mail gateway, the console). */
 export type ActionResult =
@@ -26,7 +27,10 @@ export type ActionResult =
   | { kind: 'confirm'; text: string; token: string }
   | { kind: 'schedules'; schedules: ScheduleView[] }
   /** A schedule added, paused or resumed: what happened, and the schedule with its next run. */
-  | { kind: 'schedule'; text: string; schedule: ScheduleView };
+  | { kind: 'schedule'; text: string; schedule: ScheduleView }
+  | { kind: 'approvals'; approvals: Approval[] }
+  /** An approval this request settled. */
+  | { kind: 'approval'; approval: Approval };
 
 /** The answer to a command line that could not be read: the parser's words and the usage, as a `usage` error. */
 export function notUnderstood(parsed: { error: string; usage?: string }): ActionResult {

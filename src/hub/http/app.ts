@@ -18,6 +18,8 @@ import { powerRoutes } from './routes/power.js';
 import { commandRoutes } from './routes/commands.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
+import { approvalRoutes } from './routes/approvals.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
 import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
@@ -42,6 +44,7 @@ export interface HttpDeps {
   schedules: ScheduleService;
   /** A machine's labels, precomputed (the API shows them). */
   labelsOf: (name: string) => string[] | undefined;
+  approvals: ApprovalService;
   /** A machine's mail address, when the email gateway is on. */
   emailOf: ((machine: string) => string) | undefined;
 }
@@ -104,5 +107,6 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   powerRoutes(app, deps);
   commandRoutes(app, deps);
   scheduleRoutes(app, deps);
+  approvalRoutes(app, deps);
   return app;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseMac } from '../../wol/mac.js';
 import { parseSecureOn } from '../../wol/magic-packet.js';
 import { formatWolTarget, parseWolTargets } from '../../wol/wol-targets.js';
+import { TaskMode } from '../../protocol/tasks.js';
 
 const macSchema = z.string().transform((v, ctx) => {
   try {
@@ -57,6 +58,10 @@ const fields = {
   idleForce: z.boolean(),
   /** When PIA woke it for a task: put it back to sleep soon after its tasks end. */
   sleepAfterWake: z.boolean(),
+  /** Tasks here may run in `full` mode (the agent never asks); still for admins only. */
+  allowFull: z.boolean(),
+  /** The mode of tasks that name none (default: ask). */
+  defaultMode: TaskMode,
 };
 
 /**
@@ -87,6 +92,8 @@ export const CapabilitiesPatch = z
     idleAction: fields.idleAction.nullable(),
     idleForce: fields.idleForce.nullable(),
     sleepAfterWake: fields.sleepAfterWake.nullable(),
+    allowFull: fields.allowFull.nullable(),
+    defaultMode: fields.defaultMode.nullable(),
   })
   .partial()
   .strict();
