@@ -142,6 +142,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
   const idle = createIdleWatcher({
     machines,
     pending: (id) => taskStore.active(id).length + taskStore.queued(id).length,
+    waitingApprovals: (machine) => core.approvals.list({ state: 'pending', machine, limit: 1 }).length,
     power,
     bus,
     now,

@@ -24,18 +24,22 @@ interface Watched {
   afterWake: boolean;
   action: 'sleep' | 'shutdown';
   force: boolean;
-  /** When something last happened on it: linked, a task queued, started or ended. */
+  /** When something last happened on it: linked, a task queued, started or ended, an approval asked or answered. */
   lastActivity: number;
   wokenForTask: boolean;
   /** A sleep was asked and answered yes: nothing more until it links again. */
   asked: boolean;
 }
 
-type Events = Pick<HubEvents, 'machine.online' | 'machine.offline' | 'machine.updated' | 'machine.removed' | 'task.created' | 'task.dispatched' | 'task.started' | 'task.finished'>;
+type Events = Pick<
+  HubEvents,
+  'machine.online' | 'machine.offline' | 'machine.updated' | 'machine.removed' | 'task.created' | 'task.dispatched' | 'task.started' | 'task.finished' | 'approval.requested' | 'approval.settled'
+>;
 
 /**
  * Creates the watcher. A machine with `--sleep-when-idle` is put to sleep (or shut down, as configured) through its
- * worker once it has had no task running, dispatched or waiting for it for that long. A machine PIA woke for a task,
+ * worker once it has had no task running, dispatched or waiting for it, and no approval waiting for a person, for
+ * that long. A machine PIA woke for a task,
  * with `--sleep-after-wake`, goes back to sleep `afterWakeMs` after its last task ends. The worker refuses while a
  * person is logged in (unless `--idle-force`); the watcher then waits a whole idle period before asking again.
  */
@@ -43,6 +47,8 @@ export function createIdleWatcher(deps: {
   machines: { find(name: string): Machine | undefined; byId(id: number): Machine | undefined };
   /** Unfinished tasks of a machine (queued, dispatched, running). */
   pending(machineId: number): number;
+  /** Approvals of a machine's tasks that wait for a person: an agent waiting for an answer is not idle. */
+  waitingApprovals(machine: string): number;
   power: IdlePower;
   bus: { on<K extends keyof Events>(name: K, listener: (data: Events[K]) => void): () => void };
   now: () => number;
@@ -93,13 +99,15 @@ export function createIdleWatcher(deps: {
     deps.bus.on('task.dispatched', (e) => touch(e.machine)),
     deps.bus.on('task.started', (e) => touch(e.machine)),
     deps.bus.on('task.finished', (e) => touch(e.task.machine)),
+    deps.bus.on('approval.requested', (e) => touch(e.approval.machine)),
+    deps.bus.on('approval.settled', (e) => touch(e.approval.machine)),
   ];
 
   async function checkOne(w: Watched): Promise<void> {
     if (w.asked) return;
     const limit = w.wokenForTask && w.afterWake ? Math.min(deps.afterWakeMs, w.idleAfterMs ?? Infinity) : w.idleAfterMs;
     if (limit === undefined) return;
-    if (deps.pending(w.id) > 0) {
+    if (deps.pending(w.id) > 0 || deps.waitingApprovals(w.name) > 0) {
       w.lastActivity = now();
       return;
     }

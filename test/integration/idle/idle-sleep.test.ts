@@ -16,6 +16,8 @@ afterEach(async () => {
 });
 
 const MIN = 60_000;
+/** Workers answer through real processes on a shared machine: give them time. */
+const eventually = <T>(check: () => T | Promise<T>) => until(check, 15_000);
 const settle = () => new Promise((r) => setTimeout(r, 250));
 
 /** Worker variables: a stand-in sleep command that leaves a file, and a stand-in list of who is logged in. */
@@ -34,7 +36,7 @@ async function linked(t: TestHub, name: string, env: Record<string, string>, cap
   const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === name);
   void worker.run();
   await online;
-  await until(() => worker.link.linked);
+  await eventually(() => worker.link.linked);
   return worker;
 }
 
@@ -62,27 +64,48 @@ describe('idle sleep, on a moved clock, through the workers', () => {
 
     // A task that runs across the idle period keeps the machine awake; the period starts again when it ends.
     const { body } = await t.api<{ tasks: Task[] }>('POST', '/api/tasks', { kind: 'run', machine: 'quiet', prompt: 'sleep=700' });
-    await until(async () => (await t.task(body.tasks[0]!.id))?.state === 'running');
+    await eventually(async () => (await t.task(body.tasks[0]!.id))?.state === 'running');
     clock.t += 2 * MIN;
     await settle();
     expect(existsSync(slept)).toBe(false);
-    await until(async () => (await t.task(body.tasks[0]!.id))?.state === 'succeeded');
+    await eventually(async () => (await t.task(body.tasks[0]!.id))?.state === 'succeeded');
     clock.t += 29 * MIN;
     await settle();
     expect(existsSync(slept)).toBe(false);
     clock.t += 2 * MIN;
-    await until(() => existsSync(slept));
-    expect(await until(async () => (await sleeps(t, 'quiet')).length && sleeps(t, 'quiet'))).toMatchObject([{ actor: 'hub', origin: 'idle: idle for 31 min', outcome: 'ok' }]);
+    await eventually(() => existsSync(slept));
+    expect(await eventually(async () => (await sleeps(t, 'quiet')).length && sleeps(t, 'quiet'))).toMatchObject([{ actor: 'hub', origin: 'idle: idle for 31 min', outcome: 'ok' }]);
 
     // ada is logged in on "occupied": asked, it refuses; nothing happens until it is told to force.
-    const refused = await until(async () => (await sleeps(t, 'occupied'))[0]);
+    const refused = await eventually(async () => (await sleeps(t, 'occupied'))[0]);
     expect(refused).toMatchObject({ actor: 'hub', outcome: 'failed', detail: 'not doing sleep: logged in: ada' });
     expect(existsSync(sleptBusy)).toBe(false);
     await t.api('PATCH', '/api/machines/occupied', { capabilities: { idleForce: true } });
     clock.t += 31 * MIN;
-    await until(() => existsSync(sleptBusy));
+    await eventually(() => existsSync(sleptBusy));
     // Refused at 31 min idle, asked again only a whole period later (refused again), then forced.
-    expect(await until(async () => (await sleeps(t, 'occupied')).length === 3 && (await sleeps(t, 'occupied')).map((e) => e.outcome))).toEqual(['failed', 'failed', 'ok']);
+    expect(await eventually(async () => (await sleeps(t, 'occupied')).length === 3 && (await sleeps(t, 'occupied')).map((e) => e.outcome))).toEqual(['failed', 'failed', 'ok']);
+  });
+
+  it('a machine set to shut down when idle is shut down by its worker, with its shutdown command, not put to sleep', async () => {
+    const clock = { t: Date.parse('2026-06-01T10:00:00Z') };
+    const t = await startTestHub({ options: { now: () => clock.t, idleCheckMs: 20 } });
+    cleanups.push(() => t.stop());
+    const dir = tempDir().dir;
+    const slept = path.join(dir, 'halt-slept');
+    const halted = path.join(dir, 'halt-halted');
+    const env = { ...standIn(slept, []), PIA_POWER_SHUTDOWN_CMD: JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(halted)}, 'off')`]) };
+    await linked(t, 'halt', env);
+    expect((await t.api('PATCH', '/api/machines/halt', { capabilities: { sleepWhenIdleS: 60 * 60, idleAction: 'shutdown' } })).status).toBe(200);
+    clock.t += 59 * MIN;
+    await settle();
+    expect(existsSync(halted)).toBe(false);
+    clock.t += 2 * MIN;
+    await eventually(() => existsSync(halted));
+    expect(existsSync(slept)).toBe(false);
+    // Audited when the worker answers, a moment after its command ran.
+    const audit = async () => (await t.api<{ entries: AuditEntry[] }>('GET', '/api/audit?limit=1000')).body.entries.filter((e) => e.target === 'halt' && e.action.startsWith('power.'));
+    expect(await eventually(async () => (await audit()).length && audit())).toMatchObject([{ action: 'power.shutdown', origin: 'idle: idle for 61 min', outcome: 'ok' }]);
   });
 
   it('a machine PIA woke for a task goes back to sleep after it, when told to', async () => {
@@ -101,18 +124,18 @@ describe('idle sleep, on a moved clock, through the workers', () => {
     const caps = { mac: '02:00:5e:10:00:21', ip: '127.0.0.1', probePorts: [silent.ports[0]], wolTargets: [`127.0.0.1:${nic.port}`], autoWake: true, sleepAfterWake: true };
     const first = await linked(t, 'napper', env, caps);
     await first.stop();
-    await until(async () => (await t.machine('napper')).status === 'offline');
+    await eventually(async () => (await t.machine('napper')).status === 'offline');
 
     // A task for it while it sleeps: PIA wakes it (the packet is sent), then it "boots" and its worker links.
     const { body } = await t.api<{ tasks: Task[] }>('POST', '/api/tasks', { kind: 'run', machine: 'napper', prompt: 'hello' });
-    await until(() => nic.packets.length > 0);
+    await eventually(() => nic.packets.length > 0);
     await linked(t, 'napper', env, {}, first.stateDir);
-    await until(async () => (await t.task(body.tasks[0]!.id))?.state === 'succeeded');
+    await eventually(async () => (await t.task(body.tasks[0]!.id))?.state === 'succeeded');
     clock.t += 30_000;
     await settle();
     expect(existsSync(marker)).toBe(false);
     clock.t += 31_000;
-    await until(() => existsSync(marker));
-    expect(await until(async () => (await sleeps(t, 'napper')).length && sleeps(t, 'napper'))).toMatchObject([{ actor: 'hub', origin: 'idle: woken for a task, which has ended', outcome: 'ok' }]);
+    await eventually(() => existsSync(marker));
+    expect(await eventually(async () => (await sleeps(t, 'napper')).length && sleeps(t, 'napper'))).toMatchObject([{ actor: 'hub', origin: 'idle: woken for a task, which has ended', outcome: 'ok' }]);
   });
 });
