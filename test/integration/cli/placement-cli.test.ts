@@ -37,6 +37,14 @@ describe('the CLI: targets, labels, schedules, idle sleep', () => {
     expect(wrong.stderr).toBe('pia: Cannot read the cron expression at character 8: a cron expression has five fields (minute hour day-of-month month day-of-week), this has 4.\n  0 2 * *\n         ^\n');
     expect((await pia(['schedule', 'rm', 'nightly'], env)).stdout).toBe('Removed schedule nightly.\n');
     expect((await pia(['schedule'], env)).stdout).toMatch(/^No schedules yet\./);
+    // Every change is audited, with who made it.
+    const audit = (await fleet.t.api<{ entries: Array<{ action: string; actor: string; target: string; outcome: string }> }>('GET', '/api/audit?limit=1000')).body.entries;
+    expect(audit.filter((e) => e.action.startsWith('schedule.')).map((e) => [e.action, e.actor, e.target, e.outcome]).reverse()).toEqual([
+      ['schedule.add', 'admin-token', 'nightly', 'ok'],
+      ['schedule.pause', 'admin-token', 'nightly', 'ok'],
+      ['schedule.resume', 'admin-token', 'nightly', 'ok'],
+      ['schedule.remove', 'admin-token', 'nightly', 'ok'],
+    ]);
   });
 
   it('sets idle sleep with a duration', async () => {

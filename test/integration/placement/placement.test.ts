@@ -2,6 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Task } from '../../../src/hub/tasks/task.js';
+import { testChat } from '../../helpers/chat.js';
 import { git, makeBareRepo } from '../../helpers/git.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { silentPorts } from '../../helpers/silent-port.js';
@@ -76,6 +77,29 @@ describe('placement through the hub, with real workers', () => {
     const api = await t.api<{ tasks: Task[]; placement: string }>('POST', '/api/tasks', { kind: 'run', machine: 'any[os=linux]', prompt: 'x' });
     expect(api.status).toBe(201);
     expect(api.body.placement).toMatch(/^→ (holder|plain): /);
+  });
+
+  it('in chat: a tag set by a person is a label at once; the thread says why; status lists what fits; power commands refuse a target', async () => {
+    const t = await hub({ PIA_OPERATORS: 'slack:UOPS' });
+    await enrol(t, 'plain');
+    await enrol(t, 'holder', { stateDir: stateWithRepo('widget') });
+    expect((await t.api('PATCH', '/api/machines/plain', { capabilities: { tags: ['nightly'] } })).status).toBe(200);
+    const listed = (await t.api<{ machines: Array<{ name: string; labels: string[] }> }>('GET', '/api/machines')).body.machines;
+    expect(listed.find((m) => m.name === 'plain')!.labels).toEqual(expect.arrayContaining(['nightly', 'os=linux', 'arch=x64']));
+    expect(listed.find((m) => m.name === 'holder')!.labels).not.toContain('nightly');
+
+    const chat = testChat(t.pia.chat);
+    t.pia.connectChat(chat.port);
+    const nightly = await chat.say('slack:UOPS', 'run any[nightly] "say hi"');
+    expect(nightly.text).toMatch(/^→ plain: idle\nRunning on plain: task \w+ (queued|dispatched)$/);
+    const holder = await chat.say('slack:UOPS', 'run any[repo=acme/widget, os=linux] go');
+    expect(holder.text).toMatch(/^→ holder: has acme\/widget, idle\nRunning on holder: task \w+ /);
+    const status = await chat.say('slack:UOPS', 'status any[os=linux]');
+    expect(status.text).toBe('2 of 2 machine(s) online.');
+    const wake = await chat.say('slack:UOPS', 'wake any[gpu]');
+    expect(wake.text).toBe('⚠️ `wake` takes a machine by name, `all` or `tag:<t>`; any[...] picks machines for run, deploy and sh (status any[gpu] lists the machines that fit).');
+    const none = await chat.say('slack:UOPS', 'run any[nightly,repo=acme/widget] go');
+    expect(none.text).toBe('⚠️ No machine fits any[nightly,repo=acme/widget]. Nearest misses: holder (no nightly); plain (no repo).');
   });
 
   it('deploy any[...]x2 places on two distinct machines, preferring the one that has the repository', async () => {

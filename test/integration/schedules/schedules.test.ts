@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../src/hub/registry/audit.js';
 import type { Task } from '../../../src/hub/tasks/task.js';
 import type { ScheduleView } from '../../../src/protocol/api.js';
+import { parseMail } from '../../../src/mail/parse/parse-mail.js';
 import { testChat } from '../../helpers/chat.js';
+import { offlineMailEnv } from '../../helpers/mail-env.js';
+import { startSmtpSink } from '../../helpers/smtp-sink.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { nextEvent, until } from '../../helpers/wait.js';
@@ -74,6 +77,33 @@ describe('schedules through the hub', () => {
     expect(audit.map((e) => [e.target, e.actor, e.outcome]).sort()).toEqual([['nightly', 'slack:UOPS', 'ok'], ['temp', 'slack:UTMP', 'refused']]);
     const api = await t.api<{ schedules: ScheduleView[] }>('GET', '/api/schedules');
     expect(api.body.schedules.find((s) => s.name === 'nightly')).toMatchObject({ state: 'active', lastOutcome: 'started', lastRunAt: '2026-06-01T02:00:00.000Z', nextRunAt: '2026-06-02T02:00:00.000Z' });
+  });
+
+  it('results to a mail address: a mail when it fires, and one when its task ends, from the machine\'s address', async () => {
+    const smtp = await startSmtpSink();
+    cleanups.push(() => smtp.close());
+    const clock = { t: Date.parse('2026-06-01T01:59:00Z') };
+    // The mail gateway on, sending through a real SMTP server on loopback (its IMAP side is not needed here).
+    const t = await startTestHub({
+      env: offlineMailEnv({ PIA_SMTP_PORT: String(smtp.port), PIA_SMTP_TLS: 'none', PIA_SCHEDULE_TZ: 'UTC' }),
+      options: { now: () => clock.t, scheduleTickMs: 20 },
+    });
+    cleanups.push(() => t.stop());
+    const worker = await link(t, 'box');
+    cleanups.push(() => worker.stop());
+    const bad = await t.api<{ error: { code: string; message: string } }>('POST', '/api/schedules', { name: 'x', cron: '0 2 * * *', command: 'status', report: 'mail:nobody' });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'schedule_invalid', message: '"mail:nobody" is not where results can go: slack:<channel>, discord:<channel> or mail:<address>.' } } });
+    const add = await t.api('POST', '/api/schedules', { name: 'nightly', cron: '0 2 * * *', command: 'run box "nightly lines=2"', report: 'mail:ada@example.test' });
+    expect(add.status).toBe(201);
+
+    clock.t = Date.parse('2026-06-01T02:00:05Z');
+    const fired = await smtp.waitFor((m) => m.raw.includes('Subject: [pia] schedule nightly'), 15_000);
+    expect(fired.envelope.to).toEqual(['ada@example.test']);
+    expect(fired.envelope.from).toBe('pia+box@example.test');
+    expect((await parseMail(fired.raw)).text).toMatch(/^⏰ Schedule nightly \(0 2 \* \* \*, UTC\) for 2026-06-01T02:00:00\.000Z, as admin-token: `run box "nightly lines=2"`\n\nRunning on box: task \w+ (queued|dispatched)\n/);
+    const ended = await smtp.waitFor((m) => m.raw.includes('Subject: [pia] nightly: box succeeded'), 15_000);
+    expect(ended.envelope.to).toEqual(['ada@example.test']);
+    expect((await parseMail(ended.raw)).text).toMatch(/Full log: pia logs \w+\n$/);
   });
 
   it('a run missed while the hub was down runs once on start, never twice across restarts; a command that no longer parses pauses its schedule', async () => {
