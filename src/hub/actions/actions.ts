@@ -66,7 +66,7 @@ export interface ActionPower {
 /** What the actions need of the rest of the hub. */
 export interface ActionDeps {
   machines: Pick<MachineStore, 'get' | 'list' | 'page' | 'countByStatus'>;
-  tasks: Pick<TaskService, 'run' | 'followUp' | 'deploy' | 'shell' | 'cancel' | 'get' | 'list' | 'logText'>;
+  tasks: Pick<TaskService, 'run' | 'followUp' | 'deploy' | 'shell' | 'cancel' | 'get' | 'list' | 'logText' | 'keyed'>;
   approvals: Pick<ApprovalService, 'decide' | 'get' | 'list'>;
   power: ActionPower;
   users: { roleOf(identity: string): Role | undefined };
@@ -175,10 +175,24 @@ export function createActions(deps: ActionDeps): Actions {
     return refused && command.mode === undefined ? { ...refused, text: `${refused.text} Choose another mode with --mode ask.` } : refused;
   }
 
+  /**
+   * The tasks of the same request made before (a mail handled again after a crash), when it places by `any[...]`:
+   * placed again, it could pick other machines (the first tasks now weigh on theirs) and run twice.
+   */
+  function placedBefore(command: Command, key: string | undefined): ActionResult | undefined {
+    if (!key) return undefined;
+    const targets = command.name === 'deploy' ? command.machines : command.name === 'run' || command.name === 'sh' ? [command.machine] : [];
+    if (!targets.some((s) => s.kind === 'any')) return undefined;
+    const earlier = tasks.keyed(key);
+    return earlier.length ? { kind: 'tasks_started', tasks: earlier } : undefined;
+  }
+
   async function run(command: Command, who: Requester, key: string | undefined): Promise<ActionResult> {
     const actor = { id: who.identity, origin: who.origin.kind };
     const origin = who.origin;
     const keyed = (machine: string) => (key ? { idempotencyKey: `${key}:${machine}` } : {});
+    const again = placedBefore(command, key);
+    if (again) return again;
     switch (command.name) {
       case 'help':
         return { kind: 'text', text: helpText(users.roleOf(who.identity), command.topic) };

@@ -205,6 +205,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
       if (!parsedName.success) {
         throw new PiaError('invalid_name', `"${name.slice(0, 64)}" is not a valid machine name: ${parsedName.error.issues[0]?.message}`);
       }
+      refuseSelectorWord(name, 'machine name');
       const caps = Capabilities.parse(capabilities);
       const id = db.transaction(() => {
         if (aliasTaken.get(name, name)) {
@@ -230,6 +231,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
         for (const alias of new Set(aliases)) {
           const ok = MachineName.safeParse(alias);
           if (!ok.success) throw new PiaError('invalid_name', `Alias "${alias.slice(0, 64)}" is not valid: ${ok.error.issues[0]?.message}`);
+          refuseSelectorWord(alias, 'alias');
           if (aliasTaken.get(alias, alias)) throw new PiaError('alias_taken', `"${alias}" is already a machine name or alias.`);
           addAlias.run(alias, id);
         }
@@ -290,4 +292,14 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
     },
   };
   return store;
+}
+
+/**
+ * `all`, `any` and `anyx<n>` are words of the command language (every machine; a target the fleet places): a
+ * machine or alias so named could never be addressed, so it is refused when it is made.
+ */
+function refuseSelectorWord(name: string, what: string): void {
+  if (/^(?:all|any|anyx\d+)$/.test(name)) {
+    throw new PiaError('invalid_name', `"${name}" cannot be a ${what}: in commands it means ${name === 'all' ? 'every machine' : 'a machine the fleet picks'}. Pick another name.`);
+  }
 }

@@ -129,6 +129,10 @@ describe('placement through the hub, with real workers', () => {
     expect(await command(t, 'run any[gpu] go')).toMatchObject({ code: 'no_machine_fits', text: 'No machine fits any[gpu]. Nearest misses: alpha (no gpu); beta (no gpu).' });
     expect(await command(t, 'run any[os=linux go')).toMatchObject({ kind: 'error', code: 'usage', text: 'Cannot read the target at character 13: the list is not closed: "]" is missing.\n  any[os=linux\n              ^' });
     expect((await t.tasks()).length).toBe(0);
+    // A machine or alias named like a word of the language could never be addressed: refused when made.
+    expect(await t.api('POST', '/api/machines', { name: 'any' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_name', message: '"any" cannot be a machine name: in commands it means a machine the fleet picks. Pick another name.' } } });
+    expect(await t.api('PATCH', '/api/machines/alpha', { aliases: ['anyx2'] })).toMatchObject({ status: 400, body: { error: { code: 'invalid_name' } } });
+    expect((await t.api('PATCH', '/api/machines/alpha', { aliases: ['any-box'] })).status).toBe(200);
   });
 
   it('all asleep: the best machine is woken by its magic packet, then runs the task; the wake time is measured', async () => {
