@@ -43,6 +43,10 @@ export const errors = {
   service_failed: { status: 500, next: 'run the commands it printed by hand to see why' },
   confirmation_needed: { status: 400, next: 'add --yes to confirm' },
   agent_unknown: { status: 400, next: 'pia machines show <m> lists the agents installed there' },
+  label_unknown: { status: 400, next: 'pia machines show <m> lists a machine\'s labels' },
+  cron_invalid: { status: 400, next: 'five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * 1-5"' },
+  timezone_invalid: { status: 400, next: 'use an IANA time zone such as Europe/London or UTC' },
+  schedule_invalid: { status: 400, next: 'help schedule shows how to write one' },
   approval_invalid: { status: 400, next: 'help approve shows how to answer' },
   // --- who may do what ------------------------------------------------------------------------------------------
   unauthorized: { status: 401, next: 'send Authorization: Bearer $PIA_ADMIN_TOKEN' },
@@ -55,9 +59,12 @@ export const errors = {
   approval_unknown: { status: 404, next: 'pia approvals lists the ones waiting' },
   operation_unknown: { status: 404, next: 'power operations are kept while the hub runs' },
   ref_unknown: { status: 404, next: 'name an existing branch, tag or commit with --ref' },
+  schedule_unknown: { status: 404, next: 'pia schedule list shows the schedules' },
   // --- the state does not allow it ------------------------------------------------------------------------------
   machine_exists: { status: 409, next: 'pick another name, or pia machines rm <m> first' },
   alias_taken: { status: 409, next: 'pick another alias' },
+  schedule_exists: { status: 409, next: 'pick another name, or pia schedule rm <name> first' },
+  no_machine_fits: { status: 409, next: 'pia machines show <m> lists a machine\'s labels; loosen the target or wake a machine' },
   conflict: { status: 409, next: 'try again' },
   task_finished: { status: 409, next: 'the task has already ended' },
   approval_settled: { status: 409, next: 'it was answered already; pia approvals lists the ones waiting' },
