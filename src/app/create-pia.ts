@@ -15,6 +15,7 @@ import { createHubCore, type HubCoreHooks, type HubCoreOptions } from '../hub/hu
 import { createMailGateway, type MailGateway } from '../mail/gateway.js';
 import { createPowerManager } from '../power/power-manager.js';
 import type { Worker } from '../worker/worker.js';
+import { createWeb, type WebFrontEnd } from '../web/web.js';
 import { createChatGateways, type ConsoleTerminal } from './chat-gateways.js';
 import type { PiaConfig } from './config.js';
 import { startLocalWorker } from './local-worker.js';
@@ -49,6 +50,8 @@ export interface Pia {
   chat: BotCore;
   /** The email gateway, when configured. */
   mail: MailGateway | undefined;
+  /** The web dashboard, unless PIA_WEB=0: its one-time sign-in links. */
+  web: Pick<WebFrontEnd, 'link'> | undefined;
 }
 
 /**
@@ -68,7 +71,18 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     hubLinkUrl: () => linkUrlOf(core.publicUrl()),
     periodicProbe: opts.periodicProbe,
   });
-  const actions = createActions({ machines, tasks, power, users: core.users, audit: core.audit, lastSeen: (id) => links.get(id)?.lastSeenMs });
+  const web = config.web.enabled
+    ? createWeb({ config: config.web, db, roleOf: (id) => core.users.roleOf(id), adminToken: opts.adminToken, secure: config.hub.tls !== undefined, publicUrl: () => core.publicUrl() })
+    : undefined;
+  const actions = createActions({
+    machines,
+    tasks,
+    power,
+    users: core.users,
+    audit: core.audit,
+    lastSeen: (id) => links.get(id)?.lastSeenMs,
+    ...(web ? { dashboardLink: (input: Parameters<WebFrontEnd['link']>[0]) => web.link(input) } : {}),
+  });
   const reporter = createReporter({
     bus,
     log: log.child({ component: 'chat' }),
@@ -99,7 +113,10 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     users: core.users,
     actions,
     emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
+    events: bus,
+    ...(web ? { authenticate: web.authenticate } : {}),
   });
+  await web?.mount(http);
   if (chat.routes.length) await mountRawRoutes(http, chat.routes);
   http.server.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -118,6 +135,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     events: bus,
     chat: chatCore,
     mail,
+    web,
     async start() {
       // A deep accept queue: after a hub restart every worker reconnects at once, and a dropped SYN costs a
       // worker seconds of TCP retransmission. The kernel caps it at net.core.somaxconn.
@@ -155,6 +173,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
       await worker?.stop();
       await mail?.stop();
       power.close();
+      web?.close();
       actions.close();
       reporter.close();
       await core.stopServing();

@@ -162,6 +162,7 @@ export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('task'), task: TaskView }),
   z.object({ kind: z.literal('power_commands'), results: z.array(z.object({ machine: z.string(), ok: z.boolean(), message: z.string() })) }),
   z.object({ kind: z.literal('confirm'), text: z.string(), token: z.string() }),
+  z.object({ kind: z.literal('link'), url: z.string(), expiresAt: isoTime, identity: z.string(), role: z.enum(['viewer', 'operator', 'admin']) }),
 ]);
 export type ActionResultView = z.infer<typeof ActionResultView>;
 
@@ -189,7 +190,7 @@ export const api = {
   user: z.object({ user: UserView }),
   userRemoved: z.object({ removed: z.string() }),
   command: z.object({ result: ActionResultView }),
-  error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  error: z.object({ error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }) }),
 } as const;
 
 /** The type of a route's answer. */

@@ -123,6 +123,8 @@ export function resultMessage(r: ActionResultView): OutMessage {
       return { text: r.task.state === 'cancelled' ? `Task ${r.task.id} cancelled.` : `Cancelling task ${r.task.id} on ${r.task.machine}…` };
     case 'power_commands':
       return { text: r.results.map((x) => `${x.ok ? '✅' : '❌'} ${x.machine}: ${x.message}`).join('\n') };
+    case 'link':
+      return { text: `Sign-in link to the dashboard for ${r.identity} (${r.role}); it works once, until ${r.expiresAt.slice(11, 16)} UTC:\n${r.url}` };
     case 'confirm':
       return {
         text: `${r.text} This cannot be undone from here.`,

@@ -3,7 +3,7 @@ import { assertNever, errorMessage, PiaError } from '../../common/errors.js';
 import type { Command, CommandName, MachineSelector } from '../../commands/command.js';
 import { definitionOf } from '../../commands/definitions.js';
 import { helpText } from '../../commands/parse.js';
-import { allows, type Role } from '../../commands/roles.js';
+import { allows, normalizeIdentity, type Role } from '../../commands/roles.js';
 import type { Finding } from '../../power/doctor.js';
 import type { PowerOperation } from '../../power/operations.js';
 import type { PowerReading } from '../../power/prober.js';
@@ -67,6 +67,8 @@ export interface ActionDeps {
   audit: { record(entry: AuditRecord): void };
   /** The linked worker's newest heartbeat, fresher than the registry's batched value. */
   lastSeen(machineId: number): number | undefined;
+  /** Issues a one-time sign-in link to the web dashboard; none: the dashboard is off. */
+  dashboardLink?(input: { identity: string; role?: Role; by: string }): { url: string; expiresAt: string };
   now?: () => number;
 }
 
@@ -74,6 +76,9 @@ export interface ActionDeps {
 const FLEET_PAGE = 50;
 /** How long a confirmation stays valid. */
 const CONFIRM_TTL_MS = 10 * 60_000;
+
+/** Where a sign-in link may be answered: only the asker reads the answer there (a terminal, their own mailbox). */
+const privateOrigins: ReadonlySet<string> = new Set(['console', 'cli', 'http', 'web', 'mail']);
 
 /** Commands that change or stop a machine: asked to confirm first when they come from chat. */
 const destructive: ReadonlySet<CommandName> = new Set(['shutdown', 'sleep', 'restart', 'sh']);
@@ -152,7 +157,11 @@ export function createActions(deps: ActionDeps): Actions {
       case 'continue':
         return { kind: 'tasks_started', tasks: [tasks.followUp(actor, { taskId: command.taskId, prompt: command.prompt, origin, ...keyed(command.taskId) })] };
       case 'deploy': {
-        const targets = [...new Set(command.machines.flatMap(select).map((m) => m.name))].map((machine) => ({ machine, prompt: command.prompt }));
+        // One task per machine: the common prompt, or the machine's own task where it has one.
+        const plan = new Map<string, string>();
+        for (const m of command.machines.flatMap(select)) plan.set(m.name, command.prompt);
+        for (const t of command.tasks ?? []) for (const m of select(t.machine)) plan.set(m.name, t.prompt);
+        const targets = [...plan].map(([machine, prompt]) => ({ machine, prompt }));
         const deploy = { repo: command.repo, ...(command.ref ? { ref: command.ref } : {}), ...(command.agent ? { agent: command.agent } : {}), targets, origin, ...(key ? { idempotencyKey: key } : {}) };
         return { kind: 'tasks_started', tasks: tasks.deploy(actor, deploy).tasks };
       }
@@ -181,9 +190,34 @@ export function createActions(deps: ActionDeps): Actions {
         }
         return { kind: 'power_commands', results };
       }
+      case 'dashboard':
+        return dashboard(command, who);
       default:
         return assertNever(command);
     }
+  }
+
+  /**
+   * A sign-in link for oneself, or (an admin) for someone else, with at most their role. A link is as good as a
+   * password for a few minutes, so it is only given where only the asker reads it: never into a chat channel.
+   */
+  function dashboard(command: Extract<Command, { name: 'dashboard' }>, who: Requester): ActionResult {
+    if (!deps.dashboardLink) return { kind: 'error', code: 'not_found', text: 'The web dashboard is off on this hub.' };
+    if (!privateOrigins.has(who.origin.kind)) {
+      return { kind: 'refused', text: 'A sign-in link posted here could be used by anyone who reads it. Ask an admin to run `pia dashboard --as <your identity>` in a terminal and send it to you privately.' };
+    }
+    const identity = command.as ? normalizeIdentity(command.as) : who.identity;
+    const asker = users.roleOf(who.identity);
+    if (identity !== who.identity && asker !== 'admin') {
+      audit.record({ actor: who.identity, origin: who.origin.kind, action: 'dashboard.link', target: identity, outcome: 'refused', detail: 'only an admin may sign in someone else' });
+      return { kind: 'refused', text: 'Only an admin can make a sign-in link for someone else.' };
+    }
+    const role = users.roleOf(identity);
+    if (!role) return { kind: 'error', code: 'forbidden', text: `${identity.slice(0, 80)} has no role in this PIA; give one first: pia users add ${identity.slice(0, 80)} viewer` };
+    if (command.role && !allows(role, command.role)) return { kind: 'error', code: 'role_invalid', text: `${identity.slice(0, 80)} is ${role}; a link cannot give more (--role ${role} or less).` };
+    const link = deps.dashboardLink({ identity, ...(command.role ? { role: command.role } : {}), by: who.identity });
+    audit.record({ actor: who.identity, origin: who.origin.kind, action: 'dashboard.link', target: identity, outcome: 'ok', detail: command.role ?? role });
+    return { kind: 'link', url: link.url, expiresAt: link.expiresAt, identity, role: command.role ?? role };
   }
 
   const actions: Actions = {

@@ -1,3 +1,4 @@
+import type { Role } from '../../commands/roles.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { PowerReading } from '../../power/prober.js';
 import type { PowerOperation } from '../../power/operations.js';
@@ -21,7 +22,9 @@ export type ActionResult =
   | { kind: 'logs'; task: Task; text: string }
   | { kind: 'task'; task: Task }
   | { kind: 'power_commands'; results: Array<{ machine: string; ok: boolean; message: string }> }
-  | { kind: 'confirm'; text: string; token: string };
+  | { kind: 'confirm'; text: string; token: string }
+  /** A one-time sign-in link to the web dashboard. */
+  | { kind: 'link'; url: string; expiresAt: string; identity: string; role: Role };
 
 /** The answer to a command line that could not be read: the parser's words and the usage, as a `usage` error. */
 export function notUnderstood(parsed: { error: string; usage?: string }): ActionResult {

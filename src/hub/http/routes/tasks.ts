@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiResponse } from '../../../protocol/api.js';
 import { Origin, taskStates } from '../../../protocol/tasks.js';
-import type { Actor } from '../../machine-admin.js';
+import { actorOf, requireRole } from '../auth.js';
 import type { TaskService } from '../../tasks/task-service.js';
 
 const origin = Origin.default({ kind: 'http' });
@@ -36,15 +36,14 @@ const ListQuery = z.object({
 const IdParam = z.object({ id: z.string().min(1).max(64) });
 const OutputQuery = z.object({ from: z.coerce.number().int().min(1).default(1), limit: z.coerce.number().int().min(1).max(10_000).default(1000) });
 
-const adminActor: Actor = { id: 'admin-token', origin: 'http' };
-
 /** `/api/tasks`: run, deploy, shell; list, read, follow output, cancel. */
 export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService }): void {
   const { tasks } = deps;
 
-  app.post('/api/tasks', async (req, reply) => {
+  app.post('/api/tasks', { config: { role: 'operator' } }, async (req, reply) => {
     const body = CreateBody.parse(req.body);
-    const actor = { ...adminActor, origin: body.origin.kind };
+    if (body.kind === 'shell') requireRole(req, 'admin');
+    const actor = { ...actorOf(req), origin: body.origin.kind };
     switch (body.kind) {
       case 'run': {
         const task = body.continueTask
@@ -77,5 +76,15 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService }): 
     return tasks.output(id, from, limit);
   });
 
-  app.post('/api/tasks/:id/cancel', async (req): Promise<ApiResponse<'task'>> => ({ task: tasks.cancel(adminActor, IdParam.parse(req.params).id) }));
+  /** The whole output as a text file (stdout and stderr, as the agent wrote them). */
+  app.get('/api/tasks/:id/log', async (req, reply) => {
+    const task = tasks.get(IdParam.parse(req.params).id);
+    return reply
+      .type('text/plain; charset=utf-8')
+      .header('content-disposition', `attachment; filename="pia-${task.id}.log"`)
+      .header('x-content-type-options', 'nosniff')
+      .send(tasks.logText(task.id));
+  });
+
+  app.post('/api/tasks/:id/cancel', { config: { command: 'cancel' } }, async (req): Promise<ApiResponse<'task'>> => ({ task: tasks.cancel(actorOf(req), IdParam.parse(req.params).id) }));
 }
