@@ -11,6 +11,7 @@ import { powerCommands } from './commands/power.js';
 import { usersCommand } from './commands/users.js';
 import { discordCommand } from './commands/discord.js';
 import { doCommand } from './commands/do.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { mailCommand } from './commands/mail.js';
 import { workerCommand } from './commands/worker.js';
 import { apiTarget } from './target.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(usersCommand(api));
   program.addCommand(discordCommand());
   program.addCommand(doCommand(api));
+  program.addCommand(dashboardCommand(api));
   program.addCommand(auditCommand(api));
   program.addCommand(mailCommand());
   return program;

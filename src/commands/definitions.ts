@@ -186,7 +186,7 @@ export const definitions: CommandDefinition[] = [
           next = read.next;
         }
         const after = takeOptions(args, next, allowed, this.usage);
-        noMore(args, after.next, this.usage);
+        if (args[after.next]) throw new UsageError(`Unexpected "${args[after.next]!.value.slice(0, 40)}": quote each machine's task, e.g. m2:"fix the tests".`, this.usage);
         const all = { ...options, ...after.options };
         return { name: 'deploy', repo: args[0]!.value, ...(all.ref !== undefined ? { ref: all.ref } : {}), machines: tasks.map((t) => t.machine), prompt: '', ...agentOf(all), tasks };
       }

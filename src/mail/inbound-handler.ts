@@ -108,13 +108,14 @@ export function createInboundHandler(deps: {
 
   /** Creates the tasks a mail asks for on each target machine, inside the caller's transaction. */
   function createTasks(mail: ParsedMail, targets: string[], who: Requester): Task[] {
-    const intent = mailIntent({ subject: mail.subject, text: mail.text });
+    const intent = mailIntent({ subject: mail.subject, text: mail.text, machines: targets });
     const previous = tasksOf([...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references]).map((id) => deps.tasks.get(id));
     const created: Task[] = [];
     for (const machine of targets) {
       const actor = { id: who.identity, origin: 'mail' };
       const before = previous.filter((t) => t.machine === machine).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-      const prompt = intent.kind === 'run' || intent.kind === 'deploy' ? intent.prompt : '';
+      const own = intent.kind === 'deploy' && intent.tasks && Object.hasOwn(intent.tasks, machine) ? intent.tasks[machine] : undefined;
+      const prompt = intent.kind === 'deploy' ? (own ?? intent.prompt) : intent.kind === 'run' ? intent.prompt : '';
       if (before?.sessionId && intent.kind === 'run') {
         // A reply continues the conversation: its new text is the prompt, not the thread's old subject again.
         created.push(deps.tasks.followUp(actor, { taskId: before.id, prompt: newText(mail.text) || prompt, origin: who.origin }));

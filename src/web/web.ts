@@ -34,7 +34,7 @@ export function createWeb(deps: {
   sweeper.unref();
   return {
     authenticate: createSessionAuth({ sessions, roleOf: deps.roleOf, publicUrl: deps.publicUrl }),
-    mount: (app) => mountWeb(app, { sessions, roleOf: deps.roleOf, adminToken: deps.adminToken, secure: deps.secure, publicUrl: deps.publicUrl }),
+    mount: (app) => mountWeb(app, { sessions, roleOf: deps.roleOf, adminToken: deps.adminToken, secure: deps.secure, publicUrl: deps.publicUrl, signInsPerMinute: deps.config.signInsPerMinute }),
     link(input) {
       const { token, expiresAt } = sessions.issueLink(input);
       return { url: `${deps.publicUrl().replace(/\/+$/, '')}/login/${token}`, expiresAt };

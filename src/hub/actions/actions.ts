@@ -21,6 +21,8 @@ import type { ActionResult } from './result.js';
 export interface Requester {
   identity: string;
   origin: Origin;
+  /** At most this role, whatever the identity has (a dashboard session opened by a link with `--role`). */
+  maxRole?: Role;
 }
 
 /** How a command is carried out. */
@@ -113,9 +115,15 @@ export function createActions(deps: ActionDeps): Actions {
     return { kind: 'fleet', total: counts.online + counts.offline, online: counts.online, machines: machines.page(FLEET_PAGE).map(view) };
   }
 
+  /** The role a requester acts with: their identity's, capped by the session they ask from. */
+  function roleOf(who: Requester): Role | undefined {
+    const own = users.roleOf(who.identity);
+    return own && who.maxRole && allows(own, who.maxRole) ? who.maxRole : own;
+  }
+
   function authorize(name: CommandName, who: Requester): ActionResult | undefined {
     const need = definitionOf.get(name)!.role;
-    const role = users.roleOf(who.identity);
+    const role = roleOf(who);
     if (allows(role, need)) return undefined;
     audit.record({ actor: who.identity, origin: who.origin.kind, action: `command.${name}`, outcome: 'refused', detail: role ? `${role} may not ${name}` : 'no role' });
     return {
@@ -130,9 +138,9 @@ export function createActions(deps: ActionDeps): Actions {
     const keyed = (machine: string) => (key ? { idempotencyKey: `${key}:${machine}` } : {});
     switch (command.name) {
       case 'help':
-        return { kind: 'text', text: helpText(users.roleOf(who.identity), command.topic) };
+        return { kind: 'text', text: helpText(roleOf(who), command.topic) };
       case 'whoami': {
-        const role = users.roleOf(who.identity);
+        const role = roleOf(who);
         return { kind: 'text', text: role ? `You are ${who.identity}, ${role}.` : `You are ${who.identity}, with no role here; ask an admin: pia users add ${who.identity} operator` };
       }
       case 'machines':
@@ -207,7 +215,7 @@ export function createActions(deps: ActionDeps): Actions {
       return { kind: 'refused', text: 'A sign-in link posted here could be used by anyone who reads it. Ask an admin to run `pia dashboard --as <your identity>` in a terminal and send it to you privately.' };
     }
     const identity = command.as ? normalizeIdentity(command.as) : who.identity;
-    const asker = users.roleOf(who.identity);
+    const asker = roleOf(who);
     if (identity !== who.identity && asker !== 'admin') {
       audit.record({ actor: who.identity, origin: who.origin.kind, action: 'dashboard.link', target: identity, outcome: 'refused', detail: 'only an admin may sign in someone else' });
       return { kind: 'refused', text: 'Only an admin can make a sign-in link for someone else.' };

@@ -53,7 +53,7 @@ export function actorOf(req: FastifyRequest): Actor {
 /** The caller as the actions take it. */
 export function requesterOf(req: FastifyRequest, kind?: string): Requester {
   const p = principalOf(req);
-  return { identity: p.identity, origin: { kind: kind ?? (p.via === 'session' ? 'web' : 'http') } };
+  return { identity: p.identity, origin: { kind: kind ?? (p.via === 'session' ? 'web' : 'http') }, ...(p.via === 'session' ? { maxRole: p.role } : {}) };
 }
 
 /** For routes whose role depends on the body (a shell task needs an admin, a run an operator). */

@@ -13,7 +13,7 @@ import { cleanSubject, isReplySubject, subjectCommand } from './subject.js';
  */
 export type MailIntent =
   | { kind: 'command'; text: string }
-  | { kind: 'deploy'; repo: string; ref?: string; prompt: string }
+  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; tasks?: Record<string, string> }
   | { kind: 'run'; prompt: string }
   | { kind: 'empty' };
 
@@ -28,14 +28,16 @@ export type MailIntent =
  * a URL that `checkRepoUrl` refuses is no deploy and stays in the prompt as text. Anything else is a run. The prompt
  * is the subject, a blank line, and the new text, or whichever of the two there is.
  */
-export function mailIntent(mail: { subject: string; text: string }): MailIntent {
+export function mailIntent(mail: { subject: string; text: string; machines?: readonly string[] }): MailIntent {
   const subject = cleanSubject(mail.subject);
   const body = newText(mail.text);
   const command = body !== '' && isReplySubject(mail.subject) ? null : subjectCommand(subject);
   if (command !== null) return { kind: 'command', text: command };
-  const deploy = findDeployLines(body);
+  const deploy = findDeployLines(body, mail.machines);
   if (deploy) {
-    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest) };
+    // A machine with its own line gets the subject, its line and the text the machines share.
+    const own = deploy.tasks ? { tasks: Object.fromEntries(Object.entries(deploy.tasks).map(([m, task]) => [m, joinPrompt(subject, joinPrompt(task, deploy.rest))])) } : {};
+    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest), ...own };
   }
   const prompt = joinPrompt(subject, body);
   return prompt === '' ? { kind: 'empty' } : { kind: 'run', prompt };

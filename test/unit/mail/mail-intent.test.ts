@@ -124,3 +124,26 @@ describe('mailIntent: run and empty', () => {
     expect(intent('', '> quoted only')).toEqual({ kind: 'empty' });
   });
 });
+
+describe('mailIntent: a task per machine', () => {
+  const forMachines = (machines: string[], ...body: string[]) => mailIntent({ subject: 'App work', text: body.join('\n'), machines });
+
+  it('gives each addressed machine its own line, the shared text after it', () => {
+    expect(forMachines(['m2', 'm3'], 'repo: https://github.com/acme/app', 'm2: fix the tests', 'M3: update the docs', '', 'Open a PR when done.')).toEqual({
+      kind: 'deploy',
+      repo: 'https://github.com/acme/app',
+      prompt: 'App work\n\nOpen a PR when done.',
+      tasks: { m2: 'App work\n\nfix the tests\n\nOpen a PR when done.', m3: 'App work\n\nupdate the docs\n\nOpen a PR when done.' },
+    });
+  });
+
+  it('reads only lines for machines the mail is for, outside code, and the first line of each', () => {
+    const out = forMachines(['m2'], 'repo: https://github.com/acme/app', 'Note: be careful', 'm2: first', 'm2: second', '```', 'm2: in code', '```');
+    expect(out).toMatchObject({ tasks: { m2: expect.stringContaining('first') } });
+    if (out.kind !== 'deploy') throw new Error('not a deploy');
+    expect(out.prompt).toContain('Note: be careful');
+    expect(out.prompt).toContain('m2: second');
+    expect(out.prompt).toContain('m2: in code');
+    expect(forMachines(['constructor'], 'repo: https://github.com/acme/app', 'fix it')).not.toHaveProperty('tasks');
+  });
+});
