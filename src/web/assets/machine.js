@@ -90,16 +90,30 @@ export function machineView(view, name) {
     replace(agents, f?.agents.length ? list(f.agents.map((/** @type {any} */ a) => `${a.name} (${a.path})`)) : h('p', { class: 'muted' }, 'No agent CLI found on its PATH.'));
   }
 
-  async function loadLists() {
-    const [t, a] = await Promise.all([get(`/api/tasks?machine=${encodeURIComponent(name)}&limit=20`), get(`/api/audit?target=${encodeURIComponent(name)}&limit=30`)]);
+  async function loadTasks() {
+    const t = await get(`/api/tasks?machine=${encodeURIComponent(name)}&limit=20`);
     tasks.set(t.tasks);
+  }
+
+  async function loadAudit() {
+    const a = await get(`/api/audit?target=${encodeURIComponent(name)}&limit=30`);
     replace(audit, ...a.entries.map((/** @type {any} */ e) => h('li', { 'data-outcome': e.outcome }, `${time(e.at)} · ${e.actor} · ${e.action}${e.target && e.target !== name ? ` ${e.target}` : ''} · ${e.outcome}${e.detail ? `: ${e.detail}` : ''}`)));
     if (a.entries.length === 0) audit.append(h('li', { class: 'muted' }, 'Nothing recorded yet.'));
   }
 
+  // The audit trail has no events of its own: it is read again (at most once a second) when the machine changes.
+  let auditTimer = 0;
+  const auditSoon = () => {
+    clearTimeout(auditTimer);
+    auditTimer = window.setTimeout(() => void loadAudit(), 1000);
+  };
+
   const offs = [
     watch((changed) => {
-      if (changed === null || changed === name) render();
+      if (changed === null || changed === name) {
+        render();
+        auditSoon();
+      }
     }),
     on('power.progress', (p) => {
       if (p.machine !== name) return;
@@ -113,8 +127,12 @@ export function machineView(view, name) {
     onTaskStates((id, state) => tasks.setState(id, state)),
   ];
   void ready().then(render);
-  void loadLists();
-  return () => offs.forEach((off) => off());
+  void loadTasks();
+  void loadAudit();
+  return () => {
+    clearTimeout(auditTimer);
+    offs.forEach((off) => off());
+  };
 }
 
 /** @param {string[]} items */
