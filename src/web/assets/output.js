@@ -101,7 +101,9 @@ export function createOutput(pre, maxChars = 2_000_000) {
       } catch {
         return;
       }
-      const line = eventLine(event);
+      // The agent's text, tool use and result are in its stdout already (as chat shows them); the worker's own
+      // steps (cloning, checked out, finished) are only events.
+      const line = event?.kind === 'step' ? eventLine(event) : null;
       if (line) pre.append(line);
     } else {
       const frag = ansiNodes(ansi, chunk.data);
