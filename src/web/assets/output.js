@@ -91,6 +91,21 @@ export function createOutput(pre, maxChars = 2_000_000) {
   let chars = 0;
   /** @type {Map<number, any>} */
   const early = new Map();
+  // Follow the end while the reader is there. Whether they are is learnt from their scrolling, never by measuring the
+  // layout after each chunk (that forces a layout per chunk: thousands of chunks would freeze the page).
+  let atEnd = true;
+  let scrollQueued = false;
+  pre.addEventListener('scroll', () => {
+    atEnd = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
+  });
+  function followEnd() {
+    if (!atEnd || scrollQueued) return;
+    scrollQueued = true;
+    requestAnimationFrame(() => {
+      scrollQueued = false;
+      pre.scrollTop = pre.scrollHeight;
+    });
+  }
 
   /** @param {{seq: number, stream: string, data: string}} chunk */
   function render(chunk) {
@@ -131,7 +146,6 @@ export function createOutput(pre, maxChars = 2_000_000) {
         early.set(chunk.seq, chunk);
         return false;
       }
-      const stick = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
       render(chunk);
       nextSeq++;
       for (let c = early.get(nextSeq); c; c = early.get(nextSeq)) {
@@ -139,7 +153,7 @@ export function createOutput(pre, maxChars = 2_000_000) {
         render(c);
         nextSeq++;
       }
-      if (stick) pre.scrollTop = pre.scrollHeight;
+      followEnd();
       return true;
     },
   };
