@@ -90,7 +90,24 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     fullLog: (id) => tasks.logText(id),
   });
   const chatCore = createBotCore({ actions, task: (id) => taskStore.get(id), reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
-  const mail = config.mail ? createMailGateway({ config: config.mail, db, bus, machines, users: core.users, actions, tasks, taskStore, links, log }) : undefined;
+  const mail = config.mail
+    ? createMailGateway({
+        config: config.mail,
+        db,
+        bus,
+        machine(name) {
+          const m = machines.find(name);
+          return m && { name: m.name, linked: links.get(m.id) !== undefined, autoWake: m.capabilities.autoWake === true };
+        },
+        machineNamed: (name) => machines.get(name).name,
+        roleOf: (identity) => core.users.roleOf(identity),
+        actions,
+        task: (id) => taskStore.get(id),
+        logText: (id) => tasks.logText(id),
+        links,
+        log,
+      })
+    : undefined;
   const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
 
   hooks.current = {

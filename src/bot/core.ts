@@ -6,7 +6,7 @@ import { notUnderstood, type ActionResult } from '../hub/actions/result.js';
 import type { Task } from '../hub/tasks/task.js';
 import type { BotCore, ButtonPress, ChatPort, Inbound, ThreadRef } from './port.js';
 import type { Reporter } from './reporter/reporter.js';
-import { resultMessage } from './reporter/views.js';
+import { resultMessage } from '../present/views.js';
 import type { ThreadStore } from './thread-store.js';
 
 /** A reply that starts like this is a new command even inside a task's thread. */

@@ -7,6 +7,8 @@ export class UsageError extends Error {
   constructor(
     message: string,
     readonly usage?: string,
+    /** What is missing, when that is the fault: a caller may fill it in (mail adds the machine it was sent to). */
+    readonly missing?: 'machine',
   ) {
     super(message);
   }
@@ -35,7 +37,7 @@ export function parseSelector(word: string, usage: string): MachineSelector {
 }
 
 function need(args: Token[], n: number, what: string, usage: string): void {
-  if (args.length < n) throw new UsageError(`Missing ${what}.`, usage);
+  if (args.length < n) throw new UsageError(`Missing ${what}.`, usage, what === 'the machine' ? 'machine' : undefined);
 }
 
 function noMore(args: Token[], from: number, usage: string): void {

@@ -44,6 +44,8 @@ export const MachineView = z.object({
   createdAt: isoTime,
   /** Its mail address, when the email gateway is on. */
   email: z.string().optional(),
+  /** The MAC its worker reported on its default route: used to wake it unless `capabilities.mac` is set. */
+  learnedMac: z.object({ mac: z.string(), interface: z.string() }).optional(),
 });
 export type MachineView = z.infer<typeof MachineView>;
 

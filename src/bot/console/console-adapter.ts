@@ -1,6 +1,6 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { toTerminal } from '../markup.js';
+import { toTerminal } from '../../present/markup.js';
 import type { BotCore, Button, ChatPort, OutMessage, PostedMessage, ThreadRef } from '../port.js';
 
 /** The console chat: commands typed at a prompt, threads rendered as indented live lines. */
@@ -102,6 +102,10 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
     const inThread = reply ? [...buttons].reverse().find((b) => b.thread === reply[1] && pressWord(b) === reply[2]!.trim().toLowerCase()) : undefined;
     if (inThread) {
       void deps.core.press({ actor: deps.user, actionId: inThread.actionId, value: inThread.value, where: { channel: 'console', thread: inThread.thread } }, port);
+      return;
+    }
+    if (reply && Number(reply[1]) > threads) {
+      write(`  No thread #${reply[1]}${threads ? ` (threads so far: #1 to #${threads})` : ' yet'}; a reply goes into a thread that a command started.\n`);
       return;
     }
     if (reply) {

@@ -5,7 +5,7 @@ import type { Task } from '../../hub/tasks/task.js';
 import type { PowerOperation } from '../../power/operations.js';
 import type { ChatPort, PostedMessage, ThreadRef } from '../port.js';
 import { Outbox } from './paced-outbox.js';
-import { powerStatus, taskResult, taskStatus } from './views.js';
+import { powerStatus, taskResult, taskStatus } from '../../present/views.js';
 
 /** Reporter settings. */
 export interface ReporterOptions {

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { toPlainText, toSlackMarkup } from '../markup.js';
+import { toPlainText, toSlackMarkup } from '../../present/markup.js';
 import type { Button, OutMessage } from '../port.js';
 
 /**

@@ -37,6 +37,7 @@ export function machineDetails(m: MachineJson): string {
   if (m.email) lines.push(`  email:        ${m.email}`);
   const c = m.capabilities;
   if (c.mac) lines.push(`  mac:          ${c.mac}`);
+  else if (m.learnedMac) lines.push(`  mac:          ${m.learnedMac.mac} (learned from ${m.learnedMac.interface}; set another with --mac)`);
   if (c.ip) lines.push(`  ip:           ${c.ip}`);
   if (c.sshUser || c.sshPort) lines.push(`  ssh:          ${c.sshUser ?? '?'}@${c.ip ?? m.facts?.hostname ?? '?'}:${c.sshPort ?? 22}`);
   if (c.sshHostKey) lines.push(`  host key:     ${c.sshHostKey}`);

@@ -94,7 +94,8 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
       if (t.stopReason) return finishStopped(t);
       const message = errorMessage(err);
       output.emit(t, 'stderr', `pia: ${message}\n`);
-      output.emitEvent(t, { kind: 'step', step: 'finished', message: `failed: ${message}` });
+      // The reason is the output line just above; the step only marks the end.
+      output.emitEvent(t, { kind: 'step', step: 'finished', message: 'failed' });
       finish(t, { state: 'failed', exitCode: null, error: message });
     }
   }

@@ -82,6 +82,14 @@ describe('the console chat', () => {
     expect(shown).toMatch(/❌ local: failed in \d+ s, exit 3\n/);
   });
 
+  it('a reply to a thread that does not exist says so, and starts nothing', async () => {
+    const before = screen.length;
+    type('>99 confirm');
+    await until(() => screen.slice(before).includes('No thread #99'), 5000);
+    expect(screen.slice(before)).toMatch(/No thread #99 \(threads so far: #1 to #\d+\); a reply goes into a thread that a command started\./);
+    expect(screen.slice(before)).not.toContain('Unknown command');
+  });
+
   it('status shows the fleet', async () => {
     const before = screen.length;
     type('status');

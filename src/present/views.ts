@@ -1,9 +1,9 @@
-import type { ActionResultView } from '../../protocol/api.js';
-import type { PowerProgress } from '../../power/progress.js';
-import type { MachineJson } from '../../hub/http/machine-json.js';
-import type { Task } from '../../hub/tasks/task.js';
-import { bold } from '../markup.js';
-import type { Button, OutMessage } from '../port.js';
+import type { ActionResultView } from '../protocol/api.js';
+import type { PowerProgress } from '../power/progress.js';
+import type { MachineJson } from '../hub/http/machine-json.js';
+import type { Task } from '../hub/tasks/task.js';
+import { bold } from './markup.js';
+import type { Button, OutMessage } from './message.js';
 
 const stateMark: Record<Task['state'], string> = {
   queued: '⏳',
