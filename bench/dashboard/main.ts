@@ -22,7 +22,7 @@ import { cpuMeter } from '../fleet/proc-stats.js';
 import { machineInfo } from '../fleet/report.js';
 import { parseDashboardArgs, type DashboardArgs } from './args.js';
 import { FromFlapper } from './flap-ipc.js';
-import { addSamples, collect, emptySamples, pageMemory, percentile, probeScript } from './page-probe.js';
+import { addSamples, collect, emptySamples, pageBusy, pageMemory, percentile, probeScript } from './page-probe.js';
 import { report, type DashboardResult } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -147,6 +147,7 @@ async function run(args: DashboardArgs): Promise<DashboardResult> {
   await collect(page);
   const memory = [{ atS: 0, ...(await pageMemory(cdp)) }];
   const withPage = cpuMeter(() => [hub.pid]);
+  const busyStart = await pageBusy(cdp);
   const fleetSamples = emptySamples();
   const soakStart = Date.now();
   progress(`page open under the events for ${args.minutes} min`);
@@ -161,13 +162,15 @@ async function run(args: DashboardArgs): Promise<DashboardResult> {
   }
   const soakS = (Date.now() - soakStart) / 1000;
   const hubCpuWithPage = withPage.stop();
+  const busyEnd = await pageBusy(cdp);
+  const busyPct = (k: keyof typeof busyEnd) => Math.round(((busyEnd[k] - busyStart[k]) / soakS) * 1000) / 10;
   const last = await pageMemory(cdp);
   if (memory[memory.length - 1]!.atS !== Math.round(soakS)) memory.push({ atS: Math.round(soakS), ...last });
   const tilesShown = (await page.evaluate(`document.querySelectorAll('.tile').length`)) as number;
 
   progress(`task output on the task's page for ${args.outputS} s`);
   await page.evaluate(`location.hash = '#/tasks/${taskId}'`);
-  await page.waitForSelector('pre.output');
+  await page.waitForSelector('.output');
   await sleep(3000);
   await collect(page);
   await sleep(args.outputS * 1000);
@@ -196,6 +199,7 @@ async function run(args: DashboardArgs): Promise<DashboardResult> {
     hubCpuNoPagePct: ms(hubCpuNoPage),
     hubCpuWithPagePct: ms(hubCpuWithPage),
     tilesShown,
+    pageBusyPct: { task: busyPct('task'), script: busyPct('script'), layout: busyPct('layout'), style: busyPct('style') },
   };
 }
 

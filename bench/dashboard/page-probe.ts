@@ -64,6 +64,20 @@ export async function pageMemory(cdp: CDPSession): Promise<{ heapBytes: number; 
   return { heapBytes: get('JSHeapUsedSize'), nodes: get('Nodes'), listeners: get('JSEventListeners') };
 }
 
+/** Seconds the page's main thread has spent so far: in all, and in script, layout and style (Chromium's counters). */
+export interface PageBusy {
+  task: number;
+  script: number;
+  layout: number;
+  style: number;
+}
+
+export async function pageBusy(cdp: CDPSession): Promise<PageBusy> {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0;
+  return { task: get('TaskDuration'), script: get('ScriptDuration'), layout: get('LayoutDuration'), style: get('RecalcStyleDuration') };
+}
+
 /** The p-th percentile (nearest rank) of a list of numbers; NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;

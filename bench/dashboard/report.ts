@@ -29,6 +29,8 @@ export interface DashboardResult {
   hubCpuNoPagePct: number;
   hubCpuWithPagePct: number;
   tilesShown: number;
+  /** The page's main thread while it was open, as % of the wall time: in all, script, layout, style. */
+  pageBusyPct: { task: number; script: number; layout: number; style: number };
 }
 
 const P99_TARGET_MS = 200;
@@ -47,6 +49,7 @@ export function report(r: DashboardResult, m: MachineInfo): { text: string; miss
     ['output -> DOM p50 / p99', `${r.output.p50} / ${r.output.p99} ms (frame ${r.output.frameP50} / ${r.output.frameP99} ms, n=${r.output.n})`, `${pass(r.output.frameP99 <= P99_TARGET_MS)} (p99 <= ${P99_TARGET_MS} ms)`],
     [`page JS heap after ${r.minutes} min`, `${mb(r.memory[0]!.heapBytes)} -> ${mb(r.memory[r.memory.length - 1]!.heapBytes)} MB (${signed(r.heapGrowthPct)} %)`, `${pass(memoryOk)} (<= ${GROWTH_TARGET_PCT} %)`],
     ['page DOM nodes', `${r.memory[0]!.nodes} -> ${r.memory[r.memory.length - 1]!.nodes} (${signed(r.nodesGrowthPct)} %)`, '(info)'],
+    ['page main thread busy', `${r.pageBusyPct.task} % (script ${r.pageBusyPct.script} %, layout ${r.pageBusyPct.layout} %, style ${r.pageBusyPct.style} %)`, '(info)'],
     ['hub CPU: events, no page', `${r.hubCpuNoPagePct} % of one core`, '(info)'],
     ['hub CPU: events + the page\'s stream', `${r.hubCpuWithPagePct} % of one core`, '(info)'],
   ];

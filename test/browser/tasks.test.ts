@@ -64,8 +64,8 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: deploys and tasks
     for (const [machine, task] of [['m2', 'fix the tests lines=3'], ['m3', 'update the docs lines=2']]) {
       const card = page.getByRole('article', { name: `Deploy to ${machine}` });
       await expect.poll(() => card.locator('.state').textContent(), { timeout: 10_000 }).toBe('succeeded');
-      await expect.poll(() => card.locator('pre.tail').textContent()).toContain(`prompt: ${task}`);
-      expect(await card.locator('pre.tail').textContent()).toContain('/app');
+      await expect.poll(() => card.locator('.tail').textContent()).toContain(`prompt: ${task}`);
+      expect(await card.locator('.tail').textContent()).toContain('/app');
     }
     const tasks = await t.tasks({ limit: 2 });
     expect(tasks.map((x) => [x.machine, x.kind, x.prompt, x.requester, x.origin.kind]).sort()).toEqual([

@@ -147,7 +147,7 @@ function toSelector(word) {
  */
 function card(t) {
   const state = h('span', { class: 'state', 'data-state': t.state }, stateLabel(t.state));
-  const tail = h('pre', { class: 'tail', 'aria-label': `Output on ${t.machine}` });
+  const tail = h('div', { class: 'tail', role: 'log', 'aria-live': 'off', 'aria-label': `Output on ${t.machine}` });
   const out = createOutput(tail, 20_000);
   tails.set(t.id, (/** @type {any} */ d) => out.add(d));
   void get(`/api/tasks/${t.id}/output?from=1&limit=500`).then((page) => {

@@ -81,55 +81,91 @@ export function eventLine(event) {
 
 /**
  * A live output panel: chunks in order by seq (a chunk that arrives twice, from the event stream and from a page
- * of stored output, is shown once), stdout and stderr with their colours, events as lines.
- * @param {HTMLElement} pre
+ * of stored output, is shown once), stdout and stderr with their colours, the worker's steps as lines.
+ *
+ * Chunks are drawn once a frame, neighbours of the same stream converted together; and the text goes into blocks of
+ * a few hundred lines (a new block only after a whole line), which the browser lays out and paints only when seen
+ * (`content-visibility`). One long run of text would be laid out again whole with every chunk: an hour of output
+ * would make each new line cost seconds.
+ * @param {HTMLElement} panel
  * @param {number} [maxChars] characters kept on the page (the full log is a download away)
  */
-export function createOutput(pre, maxChars = 2_000_000) {
+export function createOutput(panel, maxChars = 2_000_000) {
   const ansi = newAnsi();
   let nextSeq = 1;
   let chars = 0;
   /** @type {Map<number, any>} */
   const early = new Map();
+  /** @type {Array<{seq: number, stream: string, data: string}>} */
+  let queue = [];
+  let drawQueued = false;
+  let block = /** @type {HTMLElement|null} */ (null);
+  let blockChars = 0;
+  let endsWithLine = true;
   // Follow the end while the reader is there. Whether they are is learnt from their scrolling, never by measuring the
   // layout after each chunk (that forces a layout per chunk: thousands of chunks would freeze the page).
   let atEnd = true;
-  let scrollQueued = false;
-  pre.addEventListener('scroll', () => {
-    atEnd = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
+  panel.addEventListener('scroll', () => {
+    atEnd = panel.scrollHeight - panel.scrollTop - panel.clientHeight < 40;
   });
-  function followEnd() {
-    if (!atEnd || scrollQueued) return;
-    scrollQueued = true;
-    requestAnimationFrame(() => {
-      scrollQueued = false;
-      pre.scrollTop = pre.scrollHeight;
-    });
+
+  /** The block new text goes into: a new one once this one is full and ends with a whole line. */
+  function target() {
+    if (!block || (blockChars > BLOCK_CHARS && endsWithLine)) {
+      block = h('div', { class: 'block' });
+      panel.append(block);
+      blockChars = 0;
+    }
+    return block;
+  }
+
+  function draw() {
+    drawQueued = false;
+    const chunks = queue;
+    queue = [];
+    for (let i = 0; i < chunks.length; ) {
+      const chunk = chunks[i];
+      if (chunk.stream === 'event') {
+        i++;
+        let event;
+        try {
+          event = JSON.parse(chunk.data);
+        } catch {
+          continue;
+        }
+        // The agent's text, tool use and result are in its stdout already (as chat shows them); the worker's own
+        // steps (cloning, checked out, finished) are only events.
+        const line = event?.kind === 'step' ? eventLine(event) : null;
+        if (line) {
+          if (!endsWithLine) target().append('\n');
+          target().append(line);
+          endsWithLine = true;
+        }
+        continue;
+      }
+      let text = '';
+      const stream = chunk.stream;
+      for (; i < chunks.length && chunks[i].stream === stream; i++) text += chunks[i].data;
+      const frag = ansiNodes(ansi, text);
+      target().append(stream === 'stderr' ? h('span', { class: 'stderr' }, frag) : frag);
+      blockChars += text.length;
+      chars += text.length;
+      endsWithLine = text.endsWith('\n');
+    }
+    while (chars > maxChars && panel.firstChild && panel.firstChild !== block) {
+      chars -= panel.firstChild.textContent?.length ?? 0;
+      panel.firstChild.remove();
+    }
+    if (atEnd) panel.scrollTop = panel.scrollHeight;
   }
 
   /** @param {{seq: number, stream: string, data: string}} chunk */
-  function render(chunk) {
-    if (chunk.stream === 'event') {
-      let event;
-      try {
-        event = JSON.parse(chunk.data);
-      } catch {
-        return;
-      }
-      // The agent's text, tool use and result are in its stdout already (as chat shows them); the worker's own
-      // steps (cloning, checked out, finished) are only events.
-      const line = event?.kind === 'step' ? eventLine(event) : null;
-      if (line) pre.append(line);
-    } else {
-      const frag = ansiNodes(ansi, chunk.data);
-      if (chunk.stream === 'stderr') pre.append(h('span', { class: 'stderr' }, frag));
-      else pre.append(frag);
-    }
-    chars += chunk.data.length;
-    while (chars > maxChars && pre.firstChild) {
-      chars -= pre.firstChild.textContent?.length ?? 0;
-      pre.firstChild.remove();
-    }
+  function push(chunk) {
+    queue.push(chunk);
+    nextSeq++;
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(draw);
   }
 
   return {
@@ -146,15 +182,15 @@ export function createOutput(pre, maxChars = 2_000_000) {
         early.set(chunk.seq, chunk);
         return false;
       }
-      render(chunk);
-      nextSeq++;
+      push(chunk);
       for (let c = early.get(nextSeq); c; c = early.get(nextSeq)) {
         early.delete(nextSeq);
-        render(c);
-        nextSeq++;
+        push(c);
       }
-      followEnd();
       return true;
     },
   };
 }
+
+/** Characters of text in one block of an output panel. */
+const BLOCK_CHARS = 16_000;

@@ -18,7 +18,7 @@ export function taskView(view, id) {
   const meta = h('dl', { class: 'facts wide' });
   const prompt = h('pre', { class: 'prompt' });
   const buttons = h('div', { class: 'actions' });
-  const pre = h('pre', { class: 'output', tabindex: '0', 'aria-label': 'Output', 'aria-live': 'off' });
+  const pre = h('div', { class: 'output', role: 'log', tabindex: '0', 'aria-label': 'Output', 'aria-live': 'off' });
   const follow = h('div');
   replace(
     view,

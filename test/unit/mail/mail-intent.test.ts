@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mailCommand } from '../../../src/mail/mail-commands.js';
 import { mailIntent } from '../../../src/mail/parse/mail-intent.js';
 import { cleanSubject } from '../../../src/mail/parse/subject.js';
 
@@ -145,5 +146,14 @@ describe('mailIntent: a task per machine', () => {
     expect(out.prompt).toContain('m2: second');
     expect(out.prompt).toContain('m2: in code');
     expect(forMachines(['constructor'], 'repo: https://github.com/acme/app', 'fix it')).not.toHaveProperty('tasks');
+  });
+});
+
+describe('mailCommand: a deploy mail to two machines, each with its own line', () => {
+  it('gives each machine its own task, and a machine without a line the shared one', () => {
+    const out = mailIntent({ subject: 'App', text: 'repo: https://github.com/acme/app\nm2: fix the tests\n\nThen open a PR.', machines: ['m2', 'm3'] });
+    if (out.kind !== 'deploy') throw new Error('not a deploy');
+    expect(mailCommand(out, 'm2', [], '')).toMatchObject({ name: 'deploy', machines: [{ kind: 'name', name: 'm2' }], prompt: 'App\n\nfix the tests\n\nThen open a PR.' });
+    expect(mailCommand(out, 'm3', [], '')).toMatchObject({ name: 'deploy', machines: [{ kind: 'name', name: 'm3' }], prompt: 'App\n\nThen open a PR.' });
   });
 });
