@@ -42,13 +42,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /**
  * A new browser context signed in to the hub's dashboard as `as` (the admin token's holder by default) through a
- * one-time link, as a person would: open the link, press Sign in. Page errors fail the test.
+ * one-time link, as a person would: open the link, press Sign in. Page errors, and requests to anywhere but the hub,
+ * are collected for the test to check.
  */
 export async function signedIn(browser: Browser, t: TestHub, as?: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
+  // Every byte the page uses comes from the hub: a request anywhere else is a failure.
+  page.on('request', (req) => {
+    const url = req.url();
+    if (!url.startsWith(`${t.httpUrl}/`) && !url.startsWith('data:') && url !== 'about:blank') errors.push(`request outside the hub: ${url}`);
+  });
   page.on('console', (msg) => {
     // A refused request (400, 401, 403) is logged by the browser; the tests check those answers themselves.
     if (msg.type() === 'error' && !/status of 4\d\d/.test(msg.text())) errors.push(msg.text());
