@@ -77,6 +77,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
   const actions = createActions({
     machines,
     tasks,
+    approvals: core.approvals,
     power,
     users: core.users,
     audit: core.audit,
@@ -88,6 +89,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     log: log.child({ component: 'chat' }),
     getTask: (id) => taskStore.get(id),
     fullLog: (id) => tasks.logText(id),
+    pendingApprovals: (taskId) => core.approvals.list({ state: 'pending', taskId }).reverse(),
   });
   const chatCore = createBotCore({ actions, task: (id) => taskStore.get(id), reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
   const mail = config.mail
@@ -105,6 +107,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
         task: (id) => taskStore.get(id),
         logText: (id) => tasks.logText(id),
         links,
+        approvalTimeoutS: config.hub.approvalTimeoutS,
         log,
       })
     : undefined;
@@ -129,6 +132,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     power,
     users: core.users,
     actions,
+    approvals: core.approvals,
     emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
     events: bus,
     ...(web ? { authenticate: web.authenticate } : {}),

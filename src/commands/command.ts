@@ -1,4 +1,6 @@
 import type { Role } from './roles.js';
+import type { ApprovalScope } from '../protocol/approvals.js';
+import type { TaskMode } from '../protocol/tasks.js';
 
 /** Which machines a command targets: one by name or alias, every one, or those with a tag. */
 export type MachineSelector = { kind: 'name'; name: string } | { kind: 'all' } | { kind: 'tag'; tag: string };
@@ -15,12 +17,12 @@ export type Command =
   | { name: 'status'; machine?: MachineSelector }
   | { name: 'machines' }
   | { name: 'wake' | 'bootstrap' | 'power' | 'sleep' | 'shutdown' | 'restart'; machine: MachineSelector }
-  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string }
+  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string; mode?: TaskMode }
   /**
    * Clone-and-go. Each machine of `machines` gets `prompt`; a machine in `tasks` gets its own task instead (the
    * per-machine form `deploy <url> m2:"fix the tests" m3:"update the docs"` has only `tasks`, and `prompt` empty).
    */
-  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string; tasks?: DeployTask[] }
+  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string; mode?: TaskMode; tasks?: DeployTask[] }
   /** Continues a task's agent session with a new prompt (a reply in its thread, a reply to its mail). */
   | { name: 'continue'; taskId: string; prompt: string }
   | { name: 'sh'; machine: MachineSelector; argv: string[] }
@@ -28,7 +30,14 @@ export type Command =
   | { name: 'logs' | 'cancel'; taskId: string }
   | { name: 'whoami' }
   /** A one-time sign-in link to the web dashboard, for oneself or (admins) for `as` with at most `role`. */
-  | { name: 'dashboard'; as?: string; role?: Role };
+  | { name: 'dashboard'; as?: string; role?: Role }
+  /** What agents wait for (all, or one task's). */
+  | { name: 'approvals'; taskId?: string }
+  | { name: 'approve'; id: string; scope: ApprovalScope }
+  /** Denies (for a plan: keep planning), with a reason the agent reads. */
+  | { name: 'deny'; id: string; reason?: string }
+  /** Answers an agent's questions: per question a choice's number (several: "1,3"), its label, or free text. */
+  | { name: 'answer'; id: string; text: string };
 
 export type CommandName = Command['name'];
 

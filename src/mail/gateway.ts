@@ -10,6 +10,7 @@ import type { MailConfig } from './config.js';
 import { createImapIntake, type ImapIntake } from './imap-intake.js';
 import { createInboundHandler, type InboundHandler } from './inbound-handler.js';
 import { createMailReporter } from './mail-reporter.js';
+import { createApprovalMailer } from './approval-mail.js';
 import { createMailStore } from './mail-store.js';
 import { createMailRelay, type MailRelay } from './machine-mail.js';
 import { createMailOutbox, type MailOutbox } from './smtp-outbox.js';
@@ -44,6 +45,8 @@ export interface MailGatewayDeps {
   /** A task's stdout and stderr (the log attached to a result). */
   logText(taskId: string): string;
   links: { get(machineId: number): Pick<Link, 'send'> | undefined };
+  /** How long an approval waits for an answer (PIA_APPROVAL_TIMEOUT_S), for the approval mail's words. */
+  approvalTimeoutS: number;
   log: Logger;
 }
 
@@ -71,6 +74,7 @@ export function createMailGateway(deps: MailGatewayDeps): MailGateway {
     log,
   });
   const reporter = createMailReporter({ store, bus: deps.bus, outbox, log, digestMinutes: deps.config.digestMinutes, getTask: deps.task, logText: deps.logText });
+  const approvals = createApprovalMailer({ store, bus: deps.bus, outbox, timeoutMin: Math.round(deps.approvalTimeoutS / 60) });
   const intake = createImapIntake({ imap: deps.config.imap, maxBytes: deps.config.maxBytes, handler, log });
   return {
     addresses,
@@ -88,6 +92,7 @@ export function createMailGateway(deps: MailGatewayDeps): MailGateway {
     async stop() {
       await intake.stop();
       reporter.close();
+      approvals.close();
       relay.close();
       await outbox.close();
       smtp.close();

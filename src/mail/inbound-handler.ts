@@ -14,6 +14,7 @@ import type { MailConfig } from './config.js';
 import { mailCommand } from './mail-commands.js';
 import type { MailboxPlace, MailStore } from './mail-store.js';
 import type { MailRelay } from './machine-mail.js';
+import { approvalReply } from './parse/approval-reply.js';
 import { mailIntent } from './parse/mail-intent.js';
 import { parseMail, type ParsedMail } from './parse/parse-mail.js';
 import { newText } from './parse/reply-text.js';
@@ -150,6 +151,21 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
         answerIn(mail, firstFrom, sender, tooBigText(size, deps.config.maxBytes));
       })();
       return 'too_big';
+    }
+
+    // A reply to an approval mail: `allow 4kq2mf`, `deny 4kq2mf too risky`, `answer 4kq2mf 2`. The code says which;
+    // the sender's role says whether (an operator may answer; the action checks and audits it).
+    const answer = approvalReply(mail.text);
+    if (answer !== null) {
+      const parsed = parseCommand(answer);
+      const result = parsed.ok ? await deps.actions.execute(parsed.command, who) : notUnderstood(parsed);
+      if (result.kind === 'refused') return refuse(result);
+      const message = resultMessage(result);
+      store.db.transaction(() => {
+        record('command', answer.slice(0, 200));
+        answerIn(mail, firstFrom, sender, `${toPlainText(message.text)}\n`);
+      })();
+      return 'command';
     }
 
     const intent = mailIntent({ subject: mail.subject, text: mail.text, machines: targets });

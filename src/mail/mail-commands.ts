@@ -30,7 +30,8 @@ export function mailCommand(intent: Exclude<MailIntent, { kind: 'command' | 'emp
       ...(intent.ref !== undefined ? { ref: intent.ref } : {}),
       machines: [target],
       prompt: own || intent.prompt || 'Look at this repository and report what you find.',
+      ...(intent.mode ? { mode: intent.mode } : {}),
     };
   }
-  return { name: 'run', machine: target, prompt: intent.prompt };
+  return { name: 'run', machine: target, prompt: intent.prompt, ...(intent.mode ? { mode: intent.mode } : {}) };
 }

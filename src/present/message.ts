@@ -6,7 +6,8 @@
 
 /** A button under a message; pressing it comes back to the core as (actionId, value). */
 export interface Button {
-  actionId: 'cancel_task' | 'wake_machine' | 'confirm' | 'dismiss';
+  /** Approval buttons carry the approval's code (an answer's: `code:choice`). */
+  actionId: 'cancel_task' | 'wake_machine' | 'confirm' | 'dismiss' | 'approve_once' | 'approve_task' | 'approve_always' | 'deny_approval' | 'answer_choice';
   label: string;
   value: string;
   style?: 'primary' | 'danger';
@@ -19,4 +20,9 @@ export interface OutMessage {
   /** Preformatted text shown in a code block (an output tail, a table). */
   code?: string;
   buttons?: Button[];
+  /**
+   * Ping this person (an identity, `slack:U123`): for what waits on them alone (an approval of their task), never
+   * for ordinary progress. An adapter pings only identities of its own platform.
+   */
+  mention?: string;
 }

@@ -5,6 +5,7 @@ import type { PowerOperation } from '../../power/operations.js';
 import type { Finding } from '../../power/doctor.js';
 import type { MachineJson } from '../http/machine-json.js';
 import type { Task } from '../tasks/task.js';
+import type { Approval } from '../approvals/approval-store.js';
 
 /** What an action produced, for a front end to render (the reporter, the mail gateway, the console). */
 export type ActionResult =
@@ -23,6 +24,9 @@ export type ActionResult =
   | { kind: 'task'; task: Task }
   | { kind: 'power_commands'; results: Array<{ machine: string; ok: boolean; message: string }> }
   | { kind: 'confirm'; text: string; token: string }
+  | { kind: 'approvals'; approvals: Approval[] }
+  /** An approval this request settled. */
+  | { kind: 'approval'; approval: Approval }
   /** A one-time sign-in link to the web dashboard. */
   | { kind: 'link'; url: string; expiresAt: string; identity: string; role: Role };
 

@@ -20,6 +20,8 @@ import { powerRoutes } from './routes/power.js';
 import { commandRoutes } from './routes/commands.js';
 import { eventStreamRoutes } from './routes/event-stream.js';
 import type { EventBus } from '../events.js';
+import { approvalRoutes } from './routes/approvals.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
 import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
@@ -39,6 +41,7 @@ export interface HttpDeps {
   power: PowerManager;
   users: UserStore;
   actions: Actions;
+  approvals: ApprovalService;
   /** A machine's mail address, when the email gateway is on. */
   emailOf: ((machine: string) => string) | undefined;
   /** The hub's events, streamed to the web page. */
@@ -125,5 +128,6 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   powerRoutes(app, deps);
   commandRoutes(app, deps);
   eventStreamRoutes(app, deps);
+  approvalRoutes(app, deps);
   return app;
 }

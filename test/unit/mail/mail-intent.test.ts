@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mailCommand } from '../../../src/mail/mail-commands.js';
 import { mailIntent } from '../../../src/mail/parse/mail-intent.js';
 import { cleanSubject } from '../../../src/mail/parse/subject.js';
+import { approvalReply } from '../../../src/mail/parse/approval-reply.js';
 
 const intent = (subject: string, ...body: string[]) => mailIntent({ subject, text: body.join('\n') });
 
@@ -155,5 +156,26 @@ describe('mailCommand: a deploy mail to two machines, each with its own line', (
     if (out.kind !== 'deploy') throw new Error('not a deploy');
     expect(mailCommand(out, 'm2', [], '')).toMatchObject({ name: 'deploy', machines: [{ kind: 'name', name: 'm2' }], prompt: 'App\n\nfix the tests\n\nThen open a PR.' });
     expect(mailCommand(out, 'm3', [], '')).toMatchObject({ name: 'deploy', machines: [{ kind: 'name', name: 'm3' }], prompt: 'App\n\nThen open a PR.' });
+  });
+});
+
+describe('mailIntent: a mode line', () => {
+  it('a `mode:` line alone sets the mode and leaves the prompt; one that is not a mode stays text', () => {
+    expect(intent('Split the module', 'mode: Plan', 'carefully')).toEqual({ kind: 'run', prompt: 'Split the module\n\ncarefully', mode: 'plan' });
+    expect(intent('Update deps', 'repo: https://github.com/acme/app', 'mode: edits')).toMatchObject({ kind: 'deploy', prompt: 'Update deps', mode: 'edits' });
+    expect(intent('Go', 'mode: yolo')).toEqual({ kind: 'run', prompt: 'Go\n\nmode: yolo' });
+  });
+});
+
+describe('approvalReply', () => {
+  it('reads the first line of new text as an answer to an approval, nothing else', () => {
+    expect(approvalReply('Allow 4KQ2MF\n\nthanks')).toBe('approve 4kq2mf');
+    expect(approvalReply('allow 4kq2mf task')).toBe('approve 4kq2mf task');
+    expect(approvalReply('deny 4kq2mf run the tests first\n')).toBe('deny 4kq2mf run the tests first');
+    expect(approvalReply('answer 4kq2mf 2')).toBe('answer 4kq2mf 2');
+    // The quoted approval mail says "allow" too: only what the person wrote counts.
+    expect(approvalReply('Looks fine to me\n\nOn Mon, PIA wrote:\n> allow 4kq2mf')).toBeNull();
+    expect(approvalReply('> allow 4kq2mf')).toBeNull();
+    expect(approvalReply('I would not allow 4kq2mf')).toBeNull();
   });
 });
