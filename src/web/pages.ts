@@ -71,6 +71,7 @@ export function shellPage(who: { identity: string; role: string; csrfToken: stri
 <a href="#/fleet" data-nav="fleet">Fleet</a>
 <a href="#/deploy" data-nav="deploy">Deploy</a>
 <a href="#/tasks" data-nav="tasks">Tasks</a>
+<a href="#/approvals" data-nav="approvals">Approvals <span id="approvals-count" class="badge" hidden></span></a>
 </nav>
 <span class="who"><span id="live" class="live" title="Live updates">●</span> <span id="who">${escapeHtml(who.identity)} · ${escapeHtml(who.role)}</span>
 <button type="button" id="signout" class="link">Sign out</button></span>

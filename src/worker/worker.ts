@@ -63,7 +63,8 @@ export function createWorker(deps: {
   let factsJson = '';
 
   async function refreshFacts(): Promise<Facts> {
-    facts = await collectFacts({ repoRoots: config.repoRoots, agentNames: config.agentNames, workerVersion: version });
+    // Agents are looked for on the PATH the worker runs them with (its own environment, as for the tasks).
+    facts = await collectFacts({ repoRoots: config.repoRoots, agentNames: config.agentNames, workerVersion: version, pathEnv: (deps.env ?? process.env).PATH ?? '' });
     factsJson = JSON.stringify(facts);
     return facts;
   }

@@ -83,7 +83,7 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: deploys and tasks
     await page.goto(`${t.httpUrl}/#/tasks/${task.id}`);
     const state = page.locator('h1 .state');
     await expect.poll(() => state.textContent(), { timeout: 10_000 }).toBe('running');
-    await expect.poll(() => page.getByLabel('Output').textContent()).toContain('prompt: take your time');
+    await expect.poll(() => page.getByLabel('Output').textContent(), { timeout: 10_000 }).toContain('prompt: take your time');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => state.textContent(), { timeout: 10_000 }).toBe('cancelled');
     expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);

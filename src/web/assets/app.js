@@ -1,4 +1,6 @@
 import { call } from './api.js';
+import { approvalsView } from './approvals.js';
+import { approvalsReady, pending, watchApprovals } from './approvals-store.js';
 import { deployView } from './deploy.js';
 import { fleetView } from './fleet.js';
 import { connect, on } from './live.js';
@@ -9,7 +11,7 @@ import { powerToast } from './toasts.js';
 
 /**
  * The dashboard's entry: live updates, power toasts, sign-out, and the views by address
- * (#/fleet, #/machines/<name>, #/deploy, #/tasks, #/tasks/<id>).
+ * (#/fleet, #/machines/<name>, #/deploy, #/tasks, #/tasks/<id>, #/approvals).
  */
 
 const view = /** @type {HTMLElement} */ (document.getElementById('view'));
@@ -19,6 +21,7 @@ const routes = [
   { pattern: /^#\/machines\/([^/]+)$/, nav: 'fleet', render: (/** @type {string[]} */ m) => machineView(view, decodeURIComponent(m[1] ?? '')) },
   { pattern: /^#\/deploy$/, nav: 'deploy', render: () => deployView(view) },
   { pattern: /^#\/tasks$/, nav: 'tasks', render: () => tasksView(view) },
+  { pattern: /^#\/approvals$/, nav: 'approvals', render: () => approvalsView(view) },
   { pattern: /^#\/tasks\/([a-z0-9]+)$/, nav: 'tasks', render: (/** @type {string[]} */ m) => taskView(view, m[1] ?? '') },
   { pattern: /^(#\/fleet)?$/, nav: 'fleet', render: () => fleetView(view) },
 ];
@@ -38,6 +41,16 @@ function route() {
 }
 
 on('power.progress', powerToast);
+// The navigation says how many approvals wait, wherever the person is.
+const badge = document.getElementById('approvals-count');
+const showCount = () => {
+  if (!badge) return;
+  badge.textContent = String(pending.size);
+  badge.hidden = pending.size === 0;
+  badge.setAttribute('aria-label', `${pending.size} waiting`);
+};
+watchApprovals(showCount);
+void approvalsReady();
 connect();
 window.addEventListener('hashchange', () => {
   route();

@@ -5,11 +5,12 @@ import { stateLabel } from './format.js';
 import { on, onTaskStates } from './live.js';
 import { createOutput } from './output.js';
 import { can } from './session.js';
+import { agentsOn, modeSelect, replaceOptions } from './task-options.js';
 import { machines, ready } from './store.js';
 
 /**
  * Fleet Deploy: a repository, the machines (ticked, or a selector such as tag:gpu), one task for all or a task per
- * machine, a ref and an agent; then one card per machine with its live state and output. It is the `deploy`
+ * machine, a ref, an agent (of those the machines' workers found installed) and a mode; then one card per machine with its live state and output. It is the `deploy`
  * command of the chat language, with the same per-machine tasks as `deploy <url> m2:"…" m3:"…"`.
  * @param {HTMLElement} view
  * @returns {() => void}
@@ -21,7 +22,8 @@ export function deployView(view) {
   }
   const repo = /** @type {HTMLInputElement} */ (h('input', { id: 'd-repo', name: 'repo', type: 'url', required: true, placeholder: 'https://github.com/acme/app', autocomplete: 'off' }));
   const ref = /** @type {HTMLInputElement} */ (h('input', { id: 'd-ref', name: 'ref', type: 'text', placeholder: 'default branch', autocomplete: 'off' }));
-  const agent = /** @type {HTMLInputElement} */ (h('input', { id: 'd-agent', name: 'agent', type: 'text', placeholder: 'the machine’s default', autocomplete: 'off' }));
+  const agent = /** @type {HTMLSelectElement} */ (h('select', { id: 'd-agent', name: 'agent' }, h('option', { value: '' }, 'the machine’s default')));
+  const mode = modeSelect('d-mode');
   const selector = /** @type {HTMLInputElement} */ (h('input', { id: 'd-selector', name: 'selector', type: 'text', placeholder: 'tag:gpu, all', autocomplete: 'off' }));
   const picks = h('fieldset', { class: 'picks' }, h('legend', {}, 'Machines'));
   const perMachine = /** @type {HTMLInputElement} */ (h('input', { id: 'd-per', type: 'checkbox' }));
@@ -34,7 +36,7 @@ export function deployView(view) {
     'form',
     { class: 'deploy', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: 'd-repo' }, 'Repository URL'), repo),
-    h('div', { class: 'row' }, h('div', { class: 'field' }, h('label', { for: 'd-ref' }, 'Ref'), ref), h('div', { class: 'field' }, h('label', { for: 'd-agent' }, 'Agent'), agent)),
+    h('div', { class: 'row' }, h('div', { class: 'field' }, h('label', { for: 'd-ref' }, 'Ref'), ref), h('div', { class: 'field' }, h('label', { for: 'd-agent' }, 'Agent'), agent), h('div', { class: 'field' }, h('label', { for: 'd-mode' }, 'Mode'), mode)),
     picks,
     h('div', { class: 'field' }, h('label', { for: 'd-selector' }, 'Or machines by selector'), selector),
     h('div', { class: 'field check' }, perMachine, h('label', { for: 'd-per' }, 'A task per machine')),
@@ -59,7 +61,14 @@ export function deployView(view) {
       picks.append(h('span', { class: 'pick' }, box, h('label', { for: id }, `${name}${m.status === 'online' ? '' : ' (offline)'}`)));
     }
     if (boxes.size === 0) picks.append(h('p', { class: 'muted' }, 'No machines yet.'));
+    syncAgents();
   });
+
+  /** The agents installed on the chosen machines (on any machine while none is chosen), as their workers report. */
+  function syncAgents() {
+    const names = chosen().filter((n) => machines.has(n));
+    replaceOptions(agent, agentsOn(names.length ? names : [...machines.keys()]));
+  }
 
   function chosen() {
     const names = [...boxes].filter(([, b]) => b.checked).map(([n]) => n);
@@ -88,6 +97,7 @@ export function deployView(view) {
   perMachine.addEventListener('change', syncPer);
   picks.addEventListener('change', syncPer);
   selector.addEventListener('input', syncPer);
+  picks.addEventListener('change', syncAgents);
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -106,7 +116,8 @@ export function deployView(view) {
       name: 'deploy',
       repo: repo.value.trim(),
       ...(ref.value.trim() ? { ref: ref.value.trim() } : {}),
-      ...(agent.value.trim() ? { agent: agent.value.trim().toLowerCase() } : {}),
+      ...(agent.value ? { agent: agent.value } : {}),
+      ...(mode.value ? { mode: mode.value } : {}),
       machines: perMachine.checked ? [] : selectors,
       prompt: perMachine.checked ? '' : prompt.value,
       ...(perMachine.checked ? { tasks: words.map((w, i) => ({ machine: selectors[i], prompt: perPrompt.get(w)?.value ?? '' })) } : {}),

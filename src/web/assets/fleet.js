@@ -1,6 +1,7 @@
 import { h, replace, setText } from './dom.js';
 import { active, dotState, machines, ready, watch } from './store.js';
 import { createTile } from './tile.js';
+import { pendingCount } from './approvals-store.js';
 
 /**
  * The fleet page: a tile per machine, filtered by status and tag and searched by name, alias, tag, host or OS.
@@ -22,6 +23,7 @@ export function fleetView(view) {
         ['off', 'off'],
         ['unknown', 'unknown'],
         ['busy', 'running tasks'],
+        ['asking', 'waiting for approval'],
       ].map(([value, label]) => h('option', { value }, label)),
     )
   );
@@ -56,7 +58,11 @@ export function fleetView(view) {
       const hay = [m.name, ...m.aliases, ...(m.capabilities.tags ?? []), m.facts?.hostname ?? '', m.facts?.os.platform ?? ''].join(' ').toLowerCase();
       if (!q.split(/\s+/).every((w) => hay.includes(w))) return false;
     }
-    if (status.value === 'busy' ? !active.get(m.name)?.size : status.value && dotState(m) !== status.value) return false;
+    if (status.value === 'busy') {
+      if (!active.get(m.name)?.size) return false;
+    } else if (status.value === 'asking') {
+      if (!pendingCount(m.name)) return false;
+    } else if (status.value && dotState(m) !== status.value) return false;
     return !tag.value || (m.capabilities.tags ?? []).includes(tag.value);
   }
 

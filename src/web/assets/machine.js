@@ -7,10 +7,12 @@ import { settingsDialog, trustDialog } from './settings.js';
 import { can } from './session.js';
 import { dotState, machines, ready, watch } from './store.js';
 import { createTaskTable } from './task-table.js';
+import { createApprovalList } from './approvals.js';
+import { runForm } from './run-form.js';
 
 /**
- * A machine's page: its power and actions, facts, network, repositories and agents found by its worker, its recent
- * tasks, the progress of a wake, and the audit trail about it.
+ * A machine's page: its power and actions, facts, network, repositories and agents found by its worker, a task to
+ * run (agent and mode), what its agents wait for, its recent tasks, the progress of a wake, and the audit trail.
  * @param {HTMLElement} view
  * @param {string} name
  * @returns {() => void}
@@ -27,6 +29,8 @@ export function machineView(view, name) {
   const progress = h('ol', { class: 'progress-steps', 'aria-live': 'polite' });
   const tasks = createTaskTable({ showMachine: false, empty: 'No tasks on this machine yet.' });
   const audit = h('ol', { class: 'audit' });
+  const approvals = createApprovalList({ machine: name, empty: 'Its agents wait for nothing.' });
+  const start = can('operator') ? runForm(name) : undefined;
   replace(
     view,
     h('p', {}, h('a', { href: '#/fleet' }, '← Fleet')),
@@ -38,6 +42,8 @@ export function machineView(view, name) {
     h('section', { 'aria-labelledby': 'm-net' }, h('h2', { id: 'm-net' }, 'Network'), network),
     h('section', { 'aria-labelledby': 'm-repos' }, h('h2', { id: 'm-repos' }, 'Repositories'), repos),
     h('section', { 'aria-labelledby': 'm-agents' }, h('h2', { id: 'm-agents' }, 'Agents installed'), agents),
+    h('section', { 'aria-labelledby': 'm-approvals' }, h('h2', { id: 'm-approvals' }, 'Approvals'), approvals.el),
+    start ? h('section', { 'aria-labelledby': 'm-run' }, h('h2', { id: 'm-run' }, 'Run a task'), start.el) : null,
     h('section', { 'aria-labelledby': 'm-tasks' }, h('h2', { id: 'm-tasks' }, 'Recent tasks'), tasks.el),
     h('section', { 'aria-labelledby': 'm-audit' }, h('h2', { id: 'm-audit' }, 'Audit trail'), audit),
   );
@@ -87,6 +93,7 @@ export function machineView(view, name) {
     replace(facts, ...rows.flatMap(([k, v]) => [h('dt', {}, String(k)), h('dd', {}, String(v))]));
     replace(network, f?.interfaces.length ? list(f.interfaces.map((/** @type {any} */ i) => `${i.name}: ${i.address} (${i.cidr}) ${i.mac}`)) : h('p', { class: 'muted' }, 'Not known yet.'));
     replace(repos, f?.repos.length ? list(f.repos.map((/** @type {any} */ r) => `${r.name} · ${r.branch ?? 'detached'} · ${r.remote ?? 'no remote'} · ${r.path}`)) : h('p', { class: 'muted' }, 'None found under the worker’s roots.'));
+    start?.refresh();
     replace(agents, f?.agents.length ? list(f.agents.map((/** @type {any} */ a) => `${a.name} (${a.path})`)) : h('p', { class: 'muted' }, 'No agent CLI found on its PATH.'));
   }
 
@@ -130,6 +137,7 @@ export function machineView(view, name) {
   void loadTasks();
   void loadAudit();
   return () => {
+    approvals.stop();
     clearTimeout(auditTimer);
     offs.forEach((off) => off());
   };

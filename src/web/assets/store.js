@@ -1,4 +1,5 @@
 import { get } from './api.js';
+import { watchApprovals } from './approvals-store.js';
 import { finalStates } from './format.js';
 import { on, onResync } from './live.js';
 
@@ -104,6 +105,8 @@ on('task.finished', (d) => {
 onResync(() => {
   loaded = reload();
 });
+// A machine's tile counts the approvals waiting on it.
+watchApprovals((a) => changed(a ? a.machine : null));
 
 /**
  * How a machine's power reads on its dot: online green, awake amber, waking/booting/starting blue, off red,

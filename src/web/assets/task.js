@@ -4,11 +4,13 @@ import { h, replace, setText } from './dom.js';
 import { duration, finalStates, stateLabel, time } from './format.js';
 import { on, onResync, onTaskStates } from './live.js';
 import { createOutput } from './output.js';
+import { createApprovalList } from './approvals.js';
 import { can } from './session.js';
 
 /**
  * A task's page: what it was asked, its state, its output streaming live (colours kept, agent events as lines,
- * nothing of it ever interpreted as markup), Cancel, the full log, and a box to continue the agent's session.
+ * nothing of it ever interpreted as markup), what its agent waits for (Allow/Deny), Cancel, the full log, and a box
+ * to continue the agent's session.
  * @param {HTMLElement} view
  * @param {string} id
  * @returns {() => void}
@@ -20,6 +22,7 @@ export function taskView(view, id) {
   const buttons = h('div', { class: 'actions' });
   const pre = h('div', { class: 'output', role: 'log', tabindex: '0', 'aria-label': 'Output', 'aria-live': 'off' });
   const follow = h('div');
+  const approvals = createApprovalList({ taskId: id, showTask: false, empty: 'Its agent waits for nothing.' });
   replace(
     view,
     h('p', {}, h('a', { href: '#/tasks' }, '← Tasks')),
@@ -28,6 +31,7 @@ export function taskView(view, id) {
     h('h2', {}, 'Asked'),
     prompt,
     buttons,
+    h('section', { 'aria-labelledby': 't-approvals' }, h('h2', { id: 't-approvals' }, 'Approvals'), approvals.el),
     h('h2', {}, 'Output'),
     pre,
     follow,
@@ -61,6 +65,7 @@ export function taskView(view, id) {
       ['Kind', task.kind],
       ['Repository', task.repo ? `${task.repo.url}${task.repo.ref ? ` @ ${task.repo.ref}` : ''}` : null],
       ['Agent', task.agent],
+      ['Mode', task.mode],
       ['Asked by', `${task.requester} (${task.origin.kind})`],
       ['Created', time(task.createdAt)],
       ['Ran for', task.startedAt ? duration((end - Date.parse(task.startedAt)) / 1000) : null],
@@ -119,5 +124,8 @@ export function taskView(view, id) {
     onResync(() => void load()),
   ];
   void load();
-  return () => offs.forEach((off) => off());
+  return () => {
+    approvals.stop();
+    offs.forEach((off) => off());
+  };
 }

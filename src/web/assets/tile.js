@@ -2,6 +2,7 @@ import { h, replace, setAttr, setText } from './dom.js';
 import { ago, gib } from './format.js';
 import { powerButtons } from './actions.js';
 import { dotState } from './store.js';
+import { pendingCount } from './approvals-store.js';
 
 const dotWords = /** @type {Record<string, string>} */ ({ online: 'online', awake: 'awake', waking: 'waking', off: 'off', unknown: 'unknown' });
 
@@ -19,13 +20,14 @@ export function createTile(m) {
   const hw = h('dd');
   const seen = h('dd');
   const running = h('dd');
+  const waiting = h('dd');
   const buttons = h('div', { class: 'actions' });
   const el = h(
     'article',
     { class: 'tile', role: 'listitem', 'data-machine': m.name, 'aria-label': m.name },
     h('header', {}, dot, h('a', { class: 'name', href: `#/machines/${encodeURIComponent(m.name)}` }, m.name), aliases, power),
     tags,
-    h('dl', { class: 'facts' }, h('dt', {}, 'OS'), os, h('dt', {}, 'CPU · RAM'), hw, h('dt', {}, 'Last seen'), seen, h('dt', {}, 'Tasks'), running),
+    h('dl', { class: 'facts' }, h('dt', {}, 'OS'), os, h('dt', {}, 'CPU · RAM'), hw, h('dt', {}, 'Last seen'), seen, h('dt', {}, 'Tasks'), running, h('dt', {}, 'Approvals'), waiting),
     buttons,
   );
   let buttonsKey = '';
@@ -50,6 +52,9 @@ export function createTile(m) {
     setAttr(seen, 'data-at', machine.lastSeen ?? '');
     setText(seen, ago(machine.lastSeen));
     setText(running, activeTasks ? `${activeTasks} active` : 'none');
+    const asks = pendingCount(machine.name);
+    setText(waiting, asks ? `${asks} waiting` : 'none');
+    setAttr(waiting, 'data-waiting', asks ? 'yes' : null);
     const key = `${machine.status}`;
     if (key !== buttonsKey) {
       buttonsKey = key;

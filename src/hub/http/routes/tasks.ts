@@ -1,9 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiResponse } from '../../../protocol/api.js';
 import { Origin, TaskMode, taskStates } from '../../../protocol/tasks.js';
 import { actorOf, requireRole } from '../auth.js';
 import type { TaskService } from '../../tasks/task-service.js';
+import type { MachineStore } from '../../registry/machines.js';
 
 const origin = Origin.default({ kind: 'http' });
 const timeoutS = z.number().positive().optional();
@@ -50,12 +51,19 @@ const IdParam = z.object({ id: z.string().min(1).max(64) });
 const OutputQuery = z.object({ from: z.coerce.number().int().min(1).default(1), limit: z.coerce.number().int().min(1).max(10_000).default(1000) });
 
 /** `/api/tasks`: run, deploy, shell; list, read, follow output, cancel. */
-export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService }): void {
+export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService; machines: Pick<MachineStore, 'find'> }): void {
   const { tasks } = deps;
+
+  /** Full mode (never asking) is for admins, as in every front end: asked for, or a machine's default. */
+  function fullModeNeedsAdmin(req: FastifyRequest, mode: TaskMode | undefined, machines: string[]): void {
+    if (mode !== undefined ? mode === 'full' : machines.some((m) => deps.machines.find(m)?.capabilities.defaultMode === 'full')) requireRole(req, 'admin');
+  }
 
   app.post('/api/tasks', { config: { role: 'operator' } }, async (req, reply) => {
     const body = CreateBody.parse(req.body);
     if (body.kind === 'shell') requireRole(req, 'admin');
+    else if (body.kind === 'run') fullModeNeedsAdmin(req, body.mode, body.continueTask ? [] : [body.machine]);
+    else fullModeNeedsAdmin(req, body.mode, body.targets?.map((t) => t.machine) ?? body.machines ?? []);
     const actor = { ...actorOf(req), origin: body.origin.kind };
     switch (body.kind) {
       case 'run': {
