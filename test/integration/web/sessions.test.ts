@@ -127,6 +127,31 @@ describe('roles', () => {
     expect(await t.api('POST', '/api/commands', { text: 'dashboard', origin: 'slack' })).toMatchObject({ body: { result: { kind: 'refused' } } });
   });
 
+  it('full mode (never asking) is for admins on the page as everywhere: asked for, or a machine’s default', async () => {
+    const ops = await signIn(t, await dashboardLink(t, 'slack:UOPS'));
+    const full = { kind: 'run', machine: 'm2', prompt: 'x', mode: 'full' };
+    expect(await ops.call('POST', '/api/tasks', full)).toMatchObject({ status: 403, body: { error: { code: 'forbidden', message: 'That needs the admin role; you (slack:UOPS) are operator.' } } });
+    expect(await ops.call('POST', '/api/commands', { command: { name: 'run', machine: { kind: 'name', name: 'm2' }, prompt: 'x', mode: 'full' } })).toMatchObject({ body: { result: { kind: 'refused' } } });
+    await t.api('PATCH', '/api/machines/m2', { capabilities: { defaultMode: 'full' } });
+    try {
+      expect(await ops.call('POST', '/api/tasks', { kind: 'deploy', repo: 'https://github.com/acme/app', targets: [{ machine: 'm2', prompt: 'x' }] })).toMatchObject({ status: 403 });
+      // Choosing a milder mode is the operator's way through.
+      expect(await ops.call('POST', '/api/tasks', { ...full, mode: 'ask' })).toMatchObject({ status: 201 });
+    } finally {
+      await t.api('PATCH', '/api/machines/m2', { capabilities: { defaultMode: null } });
+    }
+    expect((await t.tasks({ limit: 10 })).filter((x) => x.requester === 'slack:UOPS').map((x) => x.mode)).toEqual(['ask']);
+  });
+
+  it('an answer to an approval is the caller’s: a viewer’s is refused, not carried out as the admin token', async () => {
+    const viewer = await signIn(t, await dashboardLink(t, 'slack:UVIEW'));
+    expect(await viewer.call('POST', '/api/approvals/abcd12', { decision: 'allow' })).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    const ops = await signIn(t, await dashboardLink(t, 'slack:UOPS'));
+    // An operator reaches the approvals (this code is unknown); "always" would need an admin.
+    expect(await ops.call('POST', '/api/approvals/abcd12', { decision: 'allow' })).toMatchObject({ status: 404, body: { error: { code: 'approval_unknown' } } });
+    expect(await ops.call('POST', '/api/approvals/abcd12', { decision: 'allow', scope: 'always' })).toMatchObject({ status: 403 });
+  });
+
   it('a session follows its identity: a role taken away ends what it may do', async () => {
     await t.api('POST', '/api/users', { identity: 'discord:42', role: 'operator' });
     const web = await signIn(t, await dashboardLink(t, 'discord:42'));

@@ -61,11 +61,14 @@ describe('dashboard', () => {
 
 describe('commands as JSON', () => {
   it('accepts what the parser makes, and refuses what it would not', () => {
-    for (const text of [`deploy ${url} m2:"a" m3:"b"`, 'wake tag:gpu', 'continue k3x9q2mfab more', 'dashboard --as email:a@b.example --role viewer']) {
+    for (const text of [`deploy ${url} m2:"a" m3:"b"`, 'wake tag:gpu', 'continue k3x9q2mfab more', 'dashboard --as email:a@b.example --role viewer',
+      `deploy ${url} m2:"a" m3:"b" --agent claude --mode plan`, 'run m2 --mode edits fix it', 'approvals', 'approve 4kq2mf task', 'deny 4kq2mf too risky', 'answer 4kq2mf 2']) {
       expect(CommandSchema.parse(ok(text))).toEqual(ok(text));
     }
     expect(CommandSchema.safeParse({ name: 'wake', machine: { kind: 'name', name: '<img src=x>' } }).success).toBe(false);
     expect(CommandSchema.safeParse({ name: 'cancel', taskId: '../etc' }).success).toBe(false);
+    expect(CommandSchema.safeParse({ name: 'run', machine: m('m2'), prompt: 'x', mode: 'yolo' }).success).toBe(false);
+    expect(CommandSchema.safeParse({ name: 'approve', id: '4kq2mf', scope: 'forever' }).success).toBe(false);
     expect(CommandSchema.safeParse({ name: 'wake', machine: m('m2'), extra: 1 }).success).toBe(false);
   });
 });
