@@ -55,7 +55,7 @@ export function fleetView(view) {
   function matches(m) {
     const q = search.value.trim().toLowerCase();
     if (q) {
-      const hay = [m.name, ...m.aliases, ...(m.capabilities.tags ?? []), m.facts?.hostname ?? '', m.facts?.os.platform ?? ''].join(' ').toLowerCase();
+      const hay = [m.name, ...m.aliases, ...(m.capabilities.tags ?? []), m.facts?.hostname ?? '', m.facts?.os.platform ?? '', ...(m.facts?.gpus ?? [])].join(' ').toLowerCase();
       if (!q.split(/\s+/).every((w) => hay.includes(w))) return false;
     }
     if (status.value === 'busy') {

@@ -79,6 +79,7 @@ export function machineView(view, name) {
       ['Architecture', f?.arch],
       ['CPUs', f ? `${f.cpus}${f.cpuModel ? ` × ${f.cpuModel}` : ''}` : undefined],
       ['Memory', f ? gib(f.memoryBytes) : undefined],
+      ['GPU', f?.gpus?.length ? f.gpus.join(', ') : undefined],
       ['Worker', f ? `${f.workerVersion}${f.user ? ` as ${f.user.name}` : ''}` : undefined],
       ['Gateway', f?.gateway ?? undefined],
       ['MAC', c.mac],

@@ -27,7 +27,7 @@ export function createTile(m) {
     { class: 'tile', role: 'listitem', 'data-machine': m.name, 'aria-label': m.name },
     h('header', {}, dot, h('a', { class: 'name', href: `#/machines/${encodeURIComponent(m.name)}` }, m.name), aliases, power),
     tags,
-    h('dl', { class: 'facts' }, h('dt', {}, 'OS'), os, h('dt', {}, 'CPU · RAM'), hw, h('dt', {}, 'Last seen'), seen, h('dt', {}, 'Tasks'), running, h('dt', {}, 'Approvals'), waiting),
+    h('dl', { class: 'facts' }, h('dt', {}, 'OS'), os, h('dt', {}, 'CPU · RAM · GPU'), hw, h('dt', {}, 'Last seen'), seen, h('dt', {}, 'Tasks'), running, h('dt', {}, 'Approvals'), waiting),
     buttons,
   );
   let buttonsKey = '';
@@ -48,7 +48,7 @@ export function createTile(m) {
     setText(tags, (machine.capabilities.tags ?? []).map((/** @type {string} */ t) => `#${t}`).join(' '));
     const f = machine.facts;
     setText(os, f ? `${f.os.platform} ${f.os.release} · ${f.arch}` : 'never linked');
-    setText(hw, f ? `${f.cpus} CPUs · ${gib(f.memoryBytes)}` : '—');
+    setText(hw, f ? `${f.cpus} CPUs · ${gib(f.memoryBytes)}${f.gpus?.length ? ` · ${f.gpus.join(', ')}` : ''}` : '—');
     setAttr(seen, 'data-at', machine.lastSeen ?? '');
     setText(seen, ago(machine.lastSeen));
     setText(running, activeTasks ? `${activeTasks} active` : 'none');

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { AgentFact, Facts, NetworkInterface, RepoFact } from '../../protocol/facts.js';
 import type { z } from 'zod';
 import { findAgentsOnPath } from './installed-agents.js';
+import { findGpus } from './gpus.js';
 import { listIPv4Interfaces, readDefaultGateway } from './network.js';
 import { findGitRepos } from './repos.js';
 
@@ -26,11 +27,12 @@ export interface CollectFactsOptions {
  * repository path over 4096 characters) is dropped rather than failing the whole hello.
  */
 export async function collectFacts(opts: CollectFactsOptions): Promise<Facts> {
-  const [gateway, repos, agents] = await Promise.all([
+  const [gateway, repos, agents, gpus] = await Promise.all([
     readDefaultGateway(),
     // The schema caps repos at 2000; never search for more than can be sent.
     findGitRepos(opts.repoRoots, { maxRepos: 2000 }),
     findAgentsOnPath(opts.agentNames, opts.pathEnv),
+    findGpus(),
   ]);
   const cpus = os.cpus();
   const cpuModel = cpus[0]?.model.trim();
@@ -42,6 +44,7 @@ export async function collectFacts(opts: CollectFactsOptions): Promise<Facts> {
     // Some virtual machines report an empty model; absent says "unknown" better than "".
     cpuModel: cpuModel ? clip(cpuModel, 256) : undefined,
     memoryBytes: os.totalmem(),
+    gpus,
     interfaces: fitList(listIPv4Interfaces(), NetworkInterface, 256),
     gateway,
     repos: fitList(repos, RepoFact, 2000),
