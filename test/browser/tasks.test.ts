@@ -59,6 +59,7 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: deploys and tasks
     await page.getByLabel('A task per machine').check();
     await page.getByLabel('Task for m2').fill('fix the tests lines=3');
     await page.getByLabel('Task for m3').fill('update the docs lines=2');
+    await page.getByLabel('Mode', { exact: true }).selectOption('edits');
     await page.getByRole('button', { name: 'Deploy', exact: true }).click();
 
     for (const [machine, task] of [['m2', 'fix the tests lines=3'], ['m3', 'update the docs lines=2']]) {
@@ -68,9 +69,9 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: deploys and tasks
       expect(await card.locator('.tail').textContent()).toContain('/app');
     }
     const tasks = await t.tasks({ limit: 2 });
-    expect(tasks.map((x) => [x.machine, x.kind, x.prompt, x.requester, x.origin.kind]).sort()).toEqual([
-      ['m2', 'deploy', 'fix the tests lines=3', 'admin-token', 'web'],
-      ['m3', 'deploy', 'update the docs lines=2', 'admin-token', 'web'],
+    expect(tasks.map((x) => [x.machine, x.kind, x.prompt, x.mode, x.requester, x.origin.kind]).sort()).toEqual([
+      ['m2', 'deploy', 'fix the tests lines=3', 'edits', 'admin-token', 'web'],
+      ['m3', 'deploy', 'update the docs lines=2', 'edits', 'admin-token', 'web'],
     ]);
     await screenshot(page, 'deploy');
     expect(errors).toEqual([]);
