@@ -10,8 +10,9 @@ import { machines, ready } from './store.js';
 
 /**
  * Fleet Deploy: a repository, the machines (ticked, or a selector such as tag:gpu), one task for all or a task per
- * machine, a ref, an agent (of those the machines' workers found installed) and a mode; then one card per machine with its live state and output. It is the `deploy`
- * command of the chat language, with the same per-machine tasks as `deploy <url> m2:"…" m3:"…"`.
+ * machine, a ref, an agent (of those the machines' workers found installed) and a mode; then one card per machine
+ * with its live state and output. It is the `deploy` command of the chat language, with the same per-machine tasks
+ * as `deploy <url> m2:"…" m3:"…"`.
  * @param {HTMLElement} view
  * @returns {() => void}
  */
