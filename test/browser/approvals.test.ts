@@ -82,6 +82,24 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: approvals, agents
     expect(errors).toEqual([]);
   });
 
+  it('what a hostile agent asks is shown as text: escapes, mentions, markup and a megabyte cut short', async () => {
+    const { page, context, errors } = await signedIn(browser, t);
+    cleanups.push(() => context.close());
+    await page.getByRole('link', { name: /^Approvals/ }).click();
+    await t.api('POST', '/api/tasks', { kind: 'run', machine: 'm2', prompt: 'hostile lines=0', agent: 'claude' });
+    const card = page.getByRole('article', { name: /^Approval / });
+    const summary = card.locator('pre.summary');
+    await expect.poll(() => summary.textContent(), { timeout: 10_000 }).toContain('<!channel> @everyone <@123456789> `id`');
+    const text = (await summary.textContent())!;
+    expect(text.length).toBeLessThanOrEqual(1000);
+    // The worker made the escape, the carriage return and the bidi override visible as pictures; none acts here.
+    expect([...text].filter((c) => c.charCodeAt(0) < 0x20 || c === '\u202e')).toEqual([]);
+    expect(await summary.locator('*').count()).toBe(0);
+    await card.getByRole('button', { name: 'Deny' }).click();
+    await expect.poll(() => card.locator('.status').textContent()).toMatch(/^Denied by admin-token at /);
+    expect(errors).toEqual([]);
+  });
+
   it('a viewer sees what waits, live, without buttons (the API refuses the answer anyway); an answer from elsewhere updates the copy', async () => {
     const { page, context, errors } = await signedIn(browser, t, VIEWER);
     cleanups.push(() => context.close());
