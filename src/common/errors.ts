@@ -51,6 +51,9 @@ export const errors = {
   // --- who may do what ------------------------------------------------------------------------------------------
   unauthorized: { status: 401, next: 'send Authorization: Bearer $PIA_ADMIN_TOKEN' },
   forbidden: { status: 403, next: 'an admin can give you a role: pia users add <identity> <role>' },
+  session_invalid: { status: 401, next: 'sign in again: pia dashboard prints a one-time link' },
+  csrf_refused: { status: 403, next: 'reload the dashboard and try again' },
+  too_many_attempts: { status: 429, next: 'wait a minute, then try again' },
   link_refused: { status: 403, next: 'pia machines token <m> issues a new join token' },
   // --- things that do not exist ---------------------------------------------------------------------------------
   not_found: { status: 404, next: 'check the name or id' },

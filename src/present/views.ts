@@ -147,6 +147,8 @@ export function resultMessage(r: ActionResultView): OutMessage {
       };
     case 'schedule':
       return { text: r.text };
+    case 'link':
+      return { text: `Sign-in link to the dashboard for ${r.identity} (${r.role}); it works once, until ${r.expiresAt.slice(11, 16)} UTC:\n${r.url}` };
     case 'confirm':
       return {
         text: `${r.text} This cannot be undone from here.`,

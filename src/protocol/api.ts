@@ -227,6 +227,7 @@ export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('confirm'), text: z.string(), token: z.string() }),
   z.object({ kind: z.literal('schedules'), schedules: z.array(ScheduleView) }),
   z.object({ kind: z.literal('schedule'), text: z.string(), schedule: ScheduleView }),
+  z.object({ kind: z.literal('link'), url: z.string(), expiresAt: isoTime, identity: z.string(), role: z.enum(['viewer', 'operator', 'admin']) }),
   z.object({ kind: z.literal('approvals'), approvals: z.array(ApprovalView) }),
   /** An approval just settled by this request. */
   z.object({ kind: z.literal('approval'), approval: ApprovalView }),
@@ -263,7 +264,7 @@ export const api = {
   scheduleRemoved: z.object({ removed: z.string() }),
   approvals: z.object({ approvals: z.array(ApprovalView) }),
   approval: z.object({ approval: ApprovalView }),
-  error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  error: z.object({ error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }) }),
 } as const;
 
 /** The type of a route's answer. */
