@@ -50,8 +50,6 @@ export const Facts = z.object({
   cpus: z.number().int().nonnegative(),
   cpuModel: z.string().max(256).optional(),
   memoryBytes: z.number().nonnegative(),
-  /** Graphics cards by name, where the worker can tell (Linux); absent from older workers. */
-  gpus: z.array(z.string().max(256)).max(16).optional(),
   interfaces: z.array(NetworkInterface).max(256),
   /** Default IPv4 gateway where the OS tells it. */
   gateway: z.string().max(64).nullable().optional(),

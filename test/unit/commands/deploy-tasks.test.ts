@@ -46,7 +46,7 @@ describe('deploy with a task per machine', () => {
   it('says what is wrong with a per-machine task', () => {
     expect(err(`deploy ${url} m2:`)).toBe('Missing the task for m2: write m2:"what to do".');
     expect(err(`deploy ${url} m2:fix the tests`)).toBe('Unexpected "the": quote each machine\'s task, e.g. m2:"fix the tests".');
-    expect(err(`deploy ${url} M_2!:go`)).toBe('"M_2!:go" is not a machine name, "all" or tag:<tag>.');
+    expect(err(`deploy ${url} M_2!:go`)).toBe('"M_2!:go" is not a machine name, "all", tag:<tag> or any[<labels>].');
   });
 });
 
