@@ -16,6 +16,7 @@ import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createCredentialStore, type CredentialStore } from './registry/credentials.js';
 import { createMachineStore, type MachineStore } from './registry/machines.js';
 import { createDispatcher, type Dispatcher } from './tasks/dispatcher.js';
+import type { Compress } from './tasks/output-blocks.js';
 import { createOutputWriter, type OutputWriter } from './tasks/output-writer.js';
 import { createTaskMessages, type TaskMessages } from './tasks/task-messages.js';
 import { createTaskService, type TaskService } from './tasks/task-service.js';
@@ -29,6 +30,10 @@ export interface HubCoreOptions {
   lastSeenFlushMs?: number;
   /** Longest an output chunk waits in the hub before its batch is written. */
   outputFlushMs?: number;
+  /** How output blocks are compressed (tests hand in one that fails). */
+  outputCompress?: Compress;
+  /** The longest pause between two tries of an output write that failed (a full disk). */
+  outputRetryMaxMs?: number;
   /** How often queued tasks are checked for expiry. */
   expirySweepMs?: number;
 }
@@ -108,6 +113,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     // Read lazily: the metrics need the link count, the links need the metrics.
     metrics: () => metrics,
     onMessage: (link, message) => routeWorkerMessage(handlers, link, message),
+    onOutput: (link, chunk) => handlers.tasks.output(link, chunk),
   });
   const metrics = createMetrics({ bus, machines, linkedCount: () => links.count() });
   const observers = createObserverServer({ bus, log });
@@ -123,7 +129,8 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
       metrics.outputBytes.inc(bytes);
       metrics.outputLatency.observe(Math.max(0, latencyMs) / 1000);
     },
-    options: { flushMs: opts.outputFlushMs },
+    failed: (what) => metrics.outputFailures.inc({ what }),
+    options: { flushMs: opts.outputFlushMs, compress: opts.outputCompress, retryMaxMs: opts.outputRetryMaxMs },
   });
   let publicUrl = '';
   const tasksLog = log.child({ component: 'tasks' });

@@ -16,6 +16,8 @@ export interface HubMetrics {
   outputLatency: Histogram;
   /** Output bytes stored. */
   outputBytes: Counter;
+  /** Output blocks stored uncompressed because compression failed, and output batches that could not be written. */
+  outputFailures: Counter<'what'>;
 }
 
 /**
@@ -74,6 +76,12 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
     registers: [registry],
   });
   const outputBytes = new Counter({ name: 'pia_output_bytes_total', help: 'Task output bytes stored', registers: [registry] });
+  const outputFailures = new Counter({
+    name: 'pia_output_failures_total',
+    help: 'Output blocks stored as they are because compression failed (what="compress"), and output writes that failed and are retried (what="store")',
+    labelNames: ['what'],
+    registers: [registry],
+  });
   // Everything the hub does runs on one event loop: a long synchronous step (a big SQLite commit, say) delays every
   // link, request and event behind it. The longest delay since the previous scrape shows such stalls.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -87,5 +95,5 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
       loopDelay.reset();
     },
   });
-  return { registry, handshakesRefused, linkFaults, messagesRefused, linkedWorkers, outputLatency, outputBytes };
+  return { registry, handshakesRefused, linkFaults, messagesRefused, linkedWorkers, outputLatency, outputBytes, outputFailures };
 }

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { Facts } from './facts.js';
-import { LedgerEntry, OutputChunk, TaskId, TaskOutcome, TaskSpec } from './tasks.js';
+import { LedgerEntry, TaskId, TaskOutcome, TaskSpec } from './tasks.js';
 import { PowerCommand, PowerResult, WolRequest } from './power.js';
 import { MailAnswer, MailSend, MailSent, MailWatch } from './mail.js';
 
-/** The wire protocol version both sides speak. Bumped on any incompatible change. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The wire protocol version both sides speak. Bumped on any incompatible change. 2: task output moved from the JSON
+ * `task.output` message to binary frames (output-frame.ts).
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Machine names: what a person types in chat, so short, lowercase and shell-free. */
 export const MachineName = z
@@ -21,7 +24,7 @@ export const LinkAuth = z.discriminatedUnion('kind', [
 ]);
 export type LinkAuth = z.infer<typeof LinkAuth>;
 
-/** Messages a worker sends to the hub. */
+/** Messages a worker sends to the hub as JSON (its task output goes in binary frames: output-frame.ts). */
 export const WorkerMessage = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
@@ -37,7 +40,6 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('facts'), facts: Facts }),
   /** The worker started the task's process (or its first step). */
   z.object({ type: z.literal('task.started'), taskId: TaskId, workspace: z.string().max(4096), at: z.number().int().nonnegative() }),
-  z.object({ type: z.literal('task.output'), chunk: OutputChunk }),
   z.object({ type: z.literal('task.finished'), outcome: TaskOutcome }),
   PowerResult,
   MailSend,

@@ -1,5 +1,7 @@
 import WebSocket from 'ws';
 import type { Facts } from '../../src/protocol/facts.js';
+import { encodeOutputFrame } from '../../src/protocol/output-frame.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.js';
 
 /** Facts that pass the schema, for hand-made hellos. */
 export function sampleFacts(hostname = 'test-host'): Facts {
@@ -98,14 +100,14 @@ export async function linkRaw(
   const link = rawLink(url);
   await link.opened;
   const ledger = running.map((taskId) => ({ taskId, state: 'running' }));
-  link.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth, facts: sampleFacts(name), maxTasks: 4, ledger }));
+  link.ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth, facts: sampleFacts(name), maxTasks: 4, ledger }));
   const welcome = await link.waitFor<{ secret?: string }>((m) => m.type === 'welcome');
   const secret = auth.kind === 'secret' ? auth.secret : welcome.secret;
   if (!secret) throw new Error('the hub sent no secret for a join');
   return { link, name, secret };
 }
 
-/** A chunk of task output as a worker sends it. */
-export function outputFrame(taskId: string, seq: number, data: string, stream: 'stdout' | 'stderr' | 'event' = 'stdout', offset = 0): string {
-  return JSON.stringify({ type: 'task.output', chunk: { taskId, seq, offset, stream, data, at: Date.now() } });
+/** A chunk of task output as a worker sends it: a binary frame (ws sends a Buffer as binary). */
+export function outputFrame(taskId: string, seq: number, data: string, stream: 'stdout' | 'stderr' | 'event' = 'stdout', offset = 0): Buffer {
+  return encodeOutputFrame({ taskId, seq, offset, stream, at: Date.now() }, data);
 }
