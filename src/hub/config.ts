@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { boolField, enumField, listField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
+import { boolField, enumField, listField, nonNegativeField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { MachineName } from '../protocol/messages.js';
 import type { RoleConfig } from './auth/users.js';
@@ -29,6 +29,10 @@ export interface HubConfig {
   /** The hub's address as workers on other machines reach it (start commands, identity file). */
   publicUrl: string | undefined;
   roles: Readonly<RoleConfig>;
+  /** Task output retention: finished tasks' output older than this many days goes (0: kept however old). */
+  outputKeepDays: number;
+  /** ...and the oldest goes while all output takes more than this on disk, in bytes (0: no cap). */
+  outputMaxBytes: number;
 }
 
 /**
@@ -59,6 +63,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_OPERATORS: [listField, ''],
     PIA_VIEWERS: [listField, ''],
     PIA_DEFAULT_ROLE: [enumField(['none', 'viewer']), 'none'],
+    PIA_OUTPUT_KEEP_DAYS: [nonNegativeField, '90'],
+    PIA_OUTPUT_MAX_GB: [nonNegativeField, '10'],
   });
   if ((e.PIA_TLS_CERT === undefined) !== (e.PIA_TLS_KEY === undefined)) {
     throw new PiaError('config_invalid', 'PIA_TLS_CERT and PIA_TLS_KEY must be set together (paths to a PEM certificate and its key)');
@@ -91,5 +97,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
     publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
     roles: Object.freeze({ admins: e.PIA_ADMINS, operators: e.PIA_OPERATORS, viewers: e.PIA_VIEWERS, defaultRole: e.PIA_DEFAULT_ROLE }),
+    outputKeepDays: e.PIA_OUTPUT_KEEP_DAYS,
+    outputMaxBytes: Math.round(e.PIA_OUTPUT_MAX_GB * 1e9),
   });
 }

@@ -17,6 +17,8 @@ import { createCredentialStore, type CredentialStore } from './registry/credenti
 import { createMachineStore, type MachineStore } from './registry/machines.js';
 import { createDispatcher, type Dispatcher } from './tasks/dispatcher.js';
 import type { Compress } from './tasks/output-blocks.js';
+import { createOutputRetention } from './tasks/output-retention.js';
+import { createOutputStorage, type OutputStorage } from './tasks/output-storage.js';
 import { createOutputWriter, type OutputWriter } from './tasks/output-writer.js';
 import { createTaskMessages, type TaskMessages } from './tasks/task-messages.js';
 import { createTaskService, type TaskService } from './tasks/task-service.js';
@@ -56,6 +58,8 @@ export interface HubCore {
   taskStore: TaskStore;
   tasks: TaskService;
   output: OutputWriter;
+  /** The disk task output takes, and pruning it (retention). */
+  storage: OutputStorage;
   dispatcher: Dispatcher;
   taskMessages: TaskMessages;
   /** The address workers on other machines reach the hub at (set once it listens). */
@@ -115,11 +119,14 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     onMessage: (link, message) => routeWorkerMessage(handlers, link, message),
     onOutput: (link, chunk) => handlers.tasks.output(link, chunk),
   });
-  const metrics = createMetrics({ bus, machines, linkedCount: () => links.count() });
+  // Read lazily: storage is built with the tasks below.
+  const metrics = createMetrics({ bus, machines, linkedCount: () => links.count(), storage: () => storage.figures() });
   const observers = createObserverServer({ bus, log });
   const admin = createMachineAdmin({ machines, credentials, audit, bus, links, joinTokenTtlMs: config.joinTokenTtlH * 3600_000 });
 
   const taskStore = createTaskStore(db);
+  const retention = createOutputRetention({ db, log: log.child({ component: 'retention' }), policy: { keepDays: config.outputKeepDays, maxBytes: config.outputMaxBytes } });
+  const storage = createOutputStorage({ db, dbFile, retention, keepDays: config.outputKeepDays, maxBytes: config.outputMaxBytes });
   const output = createOutputWriter({
     db,
     bus,
@@ -130,6 +137,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
       metrics.outputLatency.observe(Math.max(0, latencyMs) / 1000);
     },
     failed: (what) => metrics.outputFailures.inc({ what }),
+    stored: (outputBytes, diskBytes) => retention.stored(outputBytes, diskBytes),
     options: { flushMs: opts.outputFlushMs, compress: opts.outputCompress, retryMaxMs: opts.outputRetryMaxMs },
   });
   let publicUrl = '';
@@ -174,6 +182,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     taskStore,
     tasks,
     output,
+    storage,
     dispatcher,
     taskMessages,
     publicUrl: () => publicUrl,
@@ -182,6 +191,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     },
     async stopServing() {
       dispatcher.close();
+      retention.close();
       output.close();
       await links.close();
       await observers.close();

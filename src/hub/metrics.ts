@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StorageView } from '../protocol/api.js';
 import type { EventBus } from './events.js';
 import type { MachineStore } from './registry/machines.js';
 
@@ -24,7 +25,7 @@ export interface HubMetrics {
  * Creates the metrics. Machine counts are read from the registry when scraped, so they are never stale;
  * events are counted per type from the bus.
  */
-export function createMetrics(deps: { bus: EventBus; machines: MachineStore; linkedCount: () => number }): HubMetrics {
+export function createMetrics(deps: { bus: EventBus; machines: MachineStore; linkedCount: () => number; storage?: () => StorageView }): HubMetrics {
   const registry = new Registry();
   new Gauge({
     name: 'pia_machines',
@@ -82,6 +83,37 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
     labelNames: ['what'],
     registers: [registry],
   });
+  if (deps.storage) {
+    const storage = deps.storage;
+    new Gauge({
+      name: 'pia_output_kept_bytes',
+      help: 'Task output the hub keeps, before compression (output retention removes finished tasks\' output)',
+      registers: [registry],
+      collect() {
+        this.set(storage().outputKeptBytes);
+      },
+    });
+    new Gauge({
+      name: 'pia_output_disk_bytes',
+      help: 'The disk kept task output takes (compressed blocks)',
+      registers: [registry],
+      collect() {
+        this.set(storage().outputDiskBytes);
+      },
+    });
+    new Gauge({
+      name: 'pia_database_bytes',
+      help: "The hub's SQLite files: the database (file=\"db\"), its write-ahead log (file=\"wal\"), free pages inside the database (file=\"free\")",
+      labelNames: ['file'],
+      registers: [registry],
+      collect() {
+        const s = storage();
+        this.set({ file: 'db' }, s.databaseBytes);
+        this.set({ file: 'wal' }, s.walBytes);
+        this.set({ file: 'free' }, s.freeBytes);
+      },
+    });
+  }
   // Everything the hub does runs on one event loop: a long synchronous step (a big SQLite commit, say) delays every
   // link, request and event behind it. The longest delay since the previous scrape shows such stalls.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });

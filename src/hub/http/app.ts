@@ -13,12 +13,14 @@ import type { MachineStore } from '../registry/machines.js';
 import { hasAdminToken } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { machineRoutes } from './routes/machines.js';
+import { storageRoutes } from './routes/storage.js';
 import { taskRoutes } from './routes/tasks.js';
 import { powerRoutes } from './routes/power.js';
 import { commandRoutes } from './routes/commands.js';
 import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
+import type { OutputStorage } from '../tasks/output-storage.js';
 import type { TaskService } from '../tasks/task-service.js';
 
 /** Everything the HTTP API reads or changes. */
@@ -32,6 +34,8 @@ export interface HttpDeps {
   audit: AuditLog;
   metrics: HubMetrics;
   tasks: TaskService;
+  /** The disk task output takes, and pruning it. */
+  storage: OutputStorage;
   power: PowerManager;
   users: UserStore;
   actions: Actions;
@@ -94,6 +98,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   machineRoutes(app, deps);
   taskRoutes(app, deps);
+  storageRoutes(app, deps);
   powerRoutes(app, deps);
   commandRoutes(app, deps);
   return app;

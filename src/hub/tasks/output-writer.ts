@@ -4,7 +4,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { OutputFrame } from '../../protocol/output-frame.js';
 import type { EventBus } from '../events.js';
 import { createLogBudget } from '../link/log-budget.js';
-import { deflateFast, encodeBlock, type Compress, type StoredBlock } from './output-blocks.js';
+import { deflateFast, diskBytesOf, encodeBlock, type Compress, type StoredBlock } from './output-blocks.js';
 import { createOutputCursors, type TaskCursor } from './output-cursors.js';
 import { outputEvent, publishProgress } from './output-events.js';
 import { outputStatements } from './output-store.js';
@@ -86,6 +86,8 @@ export function createOutputWriter(deps: {
   observe?: (bytes: number, latencyMs: number) => void;
   /** Called when compression failed (the block was stored as it is) and when a batch could not be written. */
   failed?: (what: 'compress' | 'store') => void;
+  /** Called after each write with the output it stored and the disk that took (retention keeps count). */
+  stored?: (outputBytes: number, diskBytes: number) => void;
   options?: OutputWriterOptions;
 }): OutputWriter {
   const flushMs = deps.options?.flushMs ?? 3;
@@ -170,6 +172,13 @@ export function createOutputWriter(deps: {
     if (failures) deps.log.info({ after: failures }, 'task output is stored again');
     failures = 0;
     retryAt = 0;
+    let outputBytes = 0;
+    let diskBytes = 0;
+    for (const b of [...blocks.values()].flat()) {
+      outputBytes += b.bytes;
+      diskBytes += diskBytesOf(b);
+    }
+    if (outputBytes) deps.stored?.(outputBytes, diskBytes);
     for (const [taskId, t] of plans) {
       t.cursor.seq = t.seq;
       t.cursor.bytes = t.bytes;

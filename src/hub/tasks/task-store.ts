@@ -35,6 +35,7 @@ interface TaskRow {
   cancelled_by: string | null;
   output_seq: number;
   output_bytes: number;
+  output_pruned_at: string | null;
 }
 
 function rowToTask(r: TaskRow): Task {
@@ -69,6 +70,7 @@ function rowToTask(r: TaskRow): Task {
     cancelledBy: r.cancelled_by,
     outputSeq: r.output_seq,
     outputBytes: r.output_bytes,
+    outputPrunedAt: r.output_pruned_at,
   };
 }
 
