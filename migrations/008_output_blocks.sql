@@ -4,7 +4,8 @@
 -- database (and its WAL) take a fraction of the output's size.
 --   chunks: per chunk, 11 bytes: stream (0 stdout, 1 stderr, 2 event), at (6 bytes, epoch ms), length (4 bytes);
 --           big-endian. Chunk i of the block has seq first_seq + i; offsets follow on from `offset`.
---   codec:  0 the data as it is (too small or incompressible, or compression failed), 1 raw deflate.
+--   codec:  0 the data as it is (too small or incompressible, or compression failed), 1 the data raw-deflated,
+--           2 the data and the chunk table raw-deflated (blocks of many small chunks, merged once their task ended).
 --   bytes:  the output's size (before compression).
 CREATE TABLE output_blocks (
   task_id    TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
@@ -12,7 +13,7 @@ CREATE TABLE output_blocks (
   last_seq   INTEGER NOT NULL,
   offset     INTEGER NOT NULL,
   bytes      INTEGER NOT NULL,
-  codec      INTEGER NOT NULL CHECK (codec IN (0, 1)),
+  codec      INTEGER NOT NULL CHECK (codec IN (0, 1, 2)),
   chunks     BLOB NOT NULL,
   data       BLOB NOT NULL,
   UNIQUE (task_id, last_seq)

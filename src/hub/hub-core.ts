@@ -17,6 +17,7 @@ import { createCredentialStore, type CredentialStore } from './registry/credenti
 import { createMachineStore, type MachineStore } from './registry/machines.js';
 import { createDispatcher, type Dispatcher } from './tasks/dispatcher.js';
 import type { Compress } from './tasks/output-blocks.js';
+import { createOutputCompactor } from './tasks/output-compactor.js';
 import { createOutputRetention } from './tasks/output-retention.js';
 import { createOutputStorage, type OutputStorage } from './tasks/output-storage.js';
 import { createOutputWriter, type OutputWriter } from './tasks/output-writer.js';
@@ -140,6 +141,12 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     stored: (outputBytes, diskBytes) => retention.stored(outputBytes, diskBytes),
     options: { flushMs: opts.outputFlushMs, compress: opts.outputCompress, retryMaxMs: opts.outputRetryMaxMs },
   });
+  const compactor = createOutputCompactor({
+    db,
+    bus,
+    log: log.child({ component: 'output' }),
+    resized: (diskDelta) => retention.usage.added(0, diskDelta),
+  });
   let publicUrl = '';
   const tasksLog = log.child({ component: 'tasks' });
   const dispatcher = createDispatcher({ tasks: taskStore, machines, links, output, bus, log: tasksLog, hubUrl: () => publicUrl, expirySweepMs: opts.expirySweepMs });
@@ -192,6 +199,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     async stopServing() {
       dispatcher.close();
       retention.close();
+      compactor.close();
       output.close();
       await links.close();
       await observers.close();

@@ -20,8 +20,8 @@ export interface StoredBlock {
   data: Buffer;
 }
 
-/** 0: the data as it is; 1: raw deflate. */
-export type Codec = 0 | 1;
+/** 0: the data as it is; 1: the data raw-deflated; 2: the data and the chunk table raw-deflated. */
+export type Codec = 0 | 1 | 2;
 
 /** Compresses a block's data; throws on failure (the block is then stored as it is). */
 export type Compress = (data: Buffer) => Buffer;
@@ -33,6 +33,8 @@ const streams: readonly OutputStream[] = ['stdout', 'stderr', 'event'];
 const META = 11;
 /** Below this, compression saves less than it costs (and deflate's own overhead can make it bigger). */
 const MIN_COMPRESS_BYTES = 256;
+/** A chunk table of this many chunks or more is deflated too (a merged block of small chunks: mostly table). */
+const PACK_TABLE_CHUNKS = 8;
 
 /**
  * Encodes chunks as a block. The data is compressed with `compress` when that makes it smaller; when it throws
@@ -50,6 +52,7 @@ export function encodeBlock(firstSeq: number, offset: number, chunks: readonly B
   });
   const raw = chunks.length === 1 ? chunks[0]!.data : Buffer.concat(chunks.map((c) => c.data), bytes);
   let data = raw;
+  let table: Buffer = meta;
   let codec: Codec = 0;
   let failed = false;
   if (bytes >= MIN_COMPRESS_BYTES) {
@@ -58,12 +61,16 @@ export function encodeBlock(firstSeq: number, offset: number, chunks: readonly B
       if (packed.length < raw.length) {
         data = packed;
         codec = 1;
+        if (chunks.length >= PACK_TABLE_CHUNKS) {
+          table = compress(meta);
+          codec = 2;
+        }
       }
     } catch {
       failed = true;
     }
   }
-  return { firstSeq, lastSeq: firstSeq + chunks.length - 1, offset, bytes, codec, chunks: meta, data, failed };
+  return { firstSeq, lastSeq: firstSeq + chunks.length - 1, offset, bytes, codec, chunks: table, data, failed };
 }
 
 /** One chunk read back from a block. */
@@ -77,16 +84,18 @@ export interface DecodedChunk {
 
 /** Decodes a stored block into its chunks; throws when the block is damaged (sizes that do not add up). */
 export function decodeBlock(block: Pick<StoredBlock, 'firstSeq' | 'offset' | 'codec' | 'chunks' | 'data'>): DecodedChunk[] {
-  const data = block.codec === 1 ? inflateRawSync(block.data) : block.data;
+  const data = block.codec === 0 ? block.data : inflateRawSync(block.data);
+  const table = block.codec === 2 ? inflateRawSync(block.chunks) : block.chunks;
+  if (table.length % META !== 0) throw new Error(`output block of seq ${block.firstSeq} is damaged: a chunk table of ${table.length} bytes`);
   const out: DecodedChunk[] = [];
   let pos = 0;
-  for (let i = 0; i * META < block.chunks.length; i++) {
-    const length = block.chunks.readUInt32BE(i * META + 7);
+  for (let i = 0; i * META < table.length; i++) {
+    const length = table.readUInt32BE(i * META + 7);
     out.push({
       seq: block.firstSeq + i,
       offset: block.offset + pos,
-      stream: streams[block.chunks[i * META]!] ?? 'stdout',
-      at: block.chunks.readUIntBE(i * META + 1, 6),
+      stream: streams[table[i * META]!] ?? 'stdout',
+      at: table.readUIntBE(i * META + 1, 6),
       data: data.subarray(pos, pos + length),
     });
     pos += length;
