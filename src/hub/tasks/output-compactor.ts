@@ -84,7 +84,7 @@ export function createOutputCompactor(deps: { db: Db; bus: EventBus; log: Logger
     if (delta >= 0) return 0; // nothing gained: leave it as it is
     for (const b of group) drop.run(b.rowid);
     store.insert(taskId, block);
-    addDisk.run(-before, taskId);
+    addDisk.run(delta, taskId);
     return delta;
   });
 

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { decodeBlock, diskBytesOf, type Codec, type StoredBlock } from './output-blocks.js';
+import { decodeBlock, type Codec, type StoredBlock } from './output-blocks.js';
 import type { StoredChunk } from './task.js';
 
 interface BlockRow {
@@ -14,7 +14,7 @@ interface BlockRow {
 
 /** The statements over `output_blocks`, prepared once per database connection. */
 export interface OutputStatements {
-  /** Adds a block; the task's disk count goes up by its size. */
+  /** Adds a block (the caller adds its size to the task's `output_disk_bytes`, see diskBytesOf). */
   insert(taskId: string, block: StoredBlock): void;
   /** A task's blocks holding seq `fromSeq` or later, in order. */
   blocksFrom(taskId: string, fromSeq: number): IterableIterator<BlockRow>;
@@ -29,7 +29,6 @@ export function outputStatements(db: Db): OutputStatements {
   const insert = db.prepare(
     'INSERT INTO output_blocks (task_id, first_seq, last_seq, offset, bytes, codec, chunks, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const addDisk = db.prepare('UPDATE tasks SET output_disk_bytes = output_disk_bytes + ? WHERE id = ?');
   const from = db.prepare<[string, number], BlockRow>(
     `SELECT first_seq AS firstSeq, last_seq AS lastSeq, offset, bytes, codec, chunks, data
        FROM output_blocks WHERE task_id = ? AND last_seq >= ? ORDER BY last_seq`,
@@ -37,7 +36,6 @@ export function outputStatements(db: Db): OutputStatements {
   s = {
     insert(taskId, b) {
       insert.run(taskId, b.firstSeq, b.lastSeq, b.offset, b.bytes, b.codec, b.chunks, b.data);
-      addDisk.run(diskBytesOf(b), taskId);
     },
     blocksFrom: (taskId, fromSeq) => from.iterate(taskId, fromSeq),
   };

@@ -96,7 +96,8 @@ export function createOutputWriter(deps: {
   const retryMaxMs = deps.options?.retryMaxMs ?? 5000;
   const compress = deps.options?.compress ?? deflateFast;
   const store = outputStatements(deps.db);
-  const saveCursor = deps.db.prepare('UPDATE tasks SET output_seq = ?, output_bytes = ? WHERE id = ?');
+  // One statement per task and write: where its output stands, and the disk its new blocks take.
+  const saveCursor = deps.db.prepare('UPDATE tasks SET output_seq = ?, output_bytes = ?, output_disk_bytes = output_disk_bytes + ? WHERE id = ?');
   const cursors = createOutputCursors(deps.db, deps.bus);
   const warn = createLogBudget(deps.log);
   let pending: Pending[] = [];
@@ -150,8 +151,15 @@ export function createOutputWriter(deps: {
   }
 
   const writeBatch = deps.db.transaction((plans: Map<string, Plan>, blocks: Map<string, StoredBlock[]>) => {
-    for (const [taskId, list] of blocks) for (const b of list) store.insert(taskId, b);
-    for (const [taskId, t] of plans) if (t.fresh.length) saveCursor.run(t.seq, t.bytes, taskId);
+    for (const [taskId, list] of blocks) {
+      let disk = 0;
+      for (const b of list) {
+        store.insert(taskId, b);
+        disk += diskBytesOf(b);
+      }
+      const t = plans.get(taskId)!;
+      saveCursor.run(t.seq, t.bytes, disk, taskId);
+    }
   });
 
   function flush(): void {
