@@ -9,8 +9,8 @@ const sdkPackages = ['discord.js', '@discordjs/rest', 'imapflow', 'nodemailer', 
 const sdkPatterns = [{ group: ['@slack/*'], message: sdkMessage }];
 
 /**
- * The house imports only downward: app -> front ends (bot, mail, web) and cli -> hub -> power -> commands, wol,
- * protocol, common. Each folder below lists what it may not reach up to.
+ * The house imports only downward: cli -> app -> front ends (bot, mail, web) -> present (shared views) -> hub ->
+ * power -> commands, wol -> protocol, common. Each folder below lists what it may not reach up to.
  */
 const upward = (folders, why) => ({ regex: `(^|/)(${folders.join('|')})/`, message: why });
 const layers = [
@@ -19,7 +19,11 @@ const layers = [
   { files: ['src/worker/**'], forbid: upward(['app', 'cli', 'bot', 'mail', 'web', 'hub', 'power'], 'The worker links to the hub over the protocol only.') },
   { files: ['src/commands/**', 'src/wol/**'], forbid: upward(['app', 'cli', 'bot', 'mail', 'web', 'hub', 'power', 'worker'], 'A shared language below every part.') },
   { files: ['src/protocol/**', 'src/common/**'], forbid: upward(['app', 'cli', 'bot', 'mail', 'web', 'hub', 'power', 'worker', 'commands', 'wol'], 'The ground floor imports nothing of PIA above it.') },
-  { files: ['src/bot/**', 'src/mail/**', 'src/web/**'], forbid: upward(['app', 'cli'], 'Front ends are wired by the composition root, never the other way.') },
+  ...['bot', 'mail', 'web'].map((front) => ({
+    files: [`src/${front}/**`],
+    forbid: upward(['app', 'cli', ...['bot', 'mail', 'web'].filter((f) => f !== front)], 'Front ends are wired by the composition root and stand on their own; what they share is in src/present.'),
+  })),
+  { files: ['src/present/**'], forbid: upward(['app', 'cli', 'bot', 'mail', 'web'], 'The shared views sit below every front end.') },
 ];
 
 export default tseslint.config(
@@ -54,7 +58,8 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: sdkPackages, patterns: [...sdkPatterns, forbid] }] },
   })),
   // Adapter folders may use their platform's SDK; they still import only downward.
-  { files: ['src/bot/slack/**', 'src/bot/discord/**', 'src/mail/**'], rules: { 'no-restricted-imports': ['error', { patterns: [upward(['app', 'cli'], 'Front ends are wired by the composition root.')] }] } },
+  { files: ['src/bot/slack/**', 'src/bot/discord/**'], rules: { 'no-restricted-imports': ['error', { patterns: [upward(['app', 'cli', 'mail', 'web'], 'A chat adapter stands on its own.')] }] } },
+  { files: ['src/mail/**'], rules: { 'no-restricted-imports': ['error', { patterns: [upward(['app', 'cli', 'bot', 'web'], 'Mail stands on its own; what front ends share is in src/present.')] }] } },
   { files: ['src/power/ssh/**'], rules: { 'no-restricted-imports': ['error', { patterns: [upward(['app', 'cli', 'bot', 'mail', 'web', 'hub', 'worker'], 'Power declares its ports.')] }] } },
   { files: ['test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
 );

@@ -68,15 +68,34 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     hubLinkUrl: () => linkUrlOf(core.publicUrl()),
     periodicProbe: opts.periodicProbe,
   });
-  const actions = createActions({ machines, tasks, power, users: core.users, audit: core.audit, lastSeen: (id) => links.get(id)?.lastSeenMs });
+  const actions = createActions({ machines, tasks, approvals: core.approvals, power, users: core.users, audit: core.audit, lastSeen: (id) => links.get(id)?.lastSeenMs });
   const reporter = createReporter({
     bus,
     log: log.child({ component: 'chat' }),
     getTask: (id) => taskStore.get(id),
     fullLog: (id) => tasks.logText(id),
+    pendingApprovals: (taskId) => core.approvals.list({ state: 'pending', taskId }).reverse(),
   });
   const chatCore = createBotCore({ actions, task: (id) => taskStore.get(id), reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
-  const mail = config.mail ? createMailGateway({ config: config.mail, db, bus, machines, users: core.users, actions, tasks, taskStore, links, log }) : undefined;
+  const mail = config.mail
+    ? createMailGateway({
+        config: config.mail,
+        db,
+        bus,
+        machine(name) {
+          const m = machines.find(name);
+          return m && { name: m.name, linked: links.get(m.id) !== undefined, autoWake: m.capabilities.autoWake === true };
+        },
+        machineNamed: (name) => machines.get(name).name,
+        roleOf: (identity) => core.users.roleOf(identity),
+        actions,
+        task: (id) => taskStore.get(id),
+        logText: (id) => tasks.logText(id),
+        links,
+        approvalTimeoutS: config.hub.approvalTimeoutS,
+        log,
+      })
+    : undefined;
   const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
 
   hooks.current = {
@@ -99,6 +118,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     power,
     users: core.users,
     actions,
+    approvals: core.approvals,
     emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
   });
   if (chat.routes.length) await mountRawRoutes(http, chat.routes);

@@ -1,12 +1,13 @@
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import type { Command } from '../commands/command.js';
 import { parseCommand } from '../commands/parse.js';
 import type { Actions, Requester } from '../hub/actions/actions.js';
 import { notUnderstood, type ActionResult } from '../hub/actions/result.js';
 import type { Task } from '../hub/tasks/task.js';
 import type { BotCore, ButtonPress, ChatPort, Inbound, ThreadRef } from './port.js';
 import type { Reporter } from './reporter/reporter.js';
-import { resultMessage } from './reporter/views.js';
+import { resultMessage } from '../present/views.js';
 import type { ThreadStore } from './thread-store.js';
 
 /** A reply that starts like this is a new command even inside a task's thread. */
@@ -45,6 +46,27 @@ export function createBotCore(deps: BotDeps): BotCore {
     } else if (result.kind === 'operations') {
       reporter.watchOperations(port, thread, result.operations);
     }
+  }
+
+  /**
+   * An approval button: on success the approval's own message is edited in every thread (nothing more is posted);
+   * a refusal or an error is said in the thread where the button was pressed. A value PIA did not make (a forged
+   * payload) is refused before anything is looked up.
+   */
+  async function pressApproval(port: ChatPort, press: ButtonPress, who: Requester): Promise<void> {
+    const [code = '', choice] = press.value.split(':', 2);
+    if (!/^[a-z0-9]{4,16}$/.test(code) || (press.actionId === 'answer_choice' ? !/^\d{1,2}$/.test(choice ?? '') : choice !== undefined)) {
+      deps.log.warn({ actor: press.actor, actionId: press.actionId }, 'a button press with a value PIA never made');
+      return answer(port, press.where, { kind: 'refused', text: 'That button is not one PIA made; nothing was done.' });
+    }
+    const command: Command =
+      press.actionId === 'deny_approval'
+        ? { name: 'deny', id: code }
+        : press.actionId === 'answer_choice'
+          ? { name: 'answer', id: code, text: choice! }
+          : { name: 'approve', id: code, scope: press.actionId === 'approve_task' ? 'task' : press.actionId === 'approve_always' ? 'always' : 'once' };
+    const result = await actions.execute(command, who);
+    if (result.kind !== 'approval') await answer(port, press.where, result);
   }
 
   async function continueThread(inbound: Inbound, port: ChatPort, taskIds: string[]): Promise<void> {
@@ -97,6 +119,12 @@ export function createBotCore(deps: BotDeps): BotCore {
             return await answer(port, press.where, await actions.confirm(press.value, who));
           case 'dismiss':
             return await answer(port, press.where, { kind: 'text', text: 'Dismissed; nothing done.' });
+          case 'approve_once':
+          case 'approve_task':
+          case 'approve_always':
+          case 'deny_approval':
+          case 'answer_choice':
+            return await pressApproval(port, press, who);
         }
       } catch (err) {
         deps.log.error({ err, platform: port.platform }, 'button press failed');

@@ -10,22 +10,8 @@ export interface ThreadRef {
   thread?: string;
 }
 
-/** A button under a message; pressing it comes back to the core as (actionId, value). */
-export interface Button {
-  actionId: 'cancel_task' | 'wake_machine' | 'confirm' | 'dismiss';
-  label: string;
-  value: string;
-  style?: 'primary' | 'danger';
-}
-
-/** A message as the core means it; each adapter renders it in its platform's format. */
-export interface OutMessage {
-  /** Short text, a few lines; plain text with `code` spans allowed. */
-  text: string;
-  /** Preformatted text shown in a code block (an output tail, a table). */
-  code?: string;
-  buttons?: Button[];
-}
+export type { Button, OutMessage } from '../present/message.js';
+import type { Button, OutMessage } from '../present/message.js';
 
 /** A message that was posted, to update it later. */
 export interface PostedMessage {

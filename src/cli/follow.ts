@@ -27,14 +27,20 @@ export function resultLine(task: Task): string {
   const code = task.exitCode !== null ? `, exit ${task.exitCode}` : '';
   const cost = task.costUsd !== null ? `, $${task.costUsd.toFixed(4)}` : '';
   const why = task.error && task.state !== 'succeeded' ? `: ${task.error}` : '';
-  return `Task ${task.id} on ${task.machine} ${task.state.replace('_', ' ')}${code}${secs}${cost}${why}`;
+  // Never a bare success when the agent was refused tools: the summary's line that says so.
+  const refused = task.summary?.split('\n').find((l) => l.startsWith('✋ The agent was refused'));
+  return `Task ${task.id} on ${task.machine} ${task.state.replace('_', ' ')}${code}${secs}${cost}${why}${refused ? `\n${refused}` : ''}`;
 }
 
 /**
  * Prints a task's output from `fromSeq` and, when `follow` is set, keeps printing until the task has finished and
  * every chunk was shown. Returns the task as it ended (or as it is now, without `follow`).
  */
-export async function printOutput(api: ApiClient, taskId: string, opts: { follow: boolean; write: (text: string) => void; pollMs?: number }): Promise<Task> {
+export async function printOutput(
+  api: ApiClient,
+  taskId: string,
+  opts: { follow: boolean; write: (text: string) => void; pollMs?: number; /** Between polls of a running task (what it waits for). */ idle?: () => Promise<void> },
+): Promise<Task> {
   let from = 1;
   for (;;) {
     const page = await api.get(`/api/tasks/${encodeURIComponent(taskId)}/output?from=${from}`, schemas.output);
@@ -47,6 +53,7 @@ export async function printOutput(api: ApiClient, taskId: string, opts: { follow
       return task;
     }
     if (!opts.follow || (finished.has(task.state) && (from > task.outputSeq || task.outputPrunedAt))) return task;
+    if (!finished.has(task.state)) await opts.idle?.();
     await sleep(opts.pollMs ?? 250);
   }
 }

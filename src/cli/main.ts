@@ -3,6 +3,7 @@ import { errorMessage, PiaError } from '../common/errors.js';
 import { version } from '../common/version.js';
 import { createApiClient } from './api-client.js';
 import { auditCommand } from './commands/audit.js';
+import { approvalCommands } from './commands/approvals.js';
 import { startCommand } from './commands/start.js';
 import { machinesCommand } from './commands/machines.js';
 import { statusCommand } from './commands/status.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(machinesCommand(api, () => apiTarget().url));
   program.addCommand(statusCommand(api, () => apiTarget().url));
   for (const cmd of taskCommands(api)) program.addCommand(cmd);
+  for (const cmd of approvalCommands(api)) program.addCommand(cmd);
   for (const cmd of powerCommands(api, apiTarget)) program.addCommand(cmd);
   program.addCommand(usersCommand(api));
   program.addCommand(discordCommand());

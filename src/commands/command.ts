@@ -1,3 +1,6 @@
+import type { ApprovalScope } from '../protocol/approvals.js';
+import type { TaskMode } from '../protocol/tasks.js';
+
 /** Which machines a command targets: one by name or alias, every one, or those with a tag. */
 export type MachineSelector = { kind: 'name'; name: string } | { kind: 'all' } | { kind: 'tag'; tag: string };
 
@@ -7,14 +10,21 @@ export type Command =
   | { name: 'status'; machine?: MachineSelector }
   | { name: 'machines' }
   | { name: 'wake' | 'bootstrap' | 'power' | 'sleep' | 'shutdown' | 'restart'; machine: MachineSelector }
-  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string }
-  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string }
+  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string; mode?: TaskMode }
+  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string; mode?: TaskMode }
   /** Continues a task's agent session with a new prompt (a reply in its thread, a reply to its mail). */
   | { name: 'continue'; taskId: string; prompt: string }
   | { name: 'sh'; machine: MachineSelector; argv: string[] }
   | { name: 'tasks'; machine?: MachineSelector }
   | { name: 'logs' | 'cancel'; taskId: string }
-  | { name: 'whoami' };
+  | { name: 'whoami' }
+  /** What agents wait for (all, or one task's). */
+  | { name: 'approvals'; taskId?: string }
+  | { name: 'approve'; id: string; scope: ApprovalScope }
+  /** Denies (for a plan: keep planning), with a reason the agent reads. */
+  | { name: 'deny'; id: string; reason?: string }
+  /** Answers an agent's questions: per question a choice's number (several: "1,3"), its label, or free text. */
+  | { name: 'answer'; id: string; text: string };
 
 export type CommandName = Command['name'];
 

@@ -1,4 +1,6 @@
 import type { Role } from './roles.js';
+import { approvalScopes, type ApprovalScope } from '../protocol/approvals.js';
+import { taskModes, type TaskMode } from '../protocol/tasks.js';
 import type { Command, CommandName, MachineSelector } from './command.js';
 import { restOf, type Token } from './tokenize.js';
 
@@ -7,6 +9,8 @@ export class UsageError extends Error {
   constructor(
     message: string,
     readonly usage?: string,
+    /** What is missing, when that is the fault: a caller may fill it in (mail adds the machine it was sent to). */
+    readonly missing?: 'machine',
   ) {
     super(message);
   }
@@ -35,7 +39,7 @@ export function parseSelector(word: string, usage: string): MachineSelector {
 }
 
 function need(args: Token[], n: number, what: string, usage: string): void {
-  if (args.length < n) throw new UsageError(`Missing ${what}.`, usage);
+  if (args.length < n) throw new UsageError(`Missing ${what}.`, usage, what === 'the machine' ? 'machine' : undefined);
 }
 
 function noMore(args: Token[], from: number, usage: string): void {
@@ -64,6 +68,19 @@ function agentName(word: string, usage: string): string {
   const name = word.trim().toLowerCase();
   if (!AGENT_NAME.test(name)) throw new UsageError(`"${word.slice(0, 40)}" is not an agent name.`, usage);
   return name;
+}
+
+function modeName(word: string, usage: string): TaskMode {
+  const mode = word.trim().toLowerCase();
+  if (!(taskModes as readonly string[]).includes(mode)) throw new UsageError(`"${word.slice(0, 40)}" is not a mode; use plan, ask, edits or full.`, usage);
+  return mode as TaskMode;
+}
+
+const APPROVAL_ID = /^[a-z0-9]{4,16}$/;
+function approvalId(word: string, usage: string): string {
+  const id = word.trim().toLowerCase();
+  if (!APPROVAL_ID.test(id)) throw new UsageError(`"${word.slice(0, 40)}" is not an approval code (pia approvals lists them).`, usage);
+  return id;
 }
 
 const TASK_ID = /^[a-z0-9]{8,32}$/;
@@ -125,21 +142,27 @@ export const definitions: CommandDefinition[] = [
   machineCommand('power', "probe a machine's power state now", 'viewer'),
   {
     name: 'run',
-    usage: 'run <machine> [--agent A] <prompt...>',
-    summary: "ask a machine's agent to do something",
+    usage: 'run <machine> [--agent A] [--mode M] <prompt...>',
+    summary: "ask a machine's agent to do something (--mode plan|ask|edits|full)",
     role: 'operator',
-    examples: ['run m2 fix the flaky test', 'run tag:gpu "train the small model"', 'run m2 --agent codex "add a test"'],
+    examples: ['run m2 fix the flaky test', 'run tag:gpu "train the small model"', 'run m2 --agent codex "add a test"', 'run m2 --mode plan "how would you split this module?"'],
     parse(args, text) {
       need(args, 1, 'the machine', this.usage);
-      const { options, next } = takeOptions(args, 1, ['agent'], this.usage);
+      const { options, next } = takeOptions(args, 1, ['agent', 'mode'], this.usage);
       const prompt = restOf(text, args[next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
-      return { name: 'run', machine: parseSelector(args[0]!.value, this.usage), prompt, ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}) };
+      return {
+        name: 'run',
+        machine: parseSelector(args[0]!.value, this.usage),
+        prompt,
+        ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}),
+        ...(options.mode ? { mode: modeName(options.mode, this.usage) } : {}),
+      };
     },
   },
   {
     name: 'deploy',
-    usage: 'deploy <git-url> <machine>[,<machine>...] [--ref R] [--agent A] <prompt...>',
+    usage: 'deploy <git-url> <machine>[,...] [--ref R] [--agent A] [--mode M] <prompt...>',
     summary: 'clone a repository on machines and run the agent there',
     role: 'operator',
     examples: ['deploy https://github.com/acme/app m2,m3 fix the flaky test', 'deploy git@github.com:acme/app.git all --ref main "update deps"'],
@@ -147,7 +170,7 @@ export const definitions: CommandDefinition[] = [
       need(args, 2, 'the repository and the machines', this.usage);
       const machines = args[1]!.value.split(',').filter(Boolean).map((w) => parseSelector(w, this.usage));
       if (machines.length === 0) throw new UsageError('Missing the machines.', this.usage);
-      const { options, next } = takeOptions(args, 2, ['ref', 'agent'], this.usage);
+      const { options, next } = takeOptions(args, 2, ['ref', 'agent', 'mode'], this.usage);
       const prompt = restOf(text, args[next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
       return {
@@ -157,6 +180,7 @@ export const definitions: CommandDefinition[] = [
         machines,
         prompt,
         ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}),
+        ...(options.mode ? { mode: modeName(options.mode, this.usage) } : {}),
       };
     },
   },
@@ -220,6 +244,54 @@ export const definitions: CommandDefinition[] = [
       need(args, 1, 'the task id', this.usage);
       noMore(args, 1, this.usage);
       return { name: 'cancel', taskId: taskId(args[0]!.value, this.usage) };
+    },
+  },
+  {
+    name: 'approvals',
+    usage: 'approvals [task-id]',
+    summary: 'what agents wait for: tools to allow, questions, plans',
+    role: 'viewer',
+    examples: ['approvals', 'approvals k3x9q2mfab'],
+    parse(args) {
+      noMore(args, 1, this.usage);
+      return args[0] ? { name: 'approvals', taskId: taskId(args[0].value, this.usage) } : { name: 'approvals' };
+    },
+  },
+  {
+    name: 'approve',
+    usage: 'approve <code> [once|task|always]',
+    summary: 'allow it once, for the task, or always there (admin); a plan',
+    role: 'operator',
+    examples: ['approve 4kq2mf', 'approve 4kq2mf task'],
+    parse(args) {
+      need(args, 1, 'the approval code', this.usage);
+      noMore(args, 2, this.usage);
+      const scope = (args[1]?.value.toLowerCase() ?? 'once') as ApprovalScope;
+      if (!(approvalScopes as readonly string[]).includes(scope)) throw new UsageError(`"${args[1]!.value.slice(0, 40)}" is not once, task or always.`, this.usage);
+      return { name: 'approve', id: approvalId(args[0]!.value, this.usage), scope };
+    },
+  },
+  {
+    name: 'deny',
+    usage: 'deny <code> [reason...]',
+    summary: 'refuse it (a plan: keep planning); the agent reads why',
+    role: 'operator',
+    examples: ['deny 4kq2mf', 'deny 4kq2mf run the tests first'],
+    parse(args, text) {
+      need(args, 1, 'the approval code', this.usage);
+      const reason = restOf(text, args[0]!.end);
+      return { name: 'deny', id: approvalId(args[0]!.value, this.usage), ...(reason ? { reason: reason.slice(0, 1000) } : {}) };
+    },
+  },
+  {
+    name: 'answer',
+    usage: 'answer <code> <choice...>',
+    summary: "answer an agent's question: 1, 1,3, a label or your words",
+    role: 'operator',
+    examples: ['answer 4kq2mf 1', 'answer 4kq2mf "use MySQL instead"'],
+    parse(args, text) {
+      need(args, 2, 'the approval code and your answer', this.usage);
+      return { name: 'answer', id: approvalId(args[0]!.value, this.usage), text: text.slice(args[0]!.end).trim().slice(0, 2000) };
     },
   },
   machineCommand('sleep', 'put a machine to sleep', 'admin'),

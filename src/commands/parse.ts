@@ -8,7 +8,7 @@ import { tokenize } from './tokenize.js';
 export const MAX_COMMAND_LENGTH = 100_000;
 
 /** A parse: the command, or an error for the person who typed it (with "did you mean" and the usage). */
-export type Parsed = { ok: true; command: Command } | { ok: false; error: string; usage?: string; suggestion?: string };
+export type Parsed = { ok: true; command: Command } | { ok: false; error: string; usage?: string; suggestion?: string; missing?: 'machine' };
 
 /**
  * Reads a command line: `wake m2`, `/pia run m2 "fix the test"`, `@pia deploy <url> m2,m3 go`. A leading `/pia`,
@@ -35,7 +35,7 @@ export function parseCommand(input: string): Parsed {
   try {
     return { ok: true, command: def.parse(tokenize(rest), rest) };
   } catch (err) {
-    if (err instanceof UsageError) return { ok: false, error: err.message, ...(err.usage ? { usage: err.usage } : {}) };
+    if (err instanceof UsageError) return { ok: false, error: err.message, ...(err.usage ? { usage: err.usage } : {}), ...(err.missing ? { missing: err.missing } : {}) };
     throw err;
   }
 }

@@ -43,6 +43,7 @@ export const errors = {
   service_failed: { status: 500, next: 'run the commands it printed by hand to see why' },
   confirmation_needed: { status: 400, next: 'add --yes to confirm' },
   agent_unknown: { status: 400, next: 'pia machines show <m> lists the agents installed there' },
+  approval_invalid: { status: 400, next: 'help approve shows how to answer' },
   // --- who may do what ------------------------------------------------------------------------------------------
   unauthorized: { status: 401, next: 'send Authorization: Bearer $PIA_ADMIN_TOKEN' },
   forbidden: { status: 403, next: 'an admin can give you a role: pia users add <identity> <role>' },
@@ -51,6 +52,7 @@ export const errors = {
   not_found: { status: 404, next: 'check the name or id' },
   machine_unknown: { status: 404, next: 'pia machines lists the fleet' },
   task_unknown: { status: 404, next: 'pia tasks lists recent tasks' },
+  approval_unknown: { status: 404, next: 'pia approvals lists the ones waiting' },
   operation_unknown: { status: 404, next: 'power operations are kept while the hub runs' },
   ref_unknown: { status: 404, next: 'name an existing branch, tag or commit with --ref' },
   // --- the state does not allow it ------------------------------------------------------------------------------
@@ -58,6 +60,8 @@ export const errors = {
   alias_taken: { status: 409, next: 'pick another alias' },
   conflict: { status: 409, next: 'try again' },
   task_finished: { status: 409, next: 'the task has already ended' },
+  approval_settled: { status: 409, next: 'it was answered already; pia approvals lists the ones waiting' },
+  mode_refused: { status: 409, next: 'choose another mode with --mode ask|edits|plan' },
   task_not_running: { status: 409, next: 'only a running task may do this' },
   machine_offline: { status: 409, next: 'pia wake <m> wakes it' },
   worker_not_linked: { status: 409, next: "check the worker's log on that machine" },

@@ -24,6 +24,8 @@ export interface HubConfig {
   taskTimeoutS: number;
   /** How long a task waits for an offline machine before it fails. */
   taskQueueExpiryH: number;
+  /** An approval nobody answers within this is denied. */
+  approvalTimeoutS: number;
   /** Allow file:/// repository URLs in deploys (tests, local mirrors). */
   allowFileRepos: boolean;
   /** The hub's address as workers on other machines reach it (start commands, identity file). */
@@ -57,6 +59,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_LOG_FORMAT: [enumField(['pretty', 'json']), undefined],
     PIA_TASK_TIMEOUT_S: [secondsField, '7200'],
     PIA_TASK_QUEUE_EXPIRY_H: [secondsField, '24'],
+    PIA_APPROVAL_TIMEOUT_S: [secondsField, '600'],
     PIA_ALLOW_FILE_REPOS: [boolField, '0'],
     PIA_PUBLIC_URL: [urlField(['http', 'https']), undefined],
     PIA_ADMINS: [listField, ''],
@@ -94,6 +97,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     logFormat: e.PIA_LOG_FORMAT,
     taskTimeoutS: e.PIA_TASK_TIMEOUT_S,
     taskQueueExpiryH: e.PIA_TASK_QUEUE_EXPIRY_H,
+    approvalTimeoutS: e.PIA_APPROVAL_TIMEOUT_S,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
     publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
     roles: Object.freeze({ admins: e.PIA_ADMINS, operators: e.PIA_OPERATORS, viewers: e.PIA_VIEWERS, defaultRole: e.PIA_DEFAULT_ROLE }),

@@ -1,6 +1,7 @@
 import type { Logger } from '../common/logger.js';
 import type { OutputStream, ProgressEvent } from '../protocol/tasks.js';
 import type { Task } from './tasks/task.js';
+import type { Approval } from './approvals/approval-store.js';
 import type { PowerState } from '../power/power-state.js';
 import type { PowerProgress } from '../power/progress.js';
 
@@ -29,6 +30,10 @@ export interface HubEvents {
   'task.progress': { taskId: string; machine: string; event: ProgressEvent };
   'task.cancel_requested': { taskId: string; machine: string; by: string };
   'task.finished': { task: Task };
+  /** An agent waits for a person: show it wherever its task is watched. */
+  'approval.requested': { approval: Approval };
+  /** Answered (first answer wins), timed out, or withdrawn: every copy says how, by whom and when. */
+  'approval.settled': { approval: Approval };
   'power.progress': PowerProgress;
   /** A machine's power state changed, with the evidence that changed it. */
   'machine.power': { machine: string; state: PowerState; evidence: string };

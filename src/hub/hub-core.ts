@@ -25,6 +25,8 @@ import { createTaskMessages, type TaskMessages } from './tasks/task-messages.js'
 import { createTaskService, type TaskService } from './tasks/task-service.js';
 import { createTaskStore, type TaskStore } from './tasks/task-store.js';
 import type { Actor } from './machine-admin.js';
+import { createApprovalService, type ApprovalService } from './approvals/approval-service.js';
+import { createApprovalStore } from './approvals/approval-store.js';
 
 /** Knobs beyond the config, for tests and benchmarks. */
 export interface HubCoreOptions {
@@ -39,6 +41,8 @@ export interface HubCoreOptions {
   outputRetryMaxMs?: number;
   /** How often queued tasks are checked for expiry. */
   expirySweepMs?: number;
+  /** How often approvals are checked for their time-out. */
+  approvalSweepMs?: number;
 }
 
 /**
@@ -63,6 +67,7 @@ export interface HubCore {
   storage: OutputStorage;
   dispatcher: Dispatcher;
   taskMessages: TaskMessages;
+  approvals: ApprovalService;
   /** The address workers on other machines reach the hub at (set once it listens). */
   publicUrl(): string;
   setPublicUrl(url: string): void;
@@ -151,12 +156,28 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
   const tasksLog = log.child({ component: 'tasks' });
   const dispatcher = createDispatcher({ tasks: taskStore, machines, links, output, bus, log: tasksLog, hubUrl: () => publicUrl, expirySweepMs: opts.expirySweepMs });
   const taskMessages = createTaskMessages({ tasks: taskStore, output, dispatcher, bus, log: tasksLog, refused: (link, type, reason, detail) => links.refused(link, type, reason, detail) });
+  const approvals = createApprovalService({
+    store: createApprovalStore(db),
+    task: (id) => taskStore.get(id),
+    linkOf: (name) => {
+      const machine = machines.find(name);
+      return machine ? links.get(machine.id) : undefined;
+    },
+    bus,
+    audit,
+    refused: (link, type, reason, detail) => links.refused(link, type, reason, detail),
+    onLinked: (listener) => links.onLinked((link) => listener(link)),
+    log: log.child({ component: 'approvals' }),
+    timeoutMs: config.approvalTimeoutS * 1000,
+    ...(opts.approvalSweepMs ? { sweepMs: opts.approvalSweepMs } : {}),
+  });
   const handlers: WorkerMessageHandlers = {
     facts(link, facts) {
       machines.updateFacts(link.machineId, facts);
       bus.emit('machine.updated', { machine: link.machine, what: 'facts' });
     },
     tasks: taskMessages,
+    approvals: approvals.messages,
     power: { answered: (machineId, result) => hooks().power.answered(machineId, result) },
     machineMail: {
       send: (link, request) => hooks().machineMail.send(link, request),
@@ -192,6 +213,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     storage,
     dispatcher,
     taskMessages,
+    approvals,
     publicUrl: () => publicUrl,
     setPublicUrl(url) {
       publicUrl = url;
@@ -200,6 +222,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
       dispatcher.close();
       retention.close();
       compactor.close();
+      approvals.close();
       output.close();
       await links.close();
       await observers.close();

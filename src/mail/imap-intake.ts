@@ -187,7 +187,7 @@ export function createImapIntake(deps: { imap: MailConfig['imap']; maxBytes: num
         }
       };
       c.on('exists', () => void run().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'mail pass failed')));
-      const poll = setInterval(() => void run().catch(() => undefined), imap.pollS * 1000);
+      const poll = setInterval(() => void run().catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'mail poll failed; trying again at the next poll')), imap.pollS * 1000);
       try {
         await run();
         await new Promise<void>((resolve) => {

@@ -1,32 +1,28 @@
-import { errorMessage } from '../common/errors.js';
-import { toPlainText } from '../bot/markup.js';
-import type { Logger } from '../common/logger.js';
+import { toPlainText } from '../present/markup.js';
+import { resultMessage } from '../present/views.js';
+import type { Role } from '../commands/roles.js';
 import { parseCommand } from '../commands/parse.js';
-import { resultMessage } from '../bot/reporter/views.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
 import type { Actions, Requester } from '../hub/actions/actions.js';
 import { notUnderstood, type ActionResult } from '../hub/actions/result.js';
-import type { UserStore } from '../hub/auth/users.js';
-import type { Db } from '../hub/db/database.js';
-import type { LinkServer } from '../hub/link/link-server.js';
-import type { MachineStore } from '../hub/registry/machines.js';
 import type { Task } from '../hub/tasks/task.js';
-import type { TaskService } from '../hub/tasks/task-service.js';
 import type { AddressBook } from './addresses.js';
-import type { MailConfig } from './config.js';
-import type { MailOutbox } from './smtp-outbox.js';
-import type { MailRelay } from './machine-mail.js';
 import { createRefusals, refusalText } from './auth/refusals.js';
 import { senderVerdict } from './auth/sender-verdict.js';
-import { headerBlock, tooBigText } from './too-big.js';
+import type { MailConfig } from './config.js';
+import { mailCommand } from './mail-commands.js';
+import type { MailboxPlace, MailStore } from './mail-store.js';
+import type { MailRelay } from './machine-mail.js';
+import { approvalReply } from './parse/approval-reply.js';
 import { mailIntent } from './parse/mail-intent.js';
-import { newText } from './parse/reply-text.js';
 import { parseMail, type ParsedMail } from './parse/parse-mail.js';
+import { newText } from './parse/reply-text.js';
+import type { MailOutbox } from './smtp-outbox.js';
+import { headerBlock, tooBigText } from './too-big.js';
 
 /** One message as the IMAP intake hands it over. */
-export interface InboundMessage {
-  mailbox: string;
-  uidvalidity: number;
-  uid: number;
+export interface InboundMessage extends MailboxPlace {
   /** The whole message, or only its header block when `headersOnly` (a message over PIA_MAIL_MAX_BYTES). */
   raw: Buffer;
   /** The message's size as the server reports it (RFC822.SIZE), when known. */
@@ -36,6 +32,32 @@ export interface InboundMessage {
 
 /** What became of a message. */
 export type InboundOutcome = 'task' | 'command' | 'refused' | 'ignored' | 'duplicate' | 'failed' | 'foreign' | 'answer' | 'too_big';
+
+/** Turns mail into work, once (see {@link createInboundHandler}). */
+export interface InboundHandler {
+  handle(msg: InboundMessage): Promise<InboundOutcome>;
+  /** Whether a message was handled already (its UID is recorded): the intake then only files it. */
+  known(mailbox: string, uidvalidity: number, uid: number): { outcome: string } | undefined;
+  /** Records that a message was flagged and moved to the done folder. */
+  filed(mailbox: string, uidvalidity: number, uid: number): void;
+}
+
+/** What the handler needs from the hub. */
+export interface InboundDeps {
+  store: MailStore;
+  config: Readonly<MailConfig>;
+  addresses: AddressBook;
+  /** A machine's name by name or alias, when it is one of the fleet's. */
+  machineName(nameOrAlias: string): string | undefined;
+  /** Whether a machine's worker is linked, and whether it wakes for a task (for the acknowledgement's words). */
+  machineState(name: string): { linked: boolean; autoWake: boolean };
+  roleOf(identity: string): Role | undefined;
+  actions: Pick<Actions, 'execute'>;
+  task(id: string): Task | undefined;
+  outbox: Pick<MailOutbox, 'enqueue'>;
+  relay: MailRelay;
+  log: Logger;
+}
 
 /** Why a mail is not answered at all: robots, bounces and lists (no mail loops). */
 export function loopReason(mail: ParsedMail): string | undefined {
@@ -48,245 +70,197 @@ export function loopReason(mail: ParsedMail): string | undefined {
   return undefined;
 }
 
-/**
- * Turns a mail into work, once. The message's mailbox UID (with UIDVALIDITY) and its Message-ID are recorded in the
- * same SQLite transaction that creates its tasks and queues the acknowledgement, so a crash before the commit leaves
- * nothing (the mail is handled again) and a crash after it leaves everything (the mail is skipped).
- */
-export function createInboundHandler(deps: {
-  db: Db;
-  config: Readonly<MailConfig>;
-  addresses: AddressBook;
-  machines: MachineStore;
-  users: UserStore;
-  actions: Actions;
-  tasks: TaskService;
-  links: LinkServer;
-  outbox: MailOutbox;
-  relay: MailRelay;
-  log: Logger;
-}) {
-  const { db, addresses, machines, outbox } = deps;
-  const seenUid = db.prepare<[string, number, number], number>('SELECT 1 FROM mail_inbound WHERE mailbox = ? AND uidvalidity = ? AND uid = ?').pluck();
-  const seenId = db.prepare<[string], number>('SELECT 1 FROM mail_inbound WHERE message_id = ?').pluck();
-  const markFiled = db.prepare('UPDATE mail_inbound SET filed = 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ?');
-  const knownRow = db.prepare<[string, number, number], { outcome: string }>('SELECT outcome FROM mail_inbound WHERE mailbox = ? AND uidvalidity = ? AND uid = ?');
-  const record = db.prepare(`INSERT INTO mail_inbound (mailbox, uidvalidity, uid, message_id, sender, received_at, outcome, detail)
-      VALUES (@mailbox, @uidvalidity, @uid, @messageId, @sender, @at, @outcome, @detail)`);
-  const linkMessage = db.prepare('INSERT OR IGNORE INTO mail_task_messages (message_id, task_id) VALUES (?, ?)');
-  const origin = db.prepare(`INSERT OR REPLACE INTO mail_task_origins (task_id, from_addr, reply_to, subject, in_reply_to, refs)
-      VALUES (@taskId, @from, @replyTo, @subject, @inReplyTo, @refs)`);
-  const tasksOf = (ids: string[]) =>
-    ids.length ? (db.prepare(`SELECT DISTINCT task_id FROM mail_task_messages WHERE message_id IN (${ids.map(() => '?').join(',')})`).pluck().all(...ids) as string[]) : [];
-  const ownMail = db.prepare<[string], { kind: string; task_id: string | null }>('SELECT kind, task_id FROM mail_outbox WHERE message_id = ?');
-  const refusals = createRefusals({ db, mode: deps.config.unknownSenders, enqueue: (m) => outbox.enqueue(m) });
+const replySubject = (s: string) => (/^re:/i.test(s.trim()) ? s.trim() : `Re: ${s.trim() || '(no subject)'}`);
+const threadOf = (mail: ParsedMail) => [...mail.references, ...(mail.messageId && !mail.references.includes(mail.messageId) ? [mail.messageId] : [])];
 
-  const replySubject = (s: string) => (/^re:/i.test(s.trim()) ? s.trim() : `Re: ${s.trim() || '(no subject)'}`);
-  const thread = (mail: ParsedMail) => [...mail.references, ...(mail.messageId && !mail.references.includes(mail.messageId) ? [mail.messageId] : [])];
+/**
+ * Turns a mail into work, once. Each request a mail makes is a command of the one language, carried out by the hub's
+ * actions as the mail's authenticated sender, keyed by the mail (its Message-ID, or its place in the mailbox): a mail
+ * handled again after a crash finds the tasks it made instead of making more. The mail's record, its thread links
+ * and its acknowledgements are then written in one transaction, so the mail is acted on and answered exactly once.
+ */
+export function createInboundHandler(deps: InboundDeps): InboundHandler {
+  const { store, addresses, outbox } = deps;
+  const refusals = createRefusals({ store, mode: deps.config.unknownSenders, enqueue: (m) => outbox.enqueue(m) });
+
+  /** A reply in the mail's thread, from `from` to `to`. */
+  const answerIn = (mail: ParsedMail, from: string, to: string, text: string, extra: { kind: 'ack' | 'answer'; taskId?: string } = { kind: 'answer' }) =>
+    outbox.enqueue({ ...extra, from, to: [to], subject: replySubject(mail.subject), ...(mail.messageId ? { inReplyTo: mail.messageId } : {}), references: threadOf(mail), text });
 
   /** Remembers where a task's answers go: its result comes back in this mail's thread (inside the transaction). */
   function rememberOrigin(task: Task, mail: ParsedMail, from: string, to: string[]): void {
-    if (mail.messageId) linkMessage.run(mail.messageId, task.id);
-    origin.run({ taskId: task.id, from, replyTo: JSON.stringify(to), subject: replySubject(mail.subject), inReplyTo: mail.messageId ?? '', refs: JSON.stringify(thread(mail)) });
+    if (mail.messageId) store.linkMessage(mail.messageId, task.id);
+    store.rememberOrigin({ taskId: task.id, from, to, subject: replySubject(mail.subject), inReplyTo: mail.messageId ?? '', references: threadOf(mail) });
   }
 
-  function ack(task: Task, mail: ParsedMail, from: string, sender: string): string {
-    const linked = machines.find(task.machine) && deps.links.get(machines.find(task.machine)!.id);
-    const autoWake = machines.find(task.machine)?.capabilities.autoWake === true;
+  function ackText(task: Task): string {
+    const { linked, autoWake } = deps.machineState(task.machine);
     const state = linked ? 'It has started.' : autoWake ? `${task.machine} is asleep: waking it first.` : `${task.machine} is offline; the task starts when it comes online.`;
-    return outbox.enqueue({
-      kind: 'ack',
-      from,
-      to: [sender],
-      subject: replySubject(mail.subject),
-      ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
-      references: thread(mail),
-      text: `Task ${task.id} (${task.kind}) on ${task.machine}. ${state}\nYou will get the result in this thread. Reply to continue the same session.\n`,
-      taskId: task.id,
-    });
+    return `Task ${task.id} (${task.kind}) on ${task.machine}. ${state}\nYou will get the result in this thread. Reply to continue the same session.\n`;
   }
-
-  /** Creates the tasks a mail asks for on each target machine, inside the caller's transaction. */
-  function createTasks(mail: ParsedMail, targets: string[], who: Requester): Task[] {
-    const intent = mailIntent({ subject: mail.subject, text: mail.text });
-    const previous = tasksOf([...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references]).map((id) => deps.tasks.get(id));
-    const created: Task[] = [];
-    for (const machine of targets) {
-      const actor = { id: who.identity, origin: 'mail' };
-      const before = previous.filter((t) => t.machine === machine).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-      const prompt = intent.kind === 'run' || intent.kind === 'deploy' ? intent.prompt : '';
-      if (before?.sessionId && intent.kind === 'run') {
-        // A reply continues the conversation: its new text is the prompt, not the thread's old subject again.
-        created.push(deps.tasks.followUp(actor, { taskId: before.id, prompt: newText(mail.text) || prompt, origin: who.origin }));
-      } else if (intent.kind === 'deploy') {
-        created.push(...deps.tasks.deploy(actor, { repo: intent.repo, ...(intent.ref ? { ref: intent.ref } : {}), targets: [{ machine, prompt: prompt || 'Look at this repository and report what you find.' }], origin: who.origin }).tasks);
-      } else if (intent.kind === 'run') {
-        created.push(deps.tasks.run(actor, { machine, prompt, origin: who.origin }));
-      }
-    }
-    return created;
-  }
-
-  async function answerCommand(mail: ParsedMail, text: string, target: string, from: string, who: Requester, sender: string): Promise<void> {
-    // A bare machine command ("wake") means the machine the mail was sent to.
-    let parsed = parseCommand(text);
-    if (!parsed.ok && parsed.error.startsWith('Missing the machine')) parsed = parseCommand(`${text} ${target}`);
-    const result = parsed.ok ? await deps.actions.execute(parsed.command, who) : notUnderstood(parsed);
-    const msg = resultMessage(result);
-    outbox.enqueue({
-      kind: 'answer',
-      from,
-      to: [sender],
-      subject: replySubject(mail.subject),
-      ...(mail.messageId ? { inReplyTo: mail.messageId } : {}),
-      references: thread(mail),
-      text: `${toPlainText(msg.text)}\n${msg.code ? `\n${msg.code}\n` : ''}`,
-    });
-  }
-
-  return {
-    async handle(msg: InboundMessage): Promise<InboundOutcome> {
-      if (seenUid.get(msg.mailbox, msg.uidvalidity, msg.uid)) return 'duplicate';
-      return handleNew(msg);
-    },
-    /** Whether a message was handled already (its UID is recorded): the intake then only files it. */
-    known(mailbox: string, uidvalidity: number, uid: number): { outcome: string } | undefined {
-      return knownRow.get(mailbox, uidvalidity, uid);
-    },
-    /** Records that a message was flagged and moved to the done folder. */
-    filed(mailbox: string, uidvalidity: number, uid: number): void {
-      markFiled.run(mailbox, uidvalidity, uid);
-    },
-  };
 
   async function handleNew(msg: InboundMessage): Promise<InboundOutcome> {
     // Over the size limit: judged by its header alone (who it is from, for whom), never read whole.
     const oversize = msg.headersOnly === true || Math.max(msg.size ?? 0, msg.raw.length) > deps.config.maxBytes;
     let mail: ParsedMail;
+    const place = { mailbox: msg.mailbox, uidvalidity: msg.uidvalidity, uid: msg.uid };
     try {
       mail = await parseMail(oversize ? headerBlock(msg.raw) : msg.raw);
     } catch (err) {
-      record.run({ mailbox: msg.mailbox, uidvalidity: msg.uidvalidity, uid: msg.uid, messageId: null, sender: null, at: new Date().toISOString(), outcome: 'failed', detail: `unreadable: ${errorMessage(err)}` });
+      store.record({ ...place, messageId: null, sender: null, at: new Date().toISOString(), outcome: 'failed', detail: `unreadable: ${errorMessage(err)}` });
       return 'failed';
     }
-    const row = { mailbox: msg.mailbox, uidvalidity: msg.uidvalidity, uid: msg.uid, messageId: mail.messageId, sender: mail.from?.address ?? null, at: new Date().toISOString() };
-    if (mail.messageId && seenId.get(mail.messageId)) return 'duplicate';
+    const row = { ...place, messageId: mail.messageId, sender: mail.from?.address ?? null, at: new Date().toISOString() };
+    const record = (outcome: InboundOutcome, detail: string): InboundOutcome => (store.record({ ...row, outcome, detail }), outcome);
+    if (mail.messageId && store.seenMessageId(mail.messageId)) return 'duplicate';
     // PIA's own mail coming back through the mailbox: a machine's relay to another, or an answer to one.
-    const own = mail.messageId ? ownMail.get(mail.messageId) : undefined;
-    if (own) return handleOwn(mail, row, own);
+    const own = mail.messageId ? store.ownMail(mail.messageId) : undefined;
+    if (own) return handleOwn(mail, record, own);
 
     const loop = loopReason(mail);
-    if (loop) return (record.run({ ...row, outcome: 'ignored', detail: loop }), 'ignored');
-    const targets = [...new Set([...mail.to, ...mail.cc].map((a) => addresses.machineOf(a)).filter((m): m is string => m !== undefined).map((m) => machines.find(m)?.name).filter((m): m is string => m !== undefined))];
+    if (loop) return record('ignored', loop);
+    const targets = [...new Set([...mail.to, ...mail.cc].map((a) => addresses.machineOf(a)).filter((m): m is string => m !== undefined).map((m) => deps.machineName(m)).filter((m): m is string => m !== undefined))];
     // Not for the fleet (a person's own mail in a shared mailbox): remembered so it is not read again, never touched.
-    if (targets.length === 0) return (record.run({ ...row, outcome: 'foreign', detail: 'not addressed to a machine of this fleet' }), 'foreign');
+    if (targets.length === 0) return record('foreign', 'not addressed to a machine of this fleet');
     // Who it is from, as the fleet's own receiving server vouches: a forged mail is dropped without a word (an answer
     // would go to whoever it pretends to be from), and before any role is looked up.
     const verdict = senderVerdict(mail, deps.config);
     if (!verdict.trusted) {
       deps.log.info({ from: row.sender, reason: verdict.reason }, 'mail not authenticated: dropped without an answer');
-      return (record.run({ ...row, outcome: 'refused', detail: `not authenticated: ${verdict.reason}` }), 'refused');
+      return record('refused', `not authenticated: ${verdict.reason}`);
     }
     const sender = verdict.address;
     const who: Requester = { identity: `email:${sender}`, origin: { kind: 'mail', ...(mail.messageId ? { ref: mail.messageId } : {}) } };
     const firstFrom = addresses.addressOf(targets[0]!);
-    // An authenticated sender without the role the mail needs: a short refusal when the policy allows one.
-    const refuse = (refused: ActionResult): InboundOutcome => {
-      const text = refusalText(sender, deps.users.roleOf(who.identity), refused);
-      db.transaction(() => {
-        record.run({ ...row, outcome: 'refused', detail: text.trim() });
+    const role = deps.roleOf(who.identity);
+    // An authenticated sender without a role, or without the one the mail needs: a short refusal when the policy allows.
+    const refuse = (refused?: ActionResult): InboundOutcome => {
+      const text = refusalText(sender, role, refused);
+      store.db.transaction(() => {
+        record('refused', text.trim());
         refusals.refuse({ from: firstFrom, to: sender, text, ...(mail.messageId ? { inReplyTo: mail.messageId } : {}) });
       })();
       return 'refused';
     };
+    if (role === undefined) return refuse();
 
     if (oversize) {
       const size = Math.max(msg.size ?? 0, msg.raw.length);
-      const refused = deps.actions.authorize('status', who);
-      if (refused) return refuse(refused);
-      db.transaction(() => {
-        record.run({ ...row, outcome: 'too_big', detail: `${size} bytes, over PIA_MAIL_MAX_BYTES (${deps.config.maxBytes})` });
-        outbox.enqueue({ kind: 'answer', from: firstFrom, to: [sender], subject: replySubject(mail.subject), ...(mail.messageId ? { inReplyTo: mail.messageId } : {}), references: thread(mail), text: tooBigText(size, deps.config.maxBytes) });
+      store.db.transaction(() => {
+        record('too_big', `${size} bytes, over PIA_MAIL_MAX_BYTES (${deps.config.maxBytes})`);
+        answerIn(mail, firstFrom, sender, tooBigText(size, deps.config.maxBytes));
       })();
       return 'too_big';
     }
 
-    const intent = mailIntent({ subject: mail.subject, text: mail.text });
-    const refusal = deps.actions.authorize(intent.kind === 'command' ? 'status' : 'run', who);
-    if (refusal) return refuse(refusal);
-
-    if (intent.kind === 'empty') return (record.run({ ...row, outcome: 'ignored', detail: 'nothing to do: no subject or text' }), 'ignored');
-    if (intent.kind === 'command') {
-      record.run({ ...row, outcome: 'command', detail: intent.text.slice(0, 200) });
-      for (const target of targets) await answerCommand(mail, intent.text, target, addresses.addressOf(target), who, sender);
+    // A reply to an approval mail: `allow 4kq2mf`, `deny 4kq2mf too risky`, `answer 4kq2mf 2`. The code says which;
+    // the sender's role says whether (an operator may answer; the action checks and audits it).
+    const answer = approvalReply(mail.text);
+    if (answer !== null) {
+      const parsed = parseCommand(answer);
+      const result = parsed.ok ? await deps.actions.execute(parsed.command, who) : notUnderstood(parsed);
+      if (result.kind === 'refused') return refuse(result);
+      const message = resultMessage(result);
+      store.db.transaction(() => {
+        record('command', answer.slice(0, 200));
+        answerIn(mail, firstFrom, sender, `${toPlainText(message.text)}\n`);
+      })();
       return 'command';
     }
 
-    try {
-      db.transaction(() => {
-        const created = createTasks(mail, targets, who);
-        record.run({ ...row, outcome: 'task', detail: created.map((t) => `${t.machine}/${t.id}`).join(' ') });
-        for (const task of created) {
-          const from = addresses.addressOf(task.machine);
-          rememberOrigin(task, mail, from, [sender]);
-          linkMessage.run(ack(task, mail, from, sender), task.id);
-        }
-      })();
-      return 'task';
-    } catch (err) {
-      // A refused repository URL, an unknown agent...: answer with the reason, once.
-      db.transaction(() => {
-        record.run({ ...row, outcome: 'failed', detail: errorMessage(err).slice(0, 500) });
-        outbox.enqueue({ kind: 'answer', from: firstFrom, to: [sender], subject: replySubject(mail.subject), ...(mail.messageId ? { inReplyTo: mail.messageId } : {}), references: thread(mail), text: `Nothing was started: ${errorMessage(err)}\n` });
-      })();
-      return 'failed';
+    const intent = mailIntent({ subject: mail.subject, text: mail.text });
+    if (intent.kind === 'empty') return record('ignored', 'nothing to do: no subject or text');
+    if (intent.kind === 'command') {
+      record('command', intent.text.slice(0, 200));
+      for (const target of targets) {
+        const result = await commandResult(intent.text, target, who);
+        const message = resultMessage(result);
+        answerIn(mail, addresses.addressOf(target), sender, `${toPlainText(message.text)}\n${message.code ? `\n${message.code}\n` : ''}`);
+      }
+      return 'command';
     }
+
+    // The same mail again (after a crash before its record): the same key finds the tasks it made.
+    const key = `mail:${mail.messageId ?? `${place.mailbox}/${place.uidvalidity}/${place.uid}`}`;
+    const thread = store.tasksOfMessages([...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references]).map((id) => deps.task(id)).filter((t): t is Task => t !== undefined);
+    const started: Task[] = [];
+    const problems: string[] = [];
+    let refusal: ActionResult | undefined;
+    for (const machine of targets) {
+      const result = await deps.actions.execute(mailCommand(intent, machine, thread, newText(mail.text)), who, { idempotencyKey: key });
+      if (result.kind === 'tasks_started') started.push(...result.tasks);
+      else if (result.kind === 'refused') refusal = result;
+      else problems.push(resultMessage(result).text.replace(/^⚠️ /, ''));
+    }
+    if (started.length === 0 && refusal) return refuse(refusal);
+    store.db.transaction(() => {
+      record(started.length ? 'task' : 'failed', started.length ? started.map((t) => `${t.machine}/${t.id}`).join(' ') : problems.join('; ').slice(0, 500));
+      for (const task of started) {
+        const from = addresses.addressOf(task.machine);
+        rememberOrigin(task, mail, from, [sender]);
+        store.linkMessage(answerIn(mail, from, sender, ackText(task), { kind: 'ack', taskId: task.id }), task.id);
+      }
+      // A refused repository URL, an unknown agent...: answered with the reason, once.
+      if (problems.length) answerIn(mail, firstFrom, sender, `Nothing was started${started.length ? ' on some machines' : ''}: ${problems.join('\n')}\n`);
+    })();
+    return started.length ? 'task' : 'failed';
   }
 
-  type Row = { mailbox: string; uidvalidity: number; uid: number; messageId: string | null; sender: string | null; at: string };
+  /** A command of the chat language in the subject; a bare machine command ("wake") means the machine it was sent to. */
+  async function commandResult(text: string, target: string, who: Requester): Promise<ActionResult> {
+    let parsed = parseCommand(text);
+    if (!parsed.ok && parsed.missing === 'machine') parsed = parseCommand(`${text} ${target}`);
+    return parsed.ok ? deps.actions.execute(parsed.command, who) : notUnderstood(parsed);
+  }
 
   /**
    * A mail PIA sent itself. A relay (one machine's agent handing work to another) starts a task on the other
    * machine for the person who asked the first one, answered to the asking machine's address; the result of such a
    * task is handed back to the asking agent. Everything else of PIA's own (acknowledgements) is only recorded.
    */
-  function handleOwn(mail: ParsedMail, row: Row, own: { kind: string; task_id: string | null }): InboundOutcome {
+  async function handleOwn(mail: ParsedMail, record: (outcome: InboundOutcome, detail: string) => InboundOutcome, own: { kind: string; task_id: string | null }): Promise<InboundOutcome> {
     const relay = own.kind === 'relay' && mail.messageId ? deps.relay.find(mail.messageId) : undefined;
     const answered = own.kind === 'result' && own.task_id ? deps.relay.ofTarget(own.task_id) : undefined;
     if (relay) {
       const who: Requester = { identity: relay.requester, origin: { kind: 'mail', ref: relay.message_id } };
-      const refusal = deps.actions.authorize('run', who);
-      try {
-        if (refusal) throw new Error(refusal.kind === 'refused' ? refusal.text : `${who.identity} may not run tasks`);
-        db.transaction(() => {
-          const task = deps.tasks.run({ id: who.identity, origin: 'mail' }, { machine: relay.to_machine, prompt: relay.text, origin: who.origin });
-          record.run({ ...row, outcome: 'task', detail: `relay from ${relay.from_machine}: ${task.machine}/${task.id}` });
-          rememberOrigin(task, mail, addresses.addressOf(task.machine), [addresses.addressOf(relay.from_machine)]);
-          deps.relay.started(relay.message_id, task.id);
-        })();
-        return 'task';
-      } catch (err) {
-        db.transaction(() => {
-          record.run({ ...row, outcome: refusal ? 'refused' : 'failed', detail: errorMessage(err).slice(0, 500) });
-          deps.relay.ended(relay.message_id, 'refused', `Nothing was started on ${relay.to_machine}: ${errorMessage(err)}`);
+      const run = { name: 'run' as const, machine: { kind: 'name' as const, name: relay.to_machine }, prompt: relay.text };
+      const result = await deps.actions.execute(run, who, { idempotencyKey: `relay:${relay.message_id}` });
+      const task = result.kind === 'tasks_started' ? result.tasks[0] : undefined;
+      if (!task) {
+        const why = result.kind === 'refused' || result.kind === 'error' ? result.text : result.kind;
+        store.db.transaction(() => {
+          record(result.kind === 'refused' ? 'refused' : 'failed', why.slice(0, 500));
+          deps.relay.ended(relay.message_id, 'refused', `Nothing was started on ${relay.to_machine}: ${why}`);
         })();
         deps.relay.deliver(relay.message_id);
-        return refusal ? 'refused' : 'failed';
+        return result.kind === 'refused' ? 'refused' : 'failed';
       }
+      store.db.transaction(() => {
+        record('task', `relay from ${relay.from_machine}: ${task.machine}/${task.id}`);
+        rememberOrigin(task, mail, addresses.addressOf(task.machine), [addresses.addressOf(relay.from_machine)]);
+        deps.relay.started(relay.message_id, task.id);
+      })();
+      return 'task';
     }
     if (answered) {
-      const state = deps.tasks.get(own.task_id!).state;
-      db.transaction(() => {
-        record.run({ ...row, outcome: 'answer', detail: `answer to ${answered.from_machine} from ${answered.to_machine}/${own.task_id}` });
+      const state = deps.task(own.task_id!)?.state ?? 'lost';
+      store.db.transaction(() => {
+        record('answer', `answer to ${answered.from_machine} from ${answered.to_machine}/${own.task_id}`);
         // The agent gets the mail's text; the attachment line means nothing to it (the last lines are in the text).
         deps.relay.ended(answered.message_id, state, mail.text.replace(/\n*The full log is attached\.\s*$/, '').trim());
       })();
       deps.relay.deliver(answered.message_id);
       return 'answer';
     }
-    record.run({ ...row, outcome: 'ignored', detail: `PIA's own ${own.kind} mail` });
-    return 'ignored';
+    return record('ignored', `PIA's own ${own.kind} mail`);
   }
-}
 
-export type InboundHandler = ReturnType<typeof createInboundHandler>;
+  return {
+    async handle(msg) {
+      if (store.handled(msg)) return 'duplicate';
+      return handleNew(msg);
+    },
+    known: (mailbox, uidvalidity, uid) => store.handled({ mailbox, uidvalidity, uid }),
+    filed: (mailbox, uidvalidity, uid) => store.filed({ mailbox, uidvalidity, uid }),
+  };
+}

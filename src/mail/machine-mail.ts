@@ -2,36 +2,37 @@ import { errorMessage, PiaError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { finalStates } from '../protocol/tasks.js';
 import type { Actions } from '../hub/actions/actions.js';
-import type { Db } from '../hub/db/database.js';
 import type { EventBus } from '../hub/events.js';
 import type { Link } from '../hub/link/link.js';
-import type { LinkServer } from '../hub/link/link-server.js';
-import type { MachineStore } from '../hub/registry/machines.js';
 import type { Task } from '../hub/tasks/task.js';
-import type { TaskService } from '../hub/tasks/task-service.js';
-import type { TaskStore } from '../hub/tasks/task-store.js';
 import type { AddressBook } from './addresses.js';
+import type { MailStore, RelayRow } from './mail-store.js';
 import type { MailOutbox } from './smtp-outbox.js';
+
+export type { RelayRow } from './mail-store.js';
 
 /** How many machines a piece of work may be handed on through (m1 -> m2 -> m3 ...): agents must not mail in circles. */
 export const MAX_RELAY_DEPTH = 3;
 /** How many mails one task's agent may send to other machines. */
 export const MAX_RELAYS_PER_TASK = 20;
 
-/** One relay mail, as stored. */
-export interface RelayRow {
-  message_id: string;
-  origin_task_id: string;
-  from_machine: string;
-  to_machine: string;
-  requester: string;
-  depth: number;
-  text: string;
-  target_task_id: string | null;
-  state: 'sent' | 'started' | 'answered' | 'refused';
-  result_state: string | null;
-  result_text: string | null;
-  collected: number;
+/** Machine to machine by mail (see {@link createMailRelay}). */
+export interface MailRelay {
+  /** The relay mail with this Message-ID, if PIA sent one. */
+  find(messageId: string): RelayRow | undefined;
+  /** The relay that started this task, if any. */
+  ofTarget(taskId: string): RelayRow | undefined;
+  /** `mail.send` from a worker: checks, queues the mail (SQLite first) and answers the worker. */
+  send(link: Pick<Link, 'machine' | 'machineId' | 'send'>, req: SendRequest): void;
+  /** `mail.watch` from a worker: answers that are in go out at once, the others when they come. */
+  watch(link: Pick<Link, 'machine' | 'machineId'>, messageIds: string[]): void;
+  /** The relay mail arrived and its task exists (call inside the handler's transaction). */
+  started(messageId: string, taskId: string): void;
+  /** The relay ended: its task's result mail came back, or it was refused on arrival (inside a transaction). */
+  ended(messageId: string, state: string, text: string): void;
+  /** After the commit of {@link MailRelay.ended}: hand the answer over, or continue the asking session if it has ended. */
+  deliver(messageId: string): void;
+  close(): void;
 }
 
 type SendRequest = { requestId: string; taskId: string; to: string; subject?: string | undefined; text: string; wait: boolean };
@@ -50,27 +51,18 @@ function subjectOf(text: string): string {
  * the asking task has ended, continues that agent's session with the answer.
  */
 export function createMailRelay(deps: {
-  db: Db;
+  store: MailStore;
   addresses: AddressBook;
-  outbox: MailOutbox;
-  machines: MachineStore;
-  taskStore: TaskStore;
-  tasks: TaskService;
-  actions: Actions;
-  links: LinkServer;
-  bus: EventBus;
+  outbox: Pick<MailOutbox, 'enqueue'>;
+  machines: { get(name: string): { name: string } };
+  tasks: { get(id: string): Task | undefined };
+  actions: Pick<Actions, 'execute' | 'authorize'>;
+  links: { get(machineId: number): Pick<Link, 'send'> | undefined };
+  bus: Pick<EventBus, 'on'>;
   log: Logger;
-}) {
-  const { db, addresses, machines, taskStore, log } = deps;
-  const insert = db.prepare(`INSERT INTO mail_relays (message_id, origin_task_id, from_machine, to_machine, requester, depth, text, created_at)
-      VALUES (@messageId, @origin, @from, @to, @requester, @depth, @text, @at)`);
-  const byId = db.prepare<[string], RelayRow>('SELECT * FROM mail_relays WHERE message_id = ?');
-  const byTarget = db.prepare<[string], RelayRow>('SELECT * FROM mail_relays WHERE target_task_id = ?');
-  const countFrom = db.prepare<[string], number>('SELECT count(*) FROM mail_relays WHERE origin_task_id = ?').pluck();
-  const uncollected = db.prepare<[string], RelayRow>("SELECT * FROM mail_relays WHERE origin_task_id = ? AND state IN ('answered', 'refused') AND collected = 0 ORDER BY created_at");
-  const started = db.prepare("UPDATE mail_relays SET state = 'started', target_task_id = ? WHERE message_id = ?");
-  const ended = db.prepare('UPDATE mail_relays SET state = ?, result_state = ?, result_text = ?, answered_at = ? WHERE message_id = ?');
-  const collect = db.prepare('UPDATE mail_relays SET collected = 1 WHERE message_id = ?');
+}): MailRelay {
+  const { store, addresses, machines, log } = deps;
+  const taskStore = deps.tasks;
   /** Relay mails a linked worker waits for: Message-ID -> machine id. Re-sent by the worker after a reconnect. */
   const watchers = new Map<string, number>();
 
@@ -78,14 +70,14 @@ export function createMailRelay(deps: {
   function depthOf(task: Task): number {
     let current: Task | undefined = task;
     for (let i = 0; current && i < 50; i++) {
-      const row = byTarget.get(current.id);
+      const row = store.relayOfTarget(current.id);
       if (row) return row.depth;
       current = current.parentId ? taskStore.get(current.parentId) : undefined;
     }
     return 0;
   }
 
-  function check(link: Link, req: SendRequest): { task: Task; target: string; depth: number } {
+  function check(link: Pick<Link, 'machine'>, req: SendRequest): { task: Task; target: string; depth: number } {
     const task = taskStore.get(req.taskId);
     if (!task || task.machine !== link.machine || finalStates.has(task.state)) {
       throw new PiaError('task_not_running', `Task ${req.taskId} is not running on ${link.machine}; only a running task's agent can mail other machines.`);
@@ -96,7 +88,7 @@ export function createMailRelay(deps: {
     if (depth > MAX_RELAY_DEPTH) {
       throw new PiaError('relay_too_deep', `This work was already handed on ${depth - 1} times; PIA stops at ${MAX_RELAY_DEPTH} so agents cannot mail each other in circles.`);
     }
-    if (countFrom.get(task.id)! >= MAX_RELAYS_PER_TASK) throw new PiaError('relay_limit', `Task ${task.id} has mailed other machines ${MAX_RELAYS_PER_TASK} times, the most one task may.`);
+    if (store.relaysFrom(task.id) >= MAX_RELAYS_PER_TASK) throw new PiaError('relay_limit', `Task ${task.id} has mailed other machines ${MAX_RELAYS_PER_TASK} times, the most one task may.`);
     const refused = deps.actions.authorize('run', { identity: task.requester, origin: { kind: 'mail' } });
     if (refused) throw new PiaError('relay_refused', `${task.requester}, who asked this task, may not run tasks: ${refused.kind === 'refused' ? refused.text : 'refused'}`);
     return { task, target, depth };
@@ -116,13 +108,17 @@ export function createMailRelay(deps: {
       text: row.result_text,
     });
     watchers.delete(row.message_id);
-    collect.run(row.message_id);
+    store.relayCollected(row.message_id);
     return true;
   }
 
-  /** Continues an ended task's agent session with the answers it did not collect itself (one follow-up for all). */
-  function continueSession(originId: string): void {
-    const rows = uncollected.all(originId);
+  /**
+   * Continues an ended task's agent session with the answers it did not collect itself (one follow-up for all), as
+   * the person who asked that task. The follow-up's key is made of the answers, so a repeat finds it instead of
+   * continuing twice.
+   */
+  async function continueSession(originId: string): Promise<void> {
+    const rows = store.uncollectedAnswers(originId);
     const origin = taskStore.get(originId);
     if (rows.length === 0 || !origin || !finalStates.has(origin.state)) return;
     if (!origin.sessionId) {
@@ -130,34 +126,35 @@ export function createMailRelay(deps: {
       return;
     }
     const prompt = rows.map((r) => `${r.to_machine} answered the task you mailed it ("${subjectOf(r.text)}"):\n\n${r.result_text ?? r.result_state}`).join('\n\n---\n\n');
-    try {
-      db.transaction(() => {
-        deps.tasks.followUp({ id: origin.requester, origin: 'mail' }, { taskId: origin.id, prompt, origin: origin.origin });
-        for (const r of rows) collect.run(r.message_id);
-      })();
-    } catch (err) {
-      log.warn({ taskId: originId, err: errorMessage(err) }, 'could not continue the session with the relay answers');
+    const who = { identity: origin.requester, origin: origin.origin };
+    const key = `relay-answers:${rows.map((r) => r.message_id).join(',')}`;
+    const result = await deps.actions.execute({ name: 'continue', taskId: origin.id, prompt }, who, { idempotencyKey: key });
+    if (result.kind !== 'tasks_started') {
+      log.warn({ taskId: originId, result: result.kind, text: 'text' in result ? result.text : undefined }, 'could not continue the session with the relay answers');
+      return;
     }
+    store.db.transaction(() => {
+      for (const r of rows) store.relayCollected(r.message_id);
+    })();
   }
 
-  const off = deps.bus.on('task.finished', ({ task }) => continueSession(task.id));
+  const settle = (originId: string) =>
+    void continueSession(originId).catch((err: unknown) => log.error({ taskId: originId, err: errorMessage(err) }, 'continuing a session with relay answers failed'));
+  const off = deps.bus.on('task.finished', ({ task }) => settle(task.id));
 
   return {
-    /** The relay mail with this Message-ID, if PIA sent one. */
-    find: (messageId: string): RelayRow | undefined => byId.get(messageId),
-    /** The relay that started this task, if any. */
-    ofTarget: (taskId: string): RelayRow | undefined => byTarget.get(taskId),
+    find: (messageId) => store.relay(messageId),
+    ofTarget: (taskId) => store.relayOfTarget(taskId),
 
-    /** `mail.send` from a worker: checks, queues the mail (SQLite first) and answers the worker. */
-    send(link: Link, req: SendRequest): void {
+    send(link, req) {
       try {
         const { task, target, depth } = check(link, req);
         const from = addresses.addressOf(task.machine);
         const to = addresses.addressOf(target);
         const body = `${req.text.trimEnd()}\n\n-- \nSent by the agent of task ${task.id} on ${task.machine}, for ${task.requester}. Answer in this thread.\n`;
-        const messageId = db.transaction(() => {
+        const messageId = store.db.transaction(() => {
           const id = deps.outbox.enqueue({ kind: 'relay', from, to: [to], subject: req.subject?.trim() || subjectOf(req.text), references: [], text: body, taskId: task.id });
-          insert.run({ messageId: id, origin: task.id, from: task.machine, to: target, requester: task.requester, depth, text: req.text, at: new Date().toISOString() });
+          store.addRelay({ messageId: id, origin: task.id, from: task.machine, to: target, requester: task.requester, depth, text: req.text, at: new Date().toISOString() });
           return id;
         })();
         if (req.wait) watchers.set(messageId, link.machineId);
@@ -168,10 +165,9 @@ export function createMailRelay(deps: {
       }
     },
 
-    /** `mail.watch` from a worker: answers that are in go out at once, the others when they come. */
-    watch(link: Link, messageIds: string[]): void {
+    watch(link, messageIds) {
       for (const id of messageIds) {
-        const row = byId.get(id);
+        const row = store.relay(id);
         if (!row || row.from_machine !== link.machine) continue;
         const origin = taskStore.get(row.origin_task_id);
         if (!origin || finalStates.has(origin.state)) continue; // its answer continues the session instead
@@ -180,29 +176,24 @@ export function createMailRelay(deps: {
       }
     },
 
-    /** The relay mail arrived and its task exists (call inside the handler's transaction). */
-    started(messageId: string, taskId: string): void {
-      started.run(taskId, messageId);
+    started(messageId, taskId) {
+      store.relayStarted(messageId, taskId);
     },
 
-    /** The relay ended: its task's result mail came back, or it was refused on arrival (inside a transaction). */
-    ended(messageId: string, state: string, text: string): void {
-      ended.run(state === 'refused' ? 'refused' : 'answered', state, text, new Date().toISOString(), messageId);
+    ended(messageId, state, text) {
+      store.relayEnded(messageId, state === 'refused' ? 'refused' : 'answered', state, text, new Date().toISOString());
     },
 
-    /** After the commit of {@link ended}: hand the answer over, or continue the asking session if it has ended. */
-    deliver(messageId: string): void {
-      const row = byId.get(messageId);
+    deliver(messageId) {
+      const row = store.relay(messageId);
       if (!row || row.collected) return;
       const origin = taskStore.get(row.origin_task_id);
       if (origin && !finalStates.has(origin.state)) handOver(row); // else the session is continued, or it stays
-      else continueSession(row.origin_task_id);
+      else settle(row.origin_task_id);
     },
 
-    close(): void {
+    close() {
       off();
     },
   };
 }
-
-export type MailRelay = ReturnType<typeof createMailRelay>;

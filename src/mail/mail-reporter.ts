@@ -1,25 +1,21 @@
 import type { Logger } from '../common/logger.js';
-import { toPlainText } from '../bot/markup.js';
-import { taskResult } from '../bot/reporter/views.js';
-import type { Db } from '../hub/db/database.js';
+import { toPlainText } from '../present/markup.js';
+import { taskResult } from '../present/views.js';
 import type { EventBus } from '../hub/events.js';
 import type { Task } from '../hub/tasks/task.js';
-import { readOutput } from '../hub/tasks/task-store.js';
+import type { MailStore, TaskOrigin } from './mail-store.js';
 import type { MailOutbox } from './smtp-outbox.js';
-
-interface OriginRow {
-  task_id: string;
-  from_addr: string;
-  reply_to: string;
-  subject: string;
-  in_reply_to: string;
-  refs: string;
-  last_digest_at: string | null;
-}
 
 /** The last lines of a log, for a mail body (the whole log is attached). */
 function lastLines(text: string, n: number): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
+}
+
+/** The mail reporter: results and digests of tasks that came by mail. */
+export interface MailReporter {
+  /** Sends the progress digests that are due now (also runs every minute). */
+  sendDigests(): void;
+  close(): void;
 }
 
 /**
@@ -27,19 +23,24 @@ function lastLines(text: string, n: number): string {
  * lines) with the full log attached; and for long runs at most one digest every `digestMinutes`, never a mail per
  * line. Each mail it sends is linked to the task, so a reply to it continues the task.
  */
-export function createMailReporter(deps: { db: Db; bus: EventBus; outbox: MailOutbox; log: Logger; digestMinutes: number; getTask: (id: string) => Task | undefined }) {
-  const { db, outbox } = deps;
-  const originOf = db.prepare<[string], OriginRow>('SELECT * FROM mail_task_origins WHERE task_id = ?');
-  const running = db.prepare<[string, string], OriginRow>(`SELECT o.* FROM mail_task_origins o JOIN tasks t ON t.id = o.task_id
-      WHERE t.state = 'running' AND t.started_at <= ? AND (o.last_digest_at IS NULL OR o.last_digest_at <= ?)`);
-  const digested = db.prepare('UPDATE mail_task_origins SET last_digest_at = ? WHERE task_id = ?');
-  const link = db.prepare('INSERT OR IGNORE INTO mail_task_messages (message_id, task_id) VALUES (?, ?)');
-  const log = (taskId: string) => readOutput(db, taskId, 1, 1_000_000).filter((c) => c.stream !== 'event').map((c) => c.data).join('');
+export function createMailReporter(deps: {
+  store: MailStore;
+  bus: Pick<EventBus, 'on'>;
+  outbox: Pick<MailOutbox, 'enqueue'>;
+  log: Logger;
+  digestMinutes: number;
+  getTask: (id: string) => Task | undefined;
+  /** A task's stdout and stderr. */
+  logText: (taskId: string) => string;
+}): MailReporter {
+  const { store, outbox } = deps;
+  const db = store.db;
+  const log = deps.logText;
 
-  const threadOf = (o: OriginRow) => ({ from: o.from_addr, to: JSON.parse(o.reply_to) as string[], subject: o.subject, ...(o.in_reply_to ? { inReplyTo: o.in_reply_to } : {}), references: JSON.parse(o.refs) as string[] });
+  const threadOf = (o: TaskOrigin) => ({ from: o.from, to: o.to, subject: o.subject, ...(o.inReplyTo ? { inReplyTo: o.inReplyTo } : {}), references: o.references });
 
   const off = deps.bus.on('task.finished', ({ task }) => {
-    const o = originOf.get(task.id);
+    const o = store.originOf(task.id);
     if (!o) return;
     const full = log(task.id);
     const msg = taskResult(task, lastLines(full, 20));
@@ -51,14 +52,14 @@ export function createMailReporter(deps: { db: Db; bus: EventBus; outbox: MailOu
         attachment: { filename: `pia-${task.machine}-${task.id}.log`, content: full },
         taskId: task.id,
       });
-      link.run(id, task.id);
+      store.linkMessage(id, task.id);
     })();
   });
 
   function sendDigests(): void {
     const cutoff = new Date(Date.now() - deps.digestMinutes * 60_000).toISOString();
-    for (const o of running.all(cutoff, cutoff)) {
-      const task = deps.getTask(o.task_id);
+    for (const o of store.dueForDigest(cutoff)) {
+      const task = deps.getTask(o.taskId);
       if (!task) continue;
       db.transaction(() => {
         const id = outbox.enqueue({
@@ -67,8 +68,8 @@ export function createMailReporter(deps: { db: Db; bus: EventBus; outbox: MailOu
           text: `Task ${task.id} on ${task.machine} is still running (since ${task.startedAt}). Latest output:\n\n${lastLines(log(task.id), 30)}\n`,
           taskId: task.id,
         });
-        link.run(id, task.id);
-        digested.run(new Date().toISOString(), task.id);
+        store.linkMessage(id, task.id);
+        store.digested(task.id, new Date().toISOString());
       })();
     }
   }

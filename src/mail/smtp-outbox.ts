@@ -6,7 +6,7 @@ import type { Db } from '../hub/db/database.js';
 
 /** A mail PIA sends. */
 export interface OutgoingMail {
-  kind: 'ack' | 'result' | 'digest' | 'answer' | 'refusal' | 'relay';
+  kind: 'ack' | 'result' | 'digest' | 'answer' | 'refusal' | 'relay' | 'approval';
   from: string;
   to: string[];
   subject: string;

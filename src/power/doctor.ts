@@ -1,3 +1,4 @@
+import { learnedMac } from '../wol/learned-mac.js';
 import os from 'node:os';
 import type { PowerTarget } from './ports.js';
 import type { PowerConfig } from './config.js';
@@ -56,7 +57,14 @@ export function diagnoseWake(m: PowerTarget, online: PowerTarget[], config: Pick
   if (asHub) f.push(asHub);
   const caps = m.capabilities;
   if (m.status === 'online') f.push({ level: 'ok', message: `${m.name} is online now (worker linked).` });
-  f.push(caps.mac ? { level: 'ok', message: `MAC ${caps.mac} is known.` } : { level: 'error', message: `No MAC address known: a magic packet cannot be built. Set it with pia machines set ${m.name} --mac <mac>.` });
+  const learned = learnedMac(m.facts);
+  f.push(
+    caps.mac
+      ? { level: 'ok', message: `MAC ${caps.mac} is known.` }
+      : learned
+        ? { level: 'ok', message: `MAC ${learned.mac} learned from its worker (${learned.interface}, on its default route); set another with pia machines set ${m.name} --mac <mac>.` }
+        : { level: 'error', message: `No MAC address known (its worker has not reported one on its default route): a magic packet cannot be built. Set it with pia machines set ${m.name} --mac <mac>.` },
+  );
 
   const networks = networksOf(m);
   if (networks.length === 0) {

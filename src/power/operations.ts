@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger.js';
 import type { PowerBus, PowerMachines, PowerTarget } from './ports.js';
 import type { PowerProgress } from './progress.js';
 import type { PowerConfig } from './config.js';
+import { learnedMac } from '../wol/learned-mac.js';
 import { buildMagicPacket } from '../wol/magic-packet.js';
 import type { Prober } from './prober.js';
 import { chooseRelays } from './wake-relays.js';
@@ -126,14 +127,15 @@ export function createPowerOperations(deps: {
   }
 
   async function wakeUntilAwake(machine: PowerTarget, emit: (s: PowerProgress['step'], p: number, m: string) => void, check: () => void, signal: AbortSignal): Promise<void> {
-    const mac = machine.capabilities.mac;
+    // A MAC a person set wins; else the one its worker reported on its default route.
+    const mac = machine.capabilities.mac ?? learnedMac(machine.facts)?.mac;
     if (!mac) {
       // Without a MAC nothing can be sent; an awake machine can still be brought online.
       const reading = await deps.prober.probe(machine);
       check();
       if (reading.powerState === 'online') return;
       if (reading.powerState === 'awake') return emit('wait_awake', 60, `${machine.name} is already awake: ${reading.evidence}`);
-      throw new PiaError('mac_unknown', `no MAC address known for ${machine.name}; set it with pia machines set ${machine.name} --mac <mac>`);
+      throw new PiaError('mac_unknown', `no MAC address known for ${machine.name} (its worker has not reported one on its default route); set it with pia machines set ${machine.name} --mac <mac>`);
     }
     const packet = buildMagicPacket(mac, machine.capabilities.secureOn);
     const targets = planWolTargets({

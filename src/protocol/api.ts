@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Facts } from './facts.js';
-import { Origin, taskKinds, taskStates } from './tasks.js';
+import { Origin, taskKinds, taskModes, taskStates } from './tasks.js';
+import { ApprovalQuestion, approvalKinds, approvalScopes } from './approvals.js';
 
 /**
  * The hub's HTTP API as data: what each route answers. The routes are typed by these, and the CLI (and the web
@@ -27,6 +28,10 @@ export const CapabilitiesView = z
     os: z.enum(['linux', 'darwin', 'win32']),
     probePorts: z.array(z.number()),
     sshHost: z.string(),
+    /** Tasks here may run in `full` mode (never asking); admins only. */
+    allowFull: z.boolean(),
+    /** The mode of tasks that name none. */
+    defaultMode: z.enum(taskModes),
   })
   .partial();
 
@@ -44,6 +49,8 @@ export const MachineView = z.object({
   createdAt: isoTime,
   /** Its mail address, when the email gateway is on. */
   email: z.string().optional(),
+  /** The MAC its worker reported on its default route: used to wake it unless `capabilities.mac` is set. */
+  learnedMac: z.object({ mac: z.string(), interface: z.string() }).optional(),
 });
 export type MachineView = z.infer<typeof MachineView>;
 
@@ -63,6 +70,8 @@ export const TaskView = z.object({
   deployId: z.string().nullable(),
   resumeSession: z.string().nullable(),
   sessionId: z.string().nullable(),
+  /** How much the agent may do without asking (null: ask). */
+  mode: z.enum(taskModes).nullable(),
   requester: z.string(),
   origin: Origin,
   timeoutS: z.number(),
@@ -106,6 +115,35 @@ export const PrunedView = z.object({
   newestFinishedAt: isoTime.nullable(),
   dryRun: z.boolean(),
 });
+
+export const approvalStates = ['pending', 'allowed', 'denied', 'timed_out', 'withdrawn'] as const;
+
+/** An agent waiting for a person, or how that was settled: who decided, when, and how. */
+export const ApprovalView = z.object({
+  /** The short code people type: `approve 4kq2mf`. */
+  id: z.string(),
+  taskId: z.string(),
+  machine: z.string(),
+  /** The agent's own id of the request (within its task). */
+  requestId: z.string(),
+  kind: z.enum(approvalKinds),
+  tool: z.string(),
+  summary: z.string(),
+  detail: z.string().nullable(),
+  questions: z.array(ApprovalQuestion).nullable(),
+  /** "Always on this machine" can be offered (the agent suggested a rule). */
+  canAlways: z.boolean(),
+  state: z.enum(approvalStates),
+  scope: z.enum(approvalScopes).nullable(),
+  answers: z.record(z.string(), z.string()).nullable(),
+  reason: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  decidedAt: isoTime.nullable(),
+  appliedAt: isoTime.nullable(),
+});
+export type ApprovalView = z.infer<typeof ApprovalView>;
 
 /** A stored output chunk. */
 export const ChunkView = z.object({ seq: z.number(), offset: z.number(), stream: z.enum(['stdout', 'stderr', 'event']), data: z.string(), at: z.number() });
@@ -187,6 +225,9 @@ export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('task'), task: TaskView }),
   z.object({ kind: z.literal('power_commands'), results: z.array(z.object({ machine: z.string(), ok: z.boolean(), message: z.string() })) }),
   z.object({ kind: z.literal('confirm'), text: z.string(), token: z.string() }),
+  z.object({ kind: z.literal('approvals'), approvals: z.array(ApprovalView) }),
+  /** An approval just settled by this request. */
+  z.object({ kind: z.literal('approval'), approval: ApprovalView }),
 ]);
 export type ActionResultView = z.infer<typeof ActionResultView>;
 
@@ -216,6 +257,8 @@ export const api = {
   command: z.object({ result: ActionResultView }),
   storage: z.object({ storage: StorageView }),
   pruned: z.object({ pruned: PrunedView }),
+  approvals: z.object({ approvals: z.array(ApprovalView) }),
+  approval: z.object({ approval: ApprovalView }),
   error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
 } as const;
 

@@ -3,6 +3,7 @@ import { Facts } from './facts.js';
 import { LedgerEntry, TaskId, TaskOutcome, TaskSpec } from './tasks.js';
 import { PowerCommand, PowerResult, WolRequest } from './power.js';
 import { MailAnswer, MailSend, MailSent, MailWatch } from './mail.js';
+import { ApprovalAnswer, ApprovalApplied, ApprovalRequested, ApprovalWithdrawn } from './approvals.js';
 
 /**
  * The wire protocol version both sides speak. Bumped on any incompatible change. 2: task output moved from the JSON
@@ -44,6 +45,9 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   PowerResult,
   MailSend,
   MailWatch,
+  ApprovalRequested,
+  ApprovalWithdrawn,
+  ApprovalApplied,
 ]);
 export type WorkerMessage = z.infer<typeof WorkerMessage>;
 export type WorkerMessageType = WorkerMessage['type'];
@@ -68,6 +72,7 @@ export const HubMessage = z.discriminatedUnion('type', [
   PowerCommand,
   MailSent,
   MailAnswer,
+  ApprovalAnswer,
 ]);
 export type HubMessage = z.infer<typeof HubMessage>;
 export type HubMessageType = HubMessage['type'];

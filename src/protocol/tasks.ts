@@ -7,6 +7,15 @@ export type TaskId = z.infer<typeof TaskId>;
 export const taskKinds = ['run', 'deploy', 'shell'] as const;
 export type TaskKind = (typeof taskKinds)[number];
 
+/**
+ * How much a task's agent may do without asking: `plan` (read and plan only), `ask` (ask before anything that
+ * changes the machine), `edits` (edit files in the workspace without asking, ask for the rest), `full` (never ask;
+ * admins only, on machines that allow it).
+ */
+export const taskModes = ['plan', 'ask', 'edits', 'full'] as const;
+export const TaskMode = z.enum(taskModes);
+export type TaskMode = z.infer<typeof TaskMode>;
+
 export const taskStates = ['queued', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'lost'] as const;
 export type TaskState = (typeof taskStates)[number];
 
@@ -37,6 +46,8 @@ export const TaskSpec = z.object({
   workspace: z.string().max(255).optional(),
   /** Continue this agent session (a follow-up). */
   resumeSession: z.string().max(256).optional(),
+  /** How much the agent may do without asking (absent: ask). */
+  mode: TaskMode.optional(),
   requester: z.string().max(256),
   origin: Origin,
   timeoutS: z.number().positive(),
@@ -54,6 +65,8 @@ export const ProgressEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('text'), text: z.string().max(100_000) }),
   z.object({ kind: z.literal('tool'), tool: z.string().max(256), detail: z.string().max(4096) }),
   z.object({ kind: z.literal('session'), sessionId: z.string().max(256) }),
+  /** The agent was refused a tool without anyone being asked (its configuration, its mode, no way to ask). */
+  z.object({ kind: z.literal('denied'), tool: z.string().max(256), detail: z.string().max(1000), reason: z.string().max(2000) }),
   z.object({
     kind: z.literal('result'),
     text: z.string().max(100_000),

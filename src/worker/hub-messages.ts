@@ -6,7 +6,7 @@ type Of<K extends HubMessage['type']> = Extract<HubMessage, { type: K }>;
 
 /** Where each kind of message from the hub goes on a worker. */
 export interface HubMessageHandlers {
-  tasks: Pick<TaskManager, 'accept' | 'cancel' | 'acked' | 'recorded'>;
+  tasks: Pick<TaskManager, 'accept' | 'cancel' | 'acked' | 'recorded' | 'approvalAnswered'>;
   power: { handle(message: Of<'power.wol' | 'power.command'>): void };
   mail: { handle(message: Of<'mail.sent' | 'mail.answer'>): void };
 }
@@ -27,6 +27,8 @@ export function routeHubMessage(handlers: HubMessageHandlers, msg: HubMessage): 
       return handlers.tasks.acked(msg.taskId, msg.seq);
     case 'task.recorded':
       return handlers.tasks.recorded(msg.taskId);
+    case 'approval.answer':
+      return handlers.tasks.approvalAnswered(msg);
     case 'power.wol':
     case 'power.command':
       return handlers.power.handle(msg);

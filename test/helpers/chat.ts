@@ -7,6 +7,8 @@ export interface SeenMessage {
   text: string;
   code?: string;
   buttons: Button[];
+  /** Who the message pinged, if anyone. */
+  mention?: string;
 }
 
 /**
@@ -32,7 +34,14 @@ export function testChat(core: BotCore, platform = 'slack'): TestChat {
     limits: { maxMessageChars: 40_000, maxCodeChars: 3000, postsPerSecond: 1000, updatesPerSecond: 1000, burst: 1000 },
     async post(where, message: OutMessage): Promise<PostedMessage> {
       const thread = where.thread ?? `t${++threads}`;
-      const seen: SeenMessage = { id: String(messages.length + 1), thread, text: message.text, ...(message.code ? { code: message.code } : {}), buttons: message.buttons ?? [] };
+      const seen: SeenMessage = {
+        id: String(messages.length + 1),
+        thread,
+        text: message.text,
+        ...(message.code ? { code: message.code } : {}),
+        buttons: message.buttons ?? [],
+        ...(message.mention ? { mention: message.mention } : {}),
+      };
       messages.push(seen);
       const w = waiting;
       waiting = [];

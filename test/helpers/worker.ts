@@ -8,12 +8,24 @@ import { tempDir } from './tmp.js';
 /** The fake agent script (test/fixtures/fake-agent.mjs). */
 export const FAKE_AGENT = path.join(projectRoot, 'test', 'fixtures', 'fake-agent.mjs');
 
-/** Worker variables that make the fake agent its default agent, in plain-text and stream-json flavours. */
+/** The fake agent speaking Claude Code's control protocol, as the built-in `claude` agent runs the real CLI. */
+const controlArgs = ['-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio', '--permission-mode={mode}'];
+
+/**
+ * Worker variables that make the fake agent its default agent: `fake` prints plain text; `claude` speaks Claude
+ * Code's control protocol (prompt on stdin, permission prompts answered over it); `claude-argv` is Claude's
+ * stream-json with the prompt in argv (an agent with no way to ask).
+ */
 export function fakeAgentEnv(): Record<string, string> {
   return {
     PIA_AGENTS: JSON.stringify({
       fake: { command: [process.execPath, FAKE_AGENT, '--', '{prompt}'], format: 'text' },
       claude: {
+        command: [process.execPath, FAKE_AGENT, ...controlArgs],
+        resume: [process.execPath, FAKE_AGENT, ...controlArgs, '--resume={session}'],
+        format: 'claude-control',
+      },
+      'claude-argv': {
         command: [process.execPath, FAKE_AGENT, '--stream-json', '--', '{prompt}'],
         resume: [process.execPath, FAKE_AGENT, '--stream-json', '--resume={session}', '--', '{prompt}'],
         format: 'claude-stream-json',

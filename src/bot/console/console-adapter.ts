@@ -1,6 +1,6 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { toTerminal } from '../markup.js';
+import { toTerminal } from '../../present/markup.js';
 import type { BotCore, Button, ChatPort, OutMessage, PostedMessage, ThreadRef } from '../port.js';
 
 /** The console chat: commands typed at a prompt, threads rendered as indented live lines. */
@@ -32,7 +32,7 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
   let threads = 0;
   let messages = 0;
   const shown = new Map<string, Shown>();
-  const buttons: Array<Button & { thread: string }> = [];
+  const buttons: Array<Button & { thread: string; message: string }> = [];
   let rl: Interface | undefined;
 
   const tty = (deps.output as { isTTY?: boolean }).isTTY === true;
@@ -47,13 +47,19 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
   };
   const indent = (thread: string, lines: string[]) => lines.map((l) => `  #${thread} │ ${l}`).join('\n') + '\n';
 
-  function render(thread: string, msg: OutMessage): string {
+  function buttonHint(thread: string, list: Button[]): string {
+    const words = [...new Set(list.map((b) => pressWord(b)))];
+    // Approvals are answered in their thread (several may wait at once); confirmations also by the bare word.
+    const approval = list.some((b) => isApproval(b));
+    return list.map((b) => `[${b.label}]`).join(' ') + (approval ? `  (type ${words.map((w) => `>${thread} ${w}`).join(' or ')})` : `  (type ${words.join(' or ')}, or >${thread} ${words[0]})`);
+  }
+
+  function render(thread: string, msg: OutMessage, id: string): string {
     let out = indent(thread, toTerminal(msg.text, tty).split('\n'));
     if (msg.code) out += indent(thread, msg.code.split('\n').map((l) => `    ${l}`));
     if (msg.buttons?.length) {
-      const words = [...new Set(msg.buttons.map((b) => pressWord(b)))];
-      out += indent(thread, [msg.buttons.map((b) => `[${b.label}]`).join(' ') + `  (type ${words.join(' or ')}, or >${thread} ${words[0]})`]);
-      for (const b of msg.buttons) buttons.push({ ...b, thread });
+      out += indent(thread, [buttonHint(thread, msg.buttons)]);
+      for (const b of msg.buttons) buttons.push({ ...b, thread, message: id });
     }
     return out;
   }
@@ -66,7 +72,7 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
       const thread = where.thread ?? String(++threads);
       const id = String(++messages);
       shown.set(id, { thread, text: message.text, codeLines: message.code?.split('\n') ?? [] });
-      write((where.thread ? '' : `\n● thread #${thread}\n`) + render(thread, message));
+      write((where.thread ? '' : `\n● thread #${thread}\n`) + render(thread, message, id));
       return { thread: { channel: where.channel, thread }, id };
     },
     async update(target, next) {
@@ -80,6 +86,9 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
       const fresh = code.slice(overlap).filter((l) => l.length > 0);
       let out = lines.length ? indent(before.thread, lines) : '';
       if (fresh.length) out += indent(before.thread, fresh.map((l) => `    ${l}`));
+      // The message's buttons are what it shows now: a settled approval's buttons are gone.
+      for (let i = buttons.length - 1; i >= 0; i--) if (buttons[i]!.message === target.id) buttons.splice(i, 1);
+      for (const b of next.buttons ?? []) buttons.push({ ...b, thread: before.thread, message: target.id });
       shown.set(target.id, { thread: before.thread, text: next.text, codeLines: code });
       if (out) write(out);
     },
@@ -102,6 +111,10 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
     const inThread = reply ? [...buttons].reverse().find((b) => b.thread === reply[1] && pressWord(b) === reply[2]!.trim().toLowerCase()) : undefined;
     if (inThread) {
       void deps.core.press({ actor: deps.user, actionId: inThread.actionId, value: inThread.value, where: { channel: 'console', thread: inThread.thread } }, port);
+      return;
+    }
+    if (reply && Number(reply[1]) > threads) {
+      write(`  No thread #${reply[1]}${threads ? ` (threads so far: #1 to #${threads})` : ' yet'}; a reply goes into a thread that a command started.\n`);
       return;
     }
     if (reply) {
@@ -128,8 +141,28 @@ export function createConsoleAdapter(deps: { core: BotCore; input: Readable; out
   };
 }
 
+const isApproval = (b: Button) => ['approve_once', 'approve_task', 'approve_always', 'deny_approval', 'answer_choice'].includes(b.actionId);
+
+/** The word that presses a button: `>4 allow` in thread 4 allows what its agent waits for. */
 function pressWord(b: Button): string {
-  return b.actionId === 'cancel_task' ? `cancel ${b.value}` : b.actionId === 'wake_machine' ? `wake ${b.value}` : b.actionId;
+  switch (b.actionId) {
+    case 'cancel_task':
+      return `cancel ${b.value}`;
+    case 'wake_machine':
+      return `wake ${b.value}`;
+    case 'approve_once':
+      return 'allow';
+    case 'approve_task':
+      return 'allow task';
+    case 'approve_always':
+      return 'allow always';
+    case 'deny_approval':
+      return 'deny';
+    case 'answer_choice':
+      return b.value.split(':')[1] ?? '';
+    default:
+      return b.actionId;
+  }
 }
 
 /** How many leading lines of `next` were already shown as the end of `prev`. */

@@ -27,7 +27,17 @@ export interface InteractionDeps {
   now: () => number;
 }
 
-const actionIds: ReadonlySet<string> = new Set<Button['actionId']>(['cancel_task', 'wake_machine', 'confirm', 'dismiss']);
+const actionIds: ReadonlySet<string> = new Set<Button['actionId']>([
+  'cancel_task',
+  'wake_machine',
+  'confirm',
+  'dismiss',
+  'approve_once',
+  'approve_task',
+  'approve_always',
+  'deny_approval',
+  'answer_choice',
+]);
 const isActionId = (s: string): s is Button['actionId'] => actionIds.has(s);
 
 /**

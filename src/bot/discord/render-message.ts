@@ -23,8 +23,11 @@ const MAX_ROWS = 5;
 export interface DiscordMessageBody {
   content: string;
   components: APIActionRowComponent<APIButtonComponentWithCustomId>[];
-  /** Output and prompts are shown, never pinged: `@everyone` in a log tail must not page a server. */
-  allowed_mentions: { parse: [] };
+  /**
+   * Output and prompts are shown, never pinged: `@everyone` in a log tail must not page a server. Only the person an
+   * approval waits on is pinged, by id.
+   */
+  allowed_mentions: { parse: []; users?: string[] };
 }
 
 // A ``` inside the output would close our fence early; a zero-width space keeps it visible but inert.
@@ -71,7 +74,10 @@ export function renderButtons(buttons: Button[] | undefined): APIActionRowCompon
 
 /** An {@link OutMessage} as Discord's message body; no buttons clears any a previous version had. */
 export function renderMessage(message: OutMessage): DiscordMessageBody {
-  return { content: renderContent(message), components: renderButtons(message.buttons), allowed_mentions: { parse: [] } };
+  const ping = /^discord:(\d{5,25})$/.exec(message.mention ?? '')?.[1];
+  if (!ping) return { content: renderContent(message), components: renderButtons(message.buttons), allowed_mentions: { parse: [] } };
+  const content = renderContent({ ...message, text: `<@${ping}> ${message.text}` });
+  return { content, components: renderButtons(message.buttons), allowed_mentions: { parse: [], users: [ping] } };
 }
 
 /** A thread's name (1-100 characters) from a line of text. */

@@ -44,6 +44,8 @@ const machine = (required: boolean, description = 'machine name, alias, "all" or
   required,
 });
 const task: OptionSpec = { name: 'task', description: 'task id', kind: 'word', required: true };
+const mode: OptionSpec = { name: 'mode', description: 'plan, ask (default), edits or full (admins)', kind: 'word', required: false };
+const code: OptionSpec = { name: 'code', description: 'the approval code, e.g. 4kq2mf', kind: 'word', required: true };
 const onMachine = (name: string, description: string): SubcommandSpec => ({ name, description, options: [machine(true)] });
 
 const subcommands: SubcommandSpec[] = [
@@ -56,7 +58,8 @@ const subcommands: SubcommandSpec[] = [
   {
     name: 'run',
     description: "ask a machine's agent to do something",
-    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }],
+    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode],
+    words: (v) => ['run', v('machine'), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), v('prompt')],
   },
   {
     name: 'deploy',
@@ -66,8 +69,9 @@ const subcommands: SubcommandSpec[] = [
       { name: 'machines', description: 'machines, comma-separated (m2,m3), "all" or tag:<tag>', kind: 'machines', required: true },
       { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true },
       { name: 'ref', description: 'branch, tag or commit to check out', kind: 'word', required: false },
+      mode,
     ],
-    words: (v) => ['deploy', v('repo'), v('machines'), ...(v('ref') !== undefined ? ['--ref', v('ref')] : []), v('prompt')],
+    words: (v) => ['deploy', v('repo'), v('machines'), ...(v('ref') !== undefined ? ['--ref', v('ref')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), v('prompt')],
   },
   {
     name: 'sh',
@@ -78,6 +82,10 @@ const subcommands: SubcommandSpec[] = [
   { name: 'tasks', description: 'recent tasks', options: [machine(false)] },
   { name: 'logs', description: "a task's output", options: [task] },
   { name: 'cancel', description: 'cancel a task', options: [task] },
+  { name: 'approvals', description: 'what agents wait for: tools to allow, questions, plans', options: [{ ...task, required: false }] },
+  { name: 'approve', description: 'let an agent go on (once, for its task, or always there)', options: [code, { name: 'scope', description: 'once (default), task or always (admins)', kind: 'word', required: false }] },
+  { name: 'deny', description: 'refuse what an agent asks; it reads the reason', options: [code, { name: 'reason', description: 'why', kind: 'rest', required: false }] },
+  { name: 'answer', description: "answer an agent's question", options: [code, { name: 'choice', description: 'a number (several: 1,3), a label or your words', kind: 'rest', required: true }] },
   onMachine('sleep', 'put a machine to sleep'),
   onMachine('shutdown', 'shut a machine down'),
   onMachine('restart', 'restart a machine'),

@@ -5,7 +5,9 @@ import type { Task } from '../../hub/tasks/task.js';
 import type { PowerOperation } from '../../power/operations.js';
 import type { ChatPort, PostedMessage, ThreadRef } from '../port.js';
 import { Outbox } from './paced-outbox.js';
-import { powerStatus, taskResult, taskStatus } from './views.js';
+import { powerStatus, taskResult, taskStatus } from '../../present/views.js';
+import { createApprovalThreads } from './approval-threads.js';
+import type { Approval } from '../../hub/approvals/approval-store.js';
 
 /** Reporter settings. */
 export interface ReporterOptions {
@@ -28,7 +30,12 @@ interface TaskWatch {
   bytes: number;
   /** The platform kept the streamed output (a terminal): the final message need not repeat it. */
   tailShown: boolean;
+  /** Approvals of this task still waiting, by code. */
+  waiting: Set<string>;
+  platform: string;
 }
+
+
 
 interface OpWatch {
   outbox: Sender;
@@ -57,13 +64,22 @@ export interface Reporter {
  * the outbox), then a final message with the result; the full log is attached as a file when it does not fit. A
  * wake or bootstrap gets one message that grows with each step. The bus is subscribed once, here, not per watch.
  */
-export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; getTask: (id: string) => Task | undefined; fullLog: (id: string) => string; options?: ReporterOptions }): Reporter {
+export function createReporter(deps: {
+  bus: Pick<EventBus, 'on'>;
+  log: Logger;
+  getTask: (id: string) => Task | undefined;
+  fullLog: (id: string) => string;
+  /** What a task's agent waits for now: shown in a thread that starts watching it after it asked. */
+  pendingApprovals?: (taskId: string) => Approval[];
+  options?: ReporterOptions;
+}): Reporter {
   const updateEveryMs = deps.options?.updateEveryMs ?? 1500;
   const tailLines = deps.options?.tailLines ?? 30;
   // One outbox per platform (its rates are per channel); adapters may hand out a port per conversation.
   const outboxes = new Map<string, Outbox>();
   const tasks = new Map<string, TaskWatch[]>();
   const ops = new Map<string, OpWatch[]>();
+
 
   function outboxOf(port: ChatPort): Outbox {
     let o = outboxes.get(port.platform);
@@ -82,12 +98,17 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
   }
 
   const settle = <T>(p: Promise<T>) => p.catch((err: unknown) => (deps.log.warn({ err: (err as Error).message }, 'chat post failed'), undefined));
+  const approvalThreads = createApprovalThreads(settle);
 
   function schedule(w: TaskWatch): void {
     w.timer ??= setTimeout(() => {
       w.timer = undefined;
-      void w.status.then((msg) => msg && settle(w.outbox.update(msg, taskStatus(w.task, { tail: w.tail, ...(w.step ? { step: w.step } : {}) }))));
+      void w.status.then((msg) => msg && settle(w.outbox.update(msg, statusOf(w))));
     }, updateEveryMs);
+  }
+
+  function statusOf(w: TaskWatch, task: Task = w.task): ReturnType<typeof taskStatus> {
+    return taskStatus(task, { tail: w.tail, ...(w.step ? { step: w.step } : {}), waiting: w.waiting.size });
   }
 
   function keepTail(w: TaskWatch, data: string): void {
@@ -125,10 +146,29 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
     for (const w of watches) void finishTask(w, task);
   });
 
+  // An agent waits for a person: the question goes to every thread that watches its task, with its buttons.
+  deps.bus.on('approval.requested', ({ approval }) => {
+    for (const w of tasks.get(approval.taskId) ?? []) showApproval(w, approval);
+  });
+  // Settled (first answer, time-out, withdrawn): every copy is edited to say how, by whom and when; buttons go.
+  deps.bus.on('approval.settled', ({ approval }) => {
+    approvalThreads.settled(approval);
+    for (const w of tasks.get(approval.taskId) ?? []) {
+      if (w.waiting.delete(approval.id)) schedule(w);
+    }
+  });
+
+  function showApproval(w: TaskWatch, approval: Approval): void {
+    approvalThreads.show({ outbox: w.outbox, thread: w.thread, platform: w.platform, requester: w.task.requester }, approval);
+    w.waiting.add(approval.id);
+    schedule(w);
+  }
+
   async function finishTask(w: TaskWatch, task: Task): Promise<void> {
     if (w.timer) clearTimeout(w.timer);
+    w.waiting.clear();
     const msg = await w.status;
-    if (msg) void settle(w.outbox.update(msg, taskStatus(task, { tail: w.tail, ...(w.step ? { step: w.step } : {}) })));
+    if (msg) void settle(w.outbox.update(msg, statusOf(w, task)));
     await settle(w.outbox.post(w.thread, taskResult(task, w.tail, { tailShown: w.tailShown })));
     if (w.bytes > w.tail.length) {
       await settle(w.outbox.attach(w.thread, { filename: `pia-${task.machine}-${task.id}.log`, title: `Full log of ${task.id} on ${task.machine}`, content: deps.fullLog(task.id) }));
@@ -163,7 +203,17 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
     watchTasks(port: ChatPort, thread: ThreadRef, list: Task[]): void {
       const outbox = via(port);
       for (const task of list) {
-        const w: TaskWatch = { outbox, thread, task, tail: '', bytes: 0, tailShown: port.keepsHistory === true, status: settle(outbox.post(thread, taskStatus(task, { tail: '' }))) };
+        const w: TaskWatch = {
+          outbox,
+          thread,
+          task,
+          tail: '',
+          bytes: 0,
+          tailShown: port.keepsHistory === true,
+          waiting: new Set(),
+          platform: port.platform,
+          status: settle(outbox.post(thread, taskStatus(task, { tail: '' }))),
+        };
         const current = deps.getTask(task.id);
         if (current && ['succeeded', 'failed', 'cancelled', 'timed_out', 'lost'].includes(current.state)) {
           void finishTask(w, current);
@@ -172,6 +222,8 @@ export function createReporter(deps: { bus: Pick<EventBus, 'on'>; log: Logger; g
         const list2 = tasks.get(task.id) ?? [];
         list2.push(w);
         tasks.set(task.id, list2);
+        // Its agent may have asked already, before this thread existed (the answer to the command is sent first).
+        for (const a of deps.pendingApprovals?.(task.id) ?? []) showApproval(w, a);
       }
     },
 

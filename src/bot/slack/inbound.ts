@@ -96,7 +96,17 @@ export function inboundFromMessage(event: unknown, botUserId: string | undefined
 }
 
 /** The action ids the core understands; the type check below fails if the port gains one not listed here. */
-const actionIds = ['cancel_task', 'wake_machine', 'confirm', 'dismiss'] as const satisfies readonly Button['actionId'][];
+const actionIds = [
+  'cancel_task',
+  'wake_machine',
+  'confirm',
+  'dismiss',
+  'approve_once',
+  'approve_task',
+  'approve_always',
+  'deny_approval',
+  'answer_choice',
+] as const satisfies readonly Button['actionId'][];
 type Unlisted = Exclude<Button['actionId'], (typeof actionIds)[number]>;
 const allActionIdsListed: [Unlisted] extends [never] ? true : never = true;
 void allActionIdsListed;

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { toPlainText, toSlackMarkup } from '../markup.js';
+import { toPlainText, toSlackMarkup } from '../../present/markup.js';
 import type { Button, OutMessage } from '../port.js';
 
 /**
@@ -42,6 +42,9 @@ export function renderMessage(message: OutMessage): SlackMessage {
   const keptText = textChunks.slice(0, Math.max(1, room - codeChunks.length));
   const keptCode = codeChunks.slice(Math.max(0, codeChunks.length - (room - keptText.length)));
 
+  // The one place PIA writes a mention itself: a person pinged about what waits on them (a Slack user id, checked).
+  const ping = /^slack:([A-Z0-9]{2,40})$/.exec(message.mention ?? '')?.[1];
+  if (ping) keptText[0] = `<@${ping}> ${keptText[0] ?? ''}`;
   const blocks: types.KnownBlock[] = [
     ...keptText.map((chunk) => section(chunk)),
     ...keptCode.map((chunk) => section(`${fence}\n${chunk}\n${fence}`)),
@@ -49,7 +52,7 @@ export function renderMessage(message: OutMessage): SlackMessage {
   for (let i = 0; i < buttons.length; i += maxButtonsPerBlock) {
     blocks.push(actions(buttons.slice(i, i + maxButtonsPerBlock), i));
   }
-  return { text: fallbackText(message), blocks };
+  return { text: (ping ? `<@${ping}> ` : '') + fallbackText(message), blocks };
 }
 
 /** A section whose text Slack shows as written: `verbatim` stops it linkifying names and parsing mentions. */

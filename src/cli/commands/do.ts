@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { api as schemas } from '../../protocol/api.js';
-import { toPlainText } from '../../bot/markup.js';
-import { resultMessage } from '../../bot/reporter/views.js';
+import { toPlainText } from '../../present/markup.js';
+import { resultMessage } from '../../present/views.js';
 import type { ApiClient } from '../api-client.js';
 import { printJson } from '../output.js';
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { api as schemas } from '../../protocol/api.js';
+import { taskModes } from '../../protocol/tasks.js';
 import { PiaError } from '../../common/errors.js';
 import type { MachineJson } from '../../hub/http/machine-json.js';
 import type { ApiClient } from '../api-client.js';
@@ -37,6 +38,7 @@ export function machineDetails(m: MachineJson): string {
   if (m.email) lines.push(`  email:        ${m.email}`);
   const c = m.capabilities;
   if (c.mac) lines.push(`  mac:          ${c.mac}`);
+  else if (m.learnedMac) lines.push(`  mac:          ${m.learnedMac.mac} (learned from ${m.learnedMac.interface}; set another with --mac)`);
   if (c.ip) lines.push(`  ip:           ${c.ip}`);
   if (c.sshUser || c.sshPort) lines.push(`  ssh:          ${c.sshUser ?? '?'}@${c.ip ?? m.facts?.hostname ?? '?'}:${c.sshPort ?? 22}`);
   if (c.sshHostKey) lines.push(`  host key:     ${c.sshHostKey}`);
@@ -45,6 +47,7 @@ export function machineDetails(m: MachineJson): string {
   if (c.wolTargets?.length) lines.push(`  wol targets:  ${c.wolTargets.join(', ')}`);
   if (c.autoWake !== undefined) lines.push(`  auto-wake:    ${c.autoWake ? 'on' : 'off'}`);
   if (c.startCommand) lines.push(`  start:        ${c.startCommand.join(' ')}`);
+  if (c.defaultMode || c.allowFull !== undefined) lines.push(`  modes:        default ${c.defaultMode ?? 'ask'}${c.allowFull ? ', full allowed (admins)' : ', no full mode'}`);
   const f = m.facts;
   if (f) {
     lines.push(`  host:         ${f.hostname}, ${f.os.platform} ${f.os.release} ${f.arch}, ${f.cpus} CPUs, ${gib(f.memoryBytes)}`);
@@ -134,7 +137,10 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .addOption(new Option('--os <os>', 'its OS, when its worker never linked').choices(['linux', 'darwin', 'win32']))
     .option('--start-command <json>', 'argv that starts its worker over SSH, as a JSON array')
     .addOption(new Option('--probe-port <port>', 'a TCP port that shows it is awake (repeatable)').argParser((v, prev: number[] = []) => [...prev, Number(v)]))
-    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts)', collect)
+    .option('--allow-full', 'let admins run tasks here in full mode (the agent never asks)')
+    .option('--no-allow-full', 'no full mode here (the default)')
+    .addOption(new Option('--default-mode <mode>', 'the mode of tasks here that name none').choices([...taskModes]))
+    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, allowFull, defaultMode)', collect)
     .option('--json', 'print JSON')
     .action(async (name: string, opts: Record<string, unknown> & { unset?: string[]; alias?: string[]; json?: boolean }) => {
       const capabilities: Record<string, unknown> = {};
@@ -150,6 +156,8 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
         secureOn: 'secureOn',
         os: 'os',
         probePort: 'probePorts',
+        allowFull: 'allowFull',
+        defaultMode: 'defaultMode',
       };
       for (const [flag, key] of Object.entries(map)) if (opts[flag] !== undefined) capabilities[key] = opts[flag];
       if (opts.autoWake !== undefined) capabilities.autoWake = opts.autoWake === 'on';

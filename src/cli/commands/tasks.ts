@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { api as schemas } from '../../protocol/api.js';
 import type { Task } from '../../hub/tasks/task.js';
-import { taskStates } from '../../protocol/tasks.js';
+import { taskModes, taskStates } from '../../protocol/tasks.js';
 import type { ApiClient } from '../api-client.js';
+import { approvalNotices } from '../approval-notices.js';
 import { printOutput, resultLine } from '../follow.js';
 import { PiaError } from '../../common/errors.js';
 import { ago, formatTable, printJson, size } from '../output.js';
@@ -24,13 +25,16 @@ async function afterCreate(api: ApiClient, tasks: Task[], opts: { follow?: boole
   const ends = [];
   for (const t of tasks) {
     if (tasks.length > 1) write(`--- ${t.machine} (${t.id}) ---\n`);
-    const end = await printOutput(api, t.id, { follow: true, write });
+    const end = await printOutput(api, t.id, { follow: true, write, idle: approvalNotices(api, t.id, write) });
     write(resultLine(end) + '\n');
     ends.push(end);
   }
   if (opts.json) printJson({ tasks: ends });
   process.exitCode = ends.every((t) => t.state === 'succeeded') ? 0 : 1;
 }
+
+const modeOption = () =>
+  new Option('--mode <mode>', "how much the agent may do without asking: plan, ask (default), edits, full (admins, where allowed)").choices([...taskModes]);
 
 const timeoutOption = () => new Option('--timeout <seconds>', 'stop the task after this long (default: the hub\'s PIA_TASK_TIMEOUT_S)').argParser(Number);
 
@@ -43,10 +47,11 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--agent <name>', 'which configured agent (default: the worker\'s)')
     .option('--workspace <folder>', 'a folder under the worker\'s workspace')
     .option('--continue <taskId>', 'continue that task\'s agent session')
+    .addOption(modeOption())
     .addOption(timeoutOption())
     .option('-f, --follow', 'print the output until the task ends; exit 1 unless it succeeded')
     .option('--json', 'print JSON: {"taskId": ...}')
-    .action(async (machine: string, words: string[], opts: { agent?: string; workspace?: string; continue?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
+    .action(async (machine: string, words: string[], opts: { agent?: string; workspace?: string; continue?: string; mode?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
       const [task] = (await client.post('/api/tasks', schemas.tasks, {
         kind: 'run',
@@ -55,6 +60,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ...(opts.agent ? { agent: opts.agent } : {}),
         ...(opts.workspace ? { workspace: opts.workspace } : {}),
         ...(opts.continue ? { continueTask: opts.continue } : {}),
+        ...(opts.mode ? { mode: opts.mode } : {}),
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
       })).tasks;
@@ -68,10 +74,11 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .argument('<prompt...>', 'what the agent should do on each')
     .option('--ref <ref>', 'branch, tag or commit (default: the default branch)')
     .option('--agent <name>', 'which configured agent')
+    .addOption(modeOption())
     .addOption(timeoutOption())
     .option('-f, --follow', 'print each machine\'s output until its task ends')
     .option('--json', 'print JSON: {"taskIds": [...]}')
-    .action(async (url: string, machines: string, words: string[], opts: { ref?: string; agent?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
+    .action(async (url: string, machines: string, words: string[], opts: { ref?: string; agent?: string; mode?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
       const names = machines.split(',').map((m) => m.trim()).filter(Boolean);
       const { tasks } = await client.post('/api/tasks', schemas.tasks, {
@@ -81,6 +88,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
         machines: names,
         prompt: words.join(' '),
         ...(opts.agent ? { agent: opts.agent } : {}),
+        ...(opts.mode ? { mode: opts.mode } : {}),
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
       });
@@ -161,7 +169,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
         const task = await printOutput(client, taskId, { follow: opts.follow ?? false, write: (t) => (text += t) });
         return printJson({ task, output: text });
       }
-      const task = await printOutput(client, taskId, { follow: opts.follow ?? false, write });
+      const task = await printOutput(client, taskId, { follow: opts.follow ?? false, write, ...(opts.follow ? { idle: approvalNotices(client, taskId, write) } : {}) });
       if (['succeeded', 'failed', 'cancelled', 'timed_out', 'lost'].includes(task.state)) {
         write(resultLine(task) + '\n');
         process.exitCode = exitFor(task);

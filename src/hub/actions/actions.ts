@@ -15,6 +15,8 @@ import type { AuditRecord } from '../registry/audit.js';
 import type { Machine } from '../registry/machine.js';
 import type { MachineStore } from '../registry/machines.js';
 import type { TaskService } from '../tasks/task-service.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
+import { answersFor } from '../approvals/answers.js';
 import type { ActionResult } from './result.js';
 
 /** Who is asking, and where: every action is checked against the role and audited with both. */
@@ -62,6 +64,7 @@ export interface ActionPower {
 export interface ActionDeps {
   machines: Pick<MachineStore, 'get' | 'list' | 'page' | 'countByStatus'>;
   tasks: Pick<TaskService, 'run' | 'followUp' | 'deploy' | 'shell' | 'cancel' | 'get' | 'list' | 'logText'>;
+  approvals: Pick<ApprovalService, 'decide' | 'get' | 'list'>;
   power: ActionPower;
   users: { roleOf(identity: string): Role | undefined };
   audit: { record(entry: AuditRecord): void };
@@ -80,7 +83,7 @@ const destructive: ReadonlySet<CommandName> = new Set(['shutdown', 'sleep', 'res
 
 /** Creates the actions. */
 export function createActions(deps: ActionDeps): Actions {
-  const { machines, tasks, power, users, audit } = deps;
+  const { machines, tasks, power, users, audit, approvals } = deps;
   const now = deps.now ?? Date.now;
   const pending = new Map<string, { command: Command; identity: string; expires: number }>();
   const view = (m: Machine) => machineJson(m, deps.lastSeen(m.id));
@@ -119,6 +122,22 @@ export function createActions(deps: ActionDeps): Actions {
     };
   }
 
+  /** A refusal (audited) of something only an admin may do, even to those who may use the command. */
+  function adminOnly(who: Requester, action: string, what: string): Extract<ActionResult, { kind: 'refused' }> | undefined {
+    const role = users.roleOf(who.identity);
+    if (role === 'admin') return undefined;
+    audit.record({ actor: who.identity, origin: who.origin.kind, action, outcome: 'refused', detail: `${role ?? 'no role'} may not ${what}` });
+    return { kind: 'refused', text: `Only an admin may ${what}; you are ${role ?? 'without a role'}.` };
+  }
+
+  /** Full mode (the agent never asks), asked for or a machine's default, is for admins. */
+  function fullModeRefused(who: Requester, command: { name: string; mode?: string }, chosen: Machine[]): ActionResult | undefined {
+    const full = chosen.filter((m) => (command.mode ?? m.capabilities.defaultMode) === 'full');
+    if (full.length === 0) return undefined;
+    const refused = adminOnly(who, `command.${command.name}`, `run tasks in full mode (${full.map((m) => m.name).join(', ')}${command.mode ? '' : ": the machine's default"})`);
+    return refused && command.mode === undefined ? { ...refused, text: `${refused.text} Choose another mode with --mode ask.` } : refused;
+  }
+
   async function run(command: Command, who: Requester, key: string | undefined): Promise<ActionResult> {
     const actor = { id: who.identity, origin: who.origin.kind };
     const origin = who.origin;
@@ -144,16 +163,33 @@ export function createActions(deps: ActionDeps): Actions {
       case 'wake':
       case 'bootstrap':
         return { kind: 'operations', operations: select(command.machine).map((m) => (command.name === 'wake' ? power.wake(m.name, actor) : power.bootstrap(m.name, actor))) };
-      case 'run':
+      case 'run': {
+        const chosen = select(command.machine);
+        const refused = fullModeRefused(who, command, chosen);
+        if (refused) return refused;
         return {
           kind: 'tasks_started',
-          tasks: select(command.machine).map((m) => tasks.run(actor, { machine: m.name, prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...keyed(m.name) })),
+          tasks: chosen.map((m) =>
+            tasks.run(actor, { machine: m.name, prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...(command.mode ? { mode: command.mode } : {}), ...keyed(m.name) }),
+          ),
         };
+      }
       case 'continue':
         return { kind: 'tasks_started', tasks: [tasks.followUp(actor, { taskId: command.taskId, prompt: command.prompt, origin, ...keyed(command.taskId) })] };
       case 'deploy': {
-        const targets = [...new Set(command.machines.flatMap(select).map((m) => m.name))].map((machine) => ({ machine, prompt: command.prompt }));
-        const deploy = { repo: command.repo, ...(command.ref ? { ref: command.ref } : {}), ...(command.agent ? { agent: command.agent } : {}), targets, origin, ...(key ? { idempotencyKey: key } : {}) };
+        const chosen = command.machines.flatMap(select);
+        const refused = fullModeRefused(who, command, chosen);
+        if (refused) return refused;
+        const targets = [...new Set(chosen.map((m) => m.name))].map((machine) => ({ machine, prompt: command.prompt }));
+        const deploy = {
+          repo: command.repo,
+          ...(command.ref ? { ref: command.ref } : {}),
+          ...(command.agent ? { agent: command.agent } : {}),
+          ...(command.mode ? { mode: command.mode } : {}),
+          targets,
+          origin,
+          ...(key ? { idempotencyKey: key } : {}),
+        };
         return { kind: 'tasks_started', tasks: tasks.deploy(actor, deploy).tasks };
       }
       case 'sh':
@@ -180,6 +216,27 @@ export function createActions(deps: ActionDeps): Actions {
           }
         }
         return { kind: 'power_commands', results };
+      }
+      case 'approvals':
+        return { kind: 'approvals', approvals: approvals.list({ state: 'pending', ...(command.taskId ? { taskId: command.taskId } : {}), limit: 50 }) };
+      case 'approve': {
+        // A rule that outlives the task is for admins.
+        const refused = command.scope === 'always' ? adminOnly(who, 'approval.allow', 'allow something always on a machine') : undefined;
+        if (refused) return refused;
+        const a = approvals.get(command.id);
+        if (a.kind === 'question' && a.state === 'pending') throw new PiaError('approval_invalid', `Approval ${a.id} is a question: answer it with a choice, e.g. answer ${a.id} 1`);
+        return { kind: 'approval', approval: approvals.decide(actor, a.id, { decision: 'allow', scope: command.scope }) };
+      }
+      case 'deny': {
+        const a = approvals.get(command.id);
+        const reason = command.reason ?? (a.kind === 'plan' ? 'Keep planning: the plan is not approved yet.' : undefined);
+        return { kind: 'approval', approval: approvals.decide(actor, a.id, { decision: 'deny', ...(reason ? { reason } : {}) }) };
+      }
+      case 'answer': {
+        const a = approvals.get(command.id);
+        if (a.state === 'pending' && a.kind !== 'question') throw new PiaError('approval_invalid', `Approval ${a.id} asks no question: approve ${a.id} or deny ${a.id}.`);
+        const answers = a.state === 'pending' ? answersFor(a.questions ?? [], command.text, a.id) : {};
+        return { kind: 'approval', approval: approvals.decide(actor, a.id, { decision: 'allow', scope: 'once', answers }) };
       }
       default:
         return assertNever(command);

@@ -4,6 +4,7 @@ import type { PowerOperation } from '../../power/operations.js';
 import type { Finding } from '../../power/doctor.js';
 import type { MachineJson } from '../http/machine-json.js';
 import type { Task } from '../tasks/task.js';
+import type { Approval } from '../approvals/approval-store.js';
 
 /** What an action produced, for a front end to render (the reporter, the mail gateway, the console). */
 export type ActionResult =
@@ -21,7 +22,10 @@ export type ActionResult =
   | { kind: 'logs'; task: Task; text: string }
   | { kind: 'task'; task: Task }
   | { kind: 'power_commands'; results: Array<{ machine: string; ok: boolean; message: string }> }
-  | { kind: 'confirm'; text: string; token: string };
+  | { kind: 'confirm'; text: string; token: string }
+  | { kind: 'approvals'; approvals: Approval[] }
+  /** An approval this request settled. */
+  | { kind: 'approval'; approval: Approval };
 
 /** The answer to a command line that could not be read: the parser's words and the usage, as a `usage` error. */
 export function notUnderstood(parsed: { error: string; usage?: string }): ActionResult {

@@ -17,6 +17,8 @@ import { storageRoutes } from './routes/storage.js';
 import { taskRoutes } from './routes/tasks.js';
 import { powerRoutes } from './routes/power.js';
 import { commandRoutes } from './routes/commands.js';
+import { approvalRoutes } from './routes/approvals.js';
+import type { ApprovalService } from '../approvals/approval-service.js';
 import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
@@ -39,6 +41,7 @@ export interface HttpDeps {
   power: PowerManager;
   users: UserStore;
   actions: Actions;
+  approvals: ApprovalService;
   /** A machine's mail address, when the email gateway is on. */
   emailOf: ((machine: string) => string) | undefined;
 }
@@ -101,5 +104,6 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   storageRoutes(app, deps);
   powerRoutes(app, deps);
   commandRoutes(app, deps);
+  approvalRoutes(app, deps);
   return app;
 }

@@ -1,4 +1,5 @@
 import type { MachineView } from '../../protocol/api.js';
+import { learnedMac } from '../../wol/learned-mac.js';
 import type { Machine } from '../registry/machine.js';
 
 /** A machine as the API shows it (camelCase, no internal ids): the API's own shape. */
@@ -9,6 +10,7 @@ export type MachineJson = MachineView;
  * batched value in SQLite.
  */
 export function machineJson(m: Machine, liveLastSeenMs?: number): MachineJson {
+  const learned = learnedMac(m.facts);
   return {
     name: m.name,
     aliases: m.aliases,
@@ -20,5 +22,6 @@ export function machineJson(m: Machine, liveLastSeenMs?: number): MachineJson {
     facts: m.facts,
     capabilities: m.capabilities,
     createdAt: m.createdAt,
+    ...(learned ? { learnedMac: learned } : {}),
   };
 }

@@ -23,6 +23,12 @@ export interface WorkerMessageHandlers {
     /** A worker's answer to a power request. */
     answered(machineId: number, result: Of<'power.result'>): void;
   };
+  /** Agents waiting for a person: requests, withdrawals, and answers the agent got. */
+  approvals: {
+    requested(link: Link, message: Of<'approval.requested'>): void;
+    withdrawn(link: Link, message: Of<'approval.withdrawn'>): void;
+    applied(link: Link, message: Of<'approval.applied'>): void;
+  };
   /** Machine-to-machine mail (the mail gateway, or a refusal when mail is off). */
   machineMail: {
     send(link: Link, request: Of<'mail.send'>): void;
@@ -58,6 +64,15 @@ export function routeWorkerMessage(handlers: WorkerMessageHandlers, link: Link, 
       return undefined;
     case 'mail.watch':
       handlers.machineMail.watch(link, msg.messageIds);
+      return undefined;
+    case 'approval.requested':
+      handlers.approvals.requested(link, msg);
+      return undefined;
+    case 'approval.withdrawn':
+      handlers.approvals.withdrawn(link, msg);
+      return undefined;
+    case 'approval.applied':
+      handlers.approvals.applied(link, msg);
       return undefined;
     default:
       return assertNever(msg);

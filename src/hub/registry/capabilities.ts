@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseMac } from '../../wol/mac.js';
 import { parseSecureOn } from '../../wol/magic-packet.js';
 import { formatWolTarget, parseWolTargets } from '../../wol/wol-targets.js';
+import { TaskMode } from '../../protocol/tasks.js';
 
 const macSchema = z.string().transform((v, ctx) => {
   try {
@@ -49,6 +50,10 @@ const fields = {
   probePorts: z.array(z.number().int().min(1).max(65535)).min(1).max(16),
   /** Host name or address for SSH, when not its IP. */
   sshHost: z.string().regex(/^[A-Za-z0-9.:-]{1,255}$/, 'must be a host name or address').refine((v) => !v.startsWith('-'), 'must not start with -'),
+  /** Tasks here may run in `full` mode (the agent never asks); still for admins only. */
+  allowFull: z.boolean(),
+  /** The mode of tasks that name none (default: ask). */
+  defaultMode: TaskMode,
 };
 
 /**
@@ -75,6 +80,8 @@ export const CapabilitiesPatch = z
     os: fields.os.nullable(),
     probePorts: fields.probePorts.nullable(),
     sshHost: fields.sshHost.nullable(),
+    allowFull: fields.allowFull.nullable(),
+    defaultMode: fields.defaultMode.nullable(),
   })
   .partial()
   .strict();

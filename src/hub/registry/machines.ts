@@ -6,6 +6,7 @@ import { Capabilities, mergeCapabilities, type CapabilitiesPatch } from './capab
 import type { PowerState } from '../../power/power-state.js';
 import type { Machine, MachineStatus } from './machine.js';
 import { closestNames } from '../../common/suggest.js';
+import { learnedMac } from '../../wol/learned-mac.js';
 
 interface MachineRow {
   id: number;
@@ -19,6 +20,7 @@ interface MachineRow {
   capabilities: string;
   created_at: string;
   aliases: string | null;
+  learned_mac: string | null;
 }
 
 const selectMachines = `
@@ -112,7 +114,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
   const addAlias = db.prepare('INSERT INTO machine_aliases (alias, machine_id) VALUES (?, ?)');
   const online = db.prepare(`UPDATE machines SET status = 'online', power_state = 'online', power_state_at = @at,
       power_evidence = 'worker linked', last_seen = @at, facts = @facts, hostname = @hostname, os = @os, arch = @arch,
-      cpus = @cpus, memory_bytes = @memory WHERE id = @id`);
+      cpus = @cpus, memory_bytes = @memory, learned_mac = @learnedMac WHERE id = @id`);
   const offline = db.prepare(`UPDATE machines SET status = 'offline', power_state = 'unknown', power_state_at = @at,
       power_evidence = @evidence WHERE id = @id AND status = 'online'`);
   const allOffline = db.prepare(`UPDATE machines SET status = 'offline', power_state = 'unknown', power_state_at = ?,
@@ -121,7 +123,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
   const setPower = db.prepare(`UPDATE machines SET power_state = @state, power_state_at = @at, power_evidence = @evidence
       WHERE id = @id AND status = 'offline' AND (power_state IS NOT @state OR power_evidence IS NOT @evidence)`);
   const setFacts = db.prepare(`UPDATE machines SET facts = @facts, hostname = @hostname, os = @os, arch = @arch,
-      cpus = @cpus, memory_bytes = @memory WHERE id = @id`);
+      cpus = @cpus, memory_bytes = @memory, learned_mac = @learnedMac WHERE id = @id`);
 
   const factColumns = (facts: Facts) => ({
     facts: JSON.stringify(facts),
@@ -130,6 +132,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
     arch: facts.arch,
     cpus: facts.cpus,
     memory: facts.memoryBytes,
+    learnedMac: ((learned) => (learned ? JSON.stringify(learned) : null))(learnedMac(facts)),
   });
 
   const store = {
@@ -174,7 +177,8 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
           `{"name":${JSON.stringify(r.name)},"aliases":${r.aliases ?? '[]'},"status":${JSON.stringify(r.status)},` +
             `"powerState":${JSON.stringify(r.power_state)},"powerStateAt":${jsonOrNull(r.power_state_at)},"powerEvidence":${jsonOrNull(r.power_evidence)},` +
             `"lastSeen":${live !== undefined ? JSON.stringify(new Date(live).toISOString()) : jsonOrNull(r.last_seen)},` +
-            `"facts":${r.facts ?? 'null'},"capabilities":${r.capabilities},"createdAt":${JSON.stringify(r.created_at)}${more}}`,
+            `"facts":${r.facts ?? 'null'},"capabilities":${r.capabilities},"createdAt":${JSON.stringify(r.created_at)}` +
+            `${r.learned_mac ? `,"learnedMac":${r.learned_mac}` : ''}${more}}`,
         );
       }
       return `[${parts.join(',')}]`;

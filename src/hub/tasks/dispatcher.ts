@@ -48,6 +48,7 @@ export function createDispatcher(deps: {
       ...(t.repo ? { repo: { url: t.repo.url, ...(t.repo.ref ? { ref: t.repo.ref } : {}) } } : {}),
       ...(t.workspace !== null ? { workspace: t.workspace } : {}),
       ...(t.resumeSession !== null ? { resumeSession: t.resumeSession } : {}),
+      ...(t.mode !== null ? { mode: t.mode } : {}),
       requester: t.requester,
       origin: t.origin,
       timeoutS: t.timeoutS,

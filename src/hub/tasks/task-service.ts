@@ -1,6 +1,6 @@
 import { PiaError } from '../../common/errors.js';
 import { checkRef, checkRepoUrl, repoFolderName } from '../../common/repo-url.js';
-import { finalStates, type Origin, type TaskState } from '../../protocol/tasks.js';
+import { finalStates, type Origin, type TaskMode, type TaskState } from '../../protocol/tasks.js';
 import type { Db } from '../db/database.js';
 import type { EventBus } from '../events.js';
 import type { LinkServer } from '../link/link-server.js';
@@ -36,6 +36,18 @@ function checkTimeout(timeoutS: number | undefined, fallback: number): number {
   return timeoutS;
 }
 
+/**
+ * A task's mode: the one asked for, else the machine's default, else `ask`. `full` (the agent never asks) only where
+ * the machine allows it; who may ask for it (admins) is the caller's check.
+ */
+export function modeOf(machine: Machine, asked: TaskMode | undefined): TaskMode {
+  const mode = asked ?? machine.capabilities.defaultMode ?? 'ask';
+  if (mode === 'full' && machine.capabilities.allowFull !== true) {
+    throw new PiaError('mode_refused', `${machine.name} does not allow full mode (where the agent never asks). An admin can allow it with: pia machines set ${machine.name} --allow-full`);
+  }
+  return mode;
+}
+
 /** A caller's key that makes creating a task idempotent (see `ExecuteOptions.idempotencyKey`). */
 export interface Keyed {
   idempotencyKey?: string;
@@ -48,6 +60,8 @@ export interface RunInput extends Keyed {
   agent?: string;
   workspace?: string;
   timeoutS?: number;
+  /** How much the agent may do without asking (default: the machine's, else ask). */
+  mode?: TaskMode;
   origin: Origin;
 }
 
@@ -58,6 +72,7 @@ export interface DeployInput extends Keyed {
   targets: Array<{ machine: string; prompt: string }>;
   agent?: string;
   timeoutS?: number;
+  mode?: TaskMode;
   origin: Origin;
 }
 
@@ -139,6 +154,7 @@ export function createTaskService(deps: {
           ...base(machine, actor, input.origin, input.timeoutS),
           kind: 'run',
           prompt: checkPrompt(input.prompt),
+          mode: modeOf(machine, input.mode),
           ...(input.agent ? { agent: input.agent } : {}),
           ...(input.workspace ? { workspace: input.workspace } : {}),
           ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}),
@@ -163,6 +179,8 @@ export function createTaskService(deps: {
           ...(parent.workspace ? { workspace: parent.workspace } : {}),
           parentId: parent.id,
           resumeSession: parent.sessionId,
+          // The session goes on as it was started: a follow-up never asks less than its parent did.
+          mode: modeOf(machine, parent.mode ?? undefined),
           ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}),
         },
       ])[0]!;
@@ -185,6 +203,7 @@ export function createTaskService(deps: {
           prompt: checkPrompt(target.prompt),
           repo: { url, ...(ref ? { ref } : {}) },
           workspace: repoFolderName(url),
+          mode: modeOf(machine, input.mode),
           deployId,
           ...(input.agent ? { agent: input.agent } : {}),
           ...(input.idempotencyKey ? { requestKey: `${input.idempotencyKey}:${machine.name}` } : {}),

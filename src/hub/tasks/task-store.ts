@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
-import type { Origin, TaskState } from '../../protocol/tasks.js';
+import type { Origin, TaskMode, TaskState } from '../../protocol/tasks.js';
 import type { NewTask, Task, TaskEnd } from './task.js';
 
 interface TaskRow {
@@ -19,6 +19,7 @@ interface TaskRow {
   deploy_id: string | null;
   resume_session: string | null;
   session_id: string | null;
+  mode: TaskMode | null;
   requester: string;
   origin: string;
   timeout_s: number;
@@ -54,6 +55,7 @@ function rowToTask(r: TaskRow): Task {
     deployId: r.deploy_id,
     resumeSession: r.resume_session,
     sessionId: r.session_id,
+    mode: r.mode,
     requester: r.requester,
     origin: JSON.parse(r.origin) as Origin,
     timeoutS: r.timeout_s,
@@ -119,9 +121,9 @@ export interface TaskStore {
 /** Creates the task store over an open, migrated database. */
 export function createTaskStore(db: Db, now: () => Date = () => new Date()): TaskStore {
   const insert = db.prepare(`INSERT INTO tasks (id, machine_id, machine_name, kind, state, prompt, agent, argv, repo_url, repo_ref,
-      workspace, parent_id, deploy_id, resume_session, requester, origin, timeout_s, created_at, expires_at, request_key)
+      workspace, parent_id, deploy_id, resume_session, mode, requester, origin, timeout_s, created_at, expires_at, request_key)
     VALUES (@id, @machineId, @machine, @kind, 'queued', @prompt, @agent, @argv, @repoUrl, @repoRef, @workspace, @parentId,
-      @deployId, @resumeSession, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey)`);
+      @deployId, @resumeSession, @mode, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey)`);
   const byKey = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE request_key = ?');
   const byId = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?');
   const queuedFor = db.prepare<[number], TaskRow>(
@@ -161,6 +163,7 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
           parentId: t.parentId ?? null,
           deployId: t.deployId ?? null,
           resumeSession: t.resumeSession ?? null,
+          mode: t.mode ?? null,
           requester: t.requester,
           origin: JSON.stringify(t.origin),
           requestKey: t.requestKey ?? null,

@@ -1,5 +1,5 @@
 import type { ChunkView, TaskView } from '../../protocol/api.js';
-import type { FinalState, Origin, TaskKind } from '../../protocol/tasks.js';
+import type { FinalState, Origin, TaskKind, TaskMode } from '../../protocol/tasks.js';
 
 /** A task as the hub stores and shows it (API, events, CLI, chat): the API's own shape. */
 export type Task = TaskView;
@@ -21,6 +21,7 @@ export interface NewTask {
   parentId?: string;
   deployId?: string;
   resumeSession?: string;
+  mode?: TaskMode;
   requester: string;
   origin: Origin;
   timeoutS: number;

@@ -1,6 +1,6 @@
 import type { ActionResult } from '../../hub/actions/result.js';
 import type { Role } from '../../commands/roles.js';
-import type { Db } from '../../hub/db/database.js';
+import type { MailStore } from '../mail-store.js';
 import type { OutgoingMail } from '../smtp-outbox.js';
 
 /** Most refusals the hub sends in any 24 hours, to all senders together. */
@@ -12,9 +12,18 @@ export const REFUSAL_SUBJECT = 'PIA: mail not taken';
 const DAY_MS = 86_400_000;
 
 /** What a refusal says: how to get a role, or which role the mail needed (the action's own words, as plain text). */
-export function refusalText(sender: string, role: Role | undefined, refused: ActionResult): string {
+export function refusalText(sender: string, role: Role | undefined, refused?: ActionResult): string {
   if (role === undefined) return `PIA does not take mail from ${sender}. Ask the fleet's admin to run: pia users add email:${sender} operator\n`;
-  return `${refused.kind === 'refused' ? refused.text.replace(/`/g, '') : `Your role (${role}) does not allow this.`}\n`;
+  return `${refused?.kind === 'refused' ? refused.text.replace(/`/g, '') : `Your role (${role}) does not allow this.`}\n`;
+}
+
+/** The refusal policy (see {@link createRefusals}). */
+export interface Refusals {
+  /**
+   * Queues a short refusal to `to` when the policy allows one now (call inside the transaction that records the
+   * mail). Returns whether one was queued.
+   */
+  refuse(refusal: { from: string; to: string; text: string; inReplyTo?: string }): boolean;
 }
 
 /**
@@ -22,12 +31,9 @@ export function refusalText(sender: string, role: Role | undefined, refused: Act
  * From may be anyone's, so a refusal would be mail to a stranger that someone else asked for). With `mode` silent,
  * nobody gets one; with `refuse`, a sender gets at most one a day and the hub at most {@link REFUSALS_PER_DAY}.
  */
-export function createRefusals(deps: { db: Db; mode: 'refuse' | 'silent'; enqueue: (mail: OutgoingMail) => string; now?: () => Date }) {
+export function createRefusals(deps: { store: MailStore; mode: 'refuse' | 'silent'; enqueue: (mail: OutgoingMail) => string; now?: () => Date }): Refusals {
   const now = deps.now ?? (() => new Date());
-  const lastTo = deps.db.prepare<[string], string>('SELECT last_at FROM mail_refusals WHERE address = ?').pluck();
-  const sentSince = deps.db.prepare<[string], number>('SELECT count(*) FROM mail_refusals WHERE last_at > ?').pluck();
-  const forget = deps.db.prepare('DELETE FROM mail_refusals WHERE last_at <= ?');
-  const note = deps.db.prepare('INSERT INTO mail_refusals (address, last_at) VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET last_at = excluded.last_at');
+  const { store } = deps;
 
   return {
     /**
@@ -38,10 +44,10 @@ export function createRefusals(deps: { db: Db; mode: 'refuse' | 'silent'; enqueu
       if (deps.mode !== 'refuse') return false;
       const at = now();
       const dayAgo = new Date(at.getTime() - DAY_MS).toISOString();
-      forget.run(dayAgo); // rows older than a day decide nothing: the table stays as small as the cap
-      if (lastTo.get(refusal.to) !== undefined) return false;
-      if (sentSince.get(dayAgo)! >= REFUSALS_PER_DAY) return false;
-      note.run(refusal.to, at.toISOString());
+      store.forgetRefusalsBefore(dayAgo); // rows older than a day decide nothing: the table stays as small as the cap
+      if (store.lastRefusalTo(refusal.to) !== undefined) return false;
+      if (store.refusalsSince(dayAgo) >= REFUSALS_PER_DAY) return false;
+      store.noteRefusal(refusal.to, at.toISOString());
       deps.enqueue({
         kind: 'refusal',
         from: refusal.from,
@@ -55,5 +61,3 @@ export function createRefusals(deps: { db: Db; mode: 'refuse' | 'silent'; enqueu
     },
   };
 }
-
-export type Refusals = ReturnType<typeof createRefusals>;

@@ -1,3 +1,4 @@
+import { TaskMode } from '../../protocol/tasks.js';
 import { findDeployLines } from './deploy-lines.js';
 import { newText } from './reply-text.js';
 import { cleanSubject, isReplySubject, subjectCommand } from './subject.js';
@@ -13,8 +14,8 @@ import { cleanSubject, isReplySubject, subjectCommand } from './subject.js';
  */
 export type MailIntent =
   | { kind: 'command'; text: string }
-  | { kind: 'deploy'; repo: string; ref?: string; prompt: string }
-  | { kind: 'run'; prompt: string }
+  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode }
+  | { kind: 'run'; prompt: string; mode?: TaskMode }
   | { kind: 'empty' };
 
 /**
@@ -33,12 +34,25 @@ export function mailIntent(mail: { subject: string; text: string }): MailIntent 
   const body = newText(mail.text);
   const command = body !== '' && isReplySubject(mail.subject) ? null : subjectCommand(subject);
   if (command !== null) return { kind: 'command', text: command };
-  const deploy = findDeployLines(body);
+  const { mode, rest } = modeLine(body);
+  const withMode = mode ? { mode } : {};
+  const deploy = findDeployLines(rest);
   if (deploy) {
-    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest) };
+    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest), ...withMode };
   }
-  const prompt = joinPrompt(subject, body);
-  return prompt === '' ? { kind: 'empty' } : { kind: 'run', prompt };
+  const prompt = joinPrompt(subject, rest);
+  return prompt === '' ? { kind: 'empty' } : { kind: 'run', prompt, ...withMode };
+}
+
+/** A `mode: plan|ask|edits|full` line alone: how much the agent may do without asking. Taken out of the prompt. */
+function modeLine(body: string): { mode?: TaskMode; rest: string } {
+  const lines = body.split('\n');
+  const i = lines.findIndex((l) => /^\s*mode:\s*\S+\s*$/i.test(l));
+  if (i < 0) return { rest: body };
+  const parsed = TaskMode.safeParse(lines[i]!.replace(/^\s*mode:/i, '').trim().toLowerCase());
+  // A mode that is not one stays in the text: the agent, and the person reading the thread, see what was written.
+  if (!parsed.success) return { rest: body };
+  return { mode: parsed.data, rest: [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n').trim() };
 }
 
 function joinPrompt(subject: string, body: string): string {

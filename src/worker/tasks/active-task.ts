@@ -1,4 +1,6 @@
 import type { ProgressEvent, TaskSpec } from '../../protocol/tasks.js';
+import type { ClaudeSession } from './claude-session.js';
+import type { Refusals } from './claude-stream.js';
 import type { FlowTask } from './flow-control.js';
 import type { LedgerRecord } from './ledger.js';
 import type { RunningProcess } from './process-runner.js';
@@ -30,4 +32,10 @@ export interface ActiveTask {
   deadline?: NodeJS.Timeout;
   sessionId?: string;
   result?: Extract<ProgressEvent, { kind: 'result' }>;
+  /** The agent's control protocol, while its process runs (Claude Code over stdin/stdout). */
+  session?: ClaudeSession;
+  /** Tools the agent was refused, for its final message. */
+  refusals?: Refusals;
+  /** After an interrupt, the signals that follow if the agent does not stop by itself. */
+  stopFallback?: NodeJS.Timeout;
 }

@@ -2,14 +2,19 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { PiaError } from '../../common/errors.js';
+import type { TaskMode } from '../../protocol/tasks.js';
 
-/** How an agent's output is read: Claude Code's stream-json, or plain text passed through. */
-export type AgentFormat = 'claude-stream-json' | 'text';
+/**
+ * How an agent is driven and its output read: Claude Code over its control protocol (the prompt and the answers to
+ * its permission prompts on stdin, stream-json on stdout), Claude Code's stream-json with the prompt in argv (no way
+ * to ask: what it may not do is refused), or plain text passed through.
+ */
+export type AgentFormat = 'claude-control' | 'claude-stream-json' | 'text';
 
 /** One configured agent: argv templates for a new session and for continuing one. */
 export interface AgentDefinition {
   name: string;
-  /** argv with placeholders: {prompt}, {workspace}, {task}, {session}. */
+  /** argv with placeholders: {prompt}, {workspace}, {task}, {session}, {mode}. */
   command: string[];
   /** argv to continue a session ({session} and {prompt}); absent: the agent cannot continue sessions. */
   resume?: string[];
@@ -19,20 +24,29 @@ export interface AgentDefinition {
 const AgentJson = z.object({
   command: z.array(z.string()).min(1),
   resume: z.array(z.string()).min(1).optional(),
-  format: z.enum(['claude-stream-json', 'text']).optional(),
+  format: z.enum(['claude-control', 'claude-stream-json', 'text']).optional(),
 });
 
 /**
- * Claude Code, printing stream-json so its steps become progress. Its CLI (commander) reads any argument that starts
- * with "-" as an option, so the prompt comes after `--` and the session inside `--resume=`: a chat user's
- * "--permission-mode bypassPermissions" is a prompt, not a setting.
+ * Claude Code over its control protocol: the prompt is a user message on its stdin, never an argument (a chat user's
+ * "--permission-mode bypassPermissions" stays a prompt), its permission prompts come to the worker on stdout and go
+ * to the hub as approvals, and its steps become progress. The session goes inside `--resume=`, so an id starting
+ * with "-" cannot be read as an option.
  */
 export const CLAUDE_AGENT: AgentDefinition = {
   name: 'claude',
-  command: ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--', '{prompt}'],
-  resume: ['claude', '--resume={session}', '-p', '--output-format', 'stream-json', '--verbose', '--', '{prompt}'],
-  format: 'claude-stream-json',
+  command: ['claude', '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio', '--permission-mode={mode}'],
+  resume: ['claude', '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio', '--permission-mode={mode}', '--resume={session}'],
+  format: 'claude-control',
 };
+
+/** Claude Code's permission modes for PIA's task modes. */
+const claudeModes: Record<TaskMode, string> = { plan: 'plan', ask: 'default', edits: 'acceptEdits', full: 'bypassPermissions' };
+
+/** The value of `{mode}` for an agent: Claude Code's name of the mode for Claude formats, PIA's own otherwise. */
+export function modeFor(format: AgentFormat, mode: TaskMode): string {
+  return format === 'text' ? mode : claudeModes[mode];
+}
 
 /** Placeholders whose text comes from a user or an agent, not from PIA: never to be read as an option. */
 const untrusted = ['prompt', 'session'] as const;
@@ -62,10 +76,17 @@ function optionWarnings(agent: AgentDefinition): string[] {
   );
 }
 
-/** Guesses the output format from the command: Claude with `--output-format stream-json`. */
+/**
+ * Guesses the format from the command: Claude over its control protocol with `--input-format stream-json`, Claude's
+ * stream-json with `--output-format stream-json`.
+ */
 export function guessFormat(command: string[]): AgentFormat {
-  const i = command.indexOf('--output-format');
-  return i >= 0 && command[i + 1] === 'stream-json' ? 'claude-stream-json' : 'text';
+  const flag = (name: string) => {
+    const i = command.indexOf(name);
+    return (i >= 0 && command[i + 1] === 'stream-json') || command.includes(`${name}=stream-json`);
+  };
+  if (flag('--input-format')) return 'claude-control';
+  return flag('--output-format') ? 'claude-stream-json' : 'text';
 }
 
 /**
@@ -134,7 +155,7 @@ export function expandArgv(template: string[], values: Record<string, string>, a
       );
     }
   }
-  return template.map((arg) => arg.replace(/\{(prompt|workspace|task|session)\}/g, (_, key: string) => values[key] ?? ''));
+  return template.map((arg) => arg.replace(/\{(prompt|workspace|task|session|mode)\}/g, (_, key: string) => values[key] ?? ''));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { inertText } from '../../common/inert-text.js';
 import type { ProgressEvent } from '../../protocol/tasks.js';
 
 /** What one line of agent output becomes: text for the log, and progress events. */
@@ -37,11 +38,52 @@ export function describeTool(name: string, input: Record<string, unknown>): stri
 }
 
 /**
- * Turns one line of Claude Code's `--output-format stream-json` into readable text and progress: assistant text,
- * tool use ("▸ Edit src/x.ts"), the session id, and the result with its cost. A line that is not one of its JSON
- * events is passed through as text.
+ * What a task's lines have said so far about refused tools: each refusal is reported once (by tool-use id), and a
+ * refusal a person decided (the tool was `asked` through an approval) is counted but not shown again.
  */
-export function renderClaudeLine(line: string): Rendered {
+export interface Refusals {
+  /** Tool-use ids already reported or counted. */
+  seen: Set<string>;
+  /** Tool-use ids a person was asked about. */
+  asked: Set<string>;
+  /** "Bash: touch hello.txt", one per refused tool use: for the task's final message. */
+  refused: string[];
+  /** What the agent's recent tool uses were (a refusal line names only the tool-use id). */
+  tools: Map<string, { name: string; input: unknown }>;
+}
+
+/** A fresh record of refusals, for one task. */
+export function newRefusals(): Refusals {
+  return { seen: new Set(), asked: new Set(), refused: [], tools: new Map() };
+}
+
+/** "Bash: touch hello.txt", "Edit src/x.ts": a refused tool use in a line, inert. */
+function refusedTool(name: string, input: unknown): string {
+  const detail = describeTool(name, (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>);
+  return inertText(`${name}${detail ? (name === 'Bash' ? ': ' : ' ') + detail : ''}`, 200, { oneLine: true });
+}
+
+/** Records one refusal; returns the visible line and event unless it was already reported (or a person decided it). */
+function refusal(state: Refusals | undefined, toolUseId: string, tool: string, input: unknown, reason: string): Rendered {
+  const known = state?.tools.get(toolUseId);
+  const what = refusedTool(tool, input ?? known?.input);
+  if (state) {
+    if (toolUseId && state.seen.has(toolUseId)) return { text: '', events: [] };
+    if (toolUseId) state.seen.add(toolUseId);
+    state.refused.push(what);
+    if (toolUseId && state.asked.has(toolUseId)) return { text: '', events: [] };
+  }
+  const why = inertText(reason, 500, { oneLine: true });
+  return { text: `✋ ${what} refused: ${why}\n`, events: [{ kind: 'denied', tool: inertText(tool, 100, { oneLine: true }), detail: what, reason: why }] };
+}
+
+/**
+ * Turns one line of Claude Code's `--output-format stream-json` into readable text and progress: assistant text,
+ * tool use ("▸ Edit src/x.ts"), the session id, refused tools ("✋ Bash: touch x refused: needs approval"), and
+ * the result with its cost. A line that is not one of its JSON events is passed through as text. `refusals`, kept
+ * per task, makes each refusal show once.
+ */
+export function renderClaudeLine(line: string, refusals?: Refusals): Rendered {
   let msg: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(line);
@@ -56,6 +98,12 @@ export function renderClaudeLine(line: string): Rendered {
   switch (msg.type) {
     case 'system':
       if (msg.subtype === 'init' && sessionId) events.push({ kind: 'session', sessionId });
+      if (msg.subtype === 'permission_denied') {
+        // Refused without asking anyone (its configuration, its mode, or no way to ask): never silent.
+        const r = refusal(refusals, str(msg.tool_use_id), str(msg.tool_name) || 'tool', msg.tool_input, str(msg.message) || 'not permitted');
+        text += r.text;
+        events.push(...r.events);
+      }
       break;
     case 'assistant': {
       const content = (msg.message as { content?: unknown } | undefined)?.content;
@@ -67,6 +115,11 @@ export function renderClaudeLine(line: string): Rendered {
         } else if (p.type === 'tool_use') {
           const tool = str(p.name) || 'tool';
           const detail = describeTool(tool, (p.input as Record<string, unknown>) ?? {});
+          if (refusals && str(p.id)) {
+            refusals.tools.set(str(p.id), { name: tool, input: p.input });
+            // Only recent ones matter: a refusal comes right after its tool use.
+            if (refusals.tools.size > 200) refusals.tools.delete(refusals.tools.keys().next().value!);
+          }
           events.push({ kind: 'tool', tool, detail });
           text += `▸ ${tool}${detail ? (tool === 'Bash' ? ': ' : ' ') + detail : ''}\n`;
         }
@@ -79,6 +132,11 @@ export function renderClaudeLine(line: string): Rendered {
       const cost = typeof msg.total_cost_usd === 'number' ? msg.total_cost_usd : undefined;
       const turns = typeof msg.num_turns === 'number' ? msg.num_turns : undefined;
       if (sessionId) events.push({ kind: 'session', sessionId });
+      for (const d of Array.isArray(msg.permission_denials) ? (msg.permission_denials as Array<Record<string, unknown>>) : []) {
+        const r = refusal(refusals, str(d.tool_use_id), str(d.tool_name) || 'tool', d.tool_input, 'the agent was not permitted to use it');
+        text += r.text;
+        events.push(...r.events);
+      }
       events.push({ kind: 'result', text: result, isError, ...(cost !== undefined ? { costUsd: cost } : {}), ...(turns !== undefined ? { turns } : {}) });
       text += `${isError ? '✗' : '✓'} ${result || (isError ? 'the agent reported an error' : 'done')}\n`;
       break;

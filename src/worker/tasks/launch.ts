@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { PiaError } from '../../common/errors.js';
 import type { TaskSpec } from '../../protocol/tasks.js';
-import { agentEnv, expandArgv, type AgentDefinition } from './agent-templates.js';
+import { agentEnv, expandArgv, modeFor, type AgentDefinition } from './agent-templates.js';
 
 /** The folder a task works in: the workspace root, or a named folder under it (never a path). */
 export function workspaceOf(root: string, spec: TaskSpec): string {
@@ -13,7 +13,8 @@ export function workspaceOf(root: string, spec: TaskSpec): string {
 
 /**
  * What a task runs, as an argv array: a shell task's own argv, or the agent's template (its resume template for a
- * follow-up) with the prompt, workspace, task id and session filled in. `hint` says how to fix a missing program.
+ * follow-up) with the prompt, workspace, task id, session and mode filled in. `hint` says how to fix a missing
+ * program. (An agent driven over Claude Code's control protocol gets its prompt on stdin, not here.)
  */
 export function commandFor(spec: TaskSpec, workspace: string, agents: Map<string, AgentDefinition>, defaultAgent: string): { argv: string[]; agent?: AgentDefinition; hint: string } {
   if (spec.kind === 'shell') return { argv: spec.argv ?? [], hint: 'Check the command name, or give its full path.' };
@@ -26,7 +27,7 @@ export function commandFor(spec: TaskSpec, workspace: string, agents: Map<string
     template = agent.resume;
   }
   return {
-    argv: expandArgv(template, { prompt: spec.prompt ?? '', workspace, task: spec.id, session: spec.resumeSession ?? '' }, name),
+    argv: expandArgv(template, { prompt: spec.prompt ?? '', workspace, task: spec.id, session: spec.resumeSession ?? '', mode: modeFor(agent.format, spec.mode ?? 'ask') }, name),
     agent,
     hint:
       `Install the ${agent.name} agent on ${spec.machine} (Claude Code: npm install -g @anthropic-ai/claude-code), or point PIA_AGENT_CMD / PIA_AGENTS at another one. ` +

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { errorMessage } from '../../common/errors.js';
@@ -24,6 +25,8 @@ export interface RunningProcess {
    */
   pause(): void;
   resume(): void;
+  /** The process's stdin, when the spec asked for one (an agent driven over a protocol). */
+  stdin?: { write(text: string): void; end(): void };
 }
 
 /** What to run. `argv[0]` is resolved on PATH by the OS; never through a shell. */
@@ -35,6 +38,8 @@ export interface ProcessSpec {
   graceMs: number;
   /** Niceness to give the process (0 leaves it at the worker's priority). */
   nice?: number;
+  /** Give it a stdin to write to (otherwise it reads nothing). */
+  stdin?: boolean;
   onStdout(data: string): void;
   onStderr(data: string): void;
 }
@@ -71,9 +76,11 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [spec.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     windowsHide: true,
-  });
+  }) as ChildProcessByStdio<Writable | null, Readable, Readable>;
+  // A write after the process exited fails with EPIPE; its exit is reported by `done`, not by a crash here.
+  child.stdin?.on('error', () => undefined);
   if (spec.nice && child.pid !== undefined) lowerPriority(child.pid, spec.nice);
   child.stdout.setEncoding('utf8');
   child.stderr.setEncoding('utf8');
@@ -135,5 +142,13 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
       child.stdout.resume();
       child.stderr.resume();
     },
+    ...(child.stdin
+      ? {
+          stdin: {
+            write: (text: string) => void (child.stdin!.writable && child.stdin!.write(text)),
+            end: () => void child.stdin!.end(),
+          },
+        }
+      : {}),
   };
 }

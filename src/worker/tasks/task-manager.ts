@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from '../../common/logger.js';
+import type { ApprovalAnswer } from '../../protocol/approvals.js';
 import type { LedgerEntry, TaskSpec } from '../../protocol/tasks.js';
 import type { ActiveTask } from './active-task.js';
 import { TaskLedger, type LedgerRecord } from './ledger.js';
 import { setAsideTasks } from './set-aside.js';
 import { createOutputPump, type HubPort } from './output-pump.js';
 import { TaskSpool } from './spool.js';
+import { createWorkerApprovals } from './task-approvals.js';
 import { createTaskRunner, type RunnerConfig } from './task-runner.js';
 
 export type { HubPort } from './output-pump.js';
@@ -32,6 +34,8 @@ export interface TaskManager {
   acked(taskId: string, seq: number): void;
   /** `task.recorded`: the hub has the outcome; the task's spool and ledger entry go. */
   recorded(taskId: string): void;
+  /** `approval.answer`: a person's decision for an agent that waits (applied once, then acknowledged). */
+  approvalAnswered(answer: ApprovalAnswer): void;
   onLinkUp(): void;
   onLinkDown(): void;
   running(): number;
@@ -48,7 +52,8 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
   const setAside = setAsideTasks(ledger.rejected);
   const tasks = new Map<string, ActiveTask>();
   const output = createOutputPump({ hub, tasks: () => tasks.values(), chunkMs: config.chunkMs ?? 15, chunkBytes: config.chunkBytes ?? 64 * 1024 });
-  const runner = createTaskRunner({ config, hub, output, ledger, log });
+  const approvals = createWorkerApprovals({ link: hub, log });
+  const runner = createTaskRunner({ config, hub, output, ledger, approvals, log });
   let ackDirty = false;
 
   for (const record of ledger.all()) {
@@ -134,6 +139,9 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
       t?.spool.remove();
       ledger.delete(taskId);
     },
+    approvalAnswered(answer) {
+      approvals.answered(answer);
+    },
     onLinkDown() {
       // Nobody to wait for: let every task write on into its spool.
       output.linkChanged();
@@ -147,6 +155,8 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
         if (t.record.state === 'running' && t.record.workspace) hub.send({ type: 'task.started', taskId: t.spec.id, workspace: t.record.workspace, at: Date.now() });
         output.pump(t);
       }
+      // After the tasks' own state: an approval belongs to a task the hub knows is running.
+      approvals.onLinkUp();
     },
     running: () => [...tasks.values()].filter((t) => t.record.state === 'running').length,
     taskOfToken(token) {

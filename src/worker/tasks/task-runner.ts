@@ -5,13 +5,15 @@ import type { Logger } from '../../common/logger.js';
 import type { FinalState, TaskOutcome } from '../../protocol/tasks.js';
 import type { ActiveTask } from './active-task.js';
 import { resolveProgram, type AgentDefinition } from './agent-templates.js';
-import { createLineSplitter, renderClaudeLine } from './claude-stream.js';
+import { createClaudeSession } from './claude-session.js';
+import { createLineSplitter, newRefusals, renderClaudeLine } from './claude-stream.js';
 import { prepareWorkspace } from './git-workspace.js';
 import { writeIdentity } from './identity.js';
 import { commandFor, taskEnv, workspaceOf } from './launch.js';
 import type { TaskLedger } from './ledger.js';
 import type { HubPort, OutputPump } from './output-pump.js';
 import { startProcess } from './process-runner.js';
+import type { WorkerApprovals } from './task-approvals.js';
 
 /** What running a task needs to know of the worker. */
 export interface RunnerConfig {
@@ -40,8 +42,15 @@ export interface TaskRunner {
   finish(t: ActiveTask, end: Pick<TaskOutcome, 'state' | 'exitCode'> & Partial<Pick<TaskOutcome, 'error' | 'cancelledBy'>>): void;
 }
 
+/** "✋ The agent was refused 2 tool uses: Bash: touch a; Edit x.ts", or nothing. */
+function refusalNote(refused: string[]): string {
+  if (refused.length === 0) return '';
+  const shown = refused.slice(0, 5).join('; ') + (refused.length > 5 ? `; and ${refused.length - 5} more` : '');
+  return `✋ The agent was refused ${refused.length} tool use${refused.length === 1 ? '' : 's'}: ${shown}`;
+}
+
 /** Creates the runner. */
-export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; output: OutputPump; ledger: TaskLedger; log: Logger }): TaskRunner {
+export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; output: OutputPump; ledger: TaskLedger; approvals: WorkerApprovals; log: Logger }): TaskRunner {
   const { config, hub, output, ledger, log } = deps;
 
   async function run(t: ActiveTask): Promise<void> {
@@ -70,7 +79,9 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
       if (t.stopReason) return finishStopped(t);
       output.emitEvent(t, { kind: 'step', step: 'agent_started', message: agent ? `${agent.name} started` : `${path.basename(argv[0]!)} started` });
 
-      const splitter = agent?.format === 'claude-stream-json' ? createLineSplitter((line) => onAgentLine(t, line)) : undefined;
+      const controlled = agent?.format === 'claude-control';
+      t.refusals = newRefusals();
+      const splitter = agent && agent.format !== 'text' ? createLineSplitter((line) => (t.session ? t.session.line(line) : onAgentLine(t, line))) : undefined;
       t.process = startProcess({
         argv,
         cwd: workspace,
@@ -78,13 +89,22 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
         timeoutMs: 2 ** 31 - 1, // the task's own deadline governs
         ...(config.nice ? { nice: config.nice } : {}),
         graceMs: config.graceMs,
+        stdin: controlled,
         onStdout: (data) => (splitter ? splitter.push(data) : output.emit(t, 'stdout', data)),
         onStderr: (data) => output.emit(t, 'stderr', data),
       });
+      if (controlled && t.process.stdin) {
+        const refusals = t.refusals;
+        t.session = createClaudeSession({ taskId: spec.id, input: t.process.stdin, approvals: deps.approvals, onEvent: (line) => onAgentLine(t, line), asked: (id) => refusals.asked.add(id) });
+        t.session.start(spec.prompt ?? '');
+      }
       const end = await t.process.done;
       splitter?.end();
+      t.session?.ended();
+      t.session = undefined;
       if (end.reason === 'spawn_failed') throw new PiaError('spawn_failed', `could not start ${argv[0]}: ${end.error}`);
-      if (end.reason === 'cancelled' || end.reason === 'timed_out') return finishStopped(t);
+      // Stopped through the protocol, the agent ends by itself (exit 0): it was still cancelled or timed out.
+      if (end.reason === 'cancelled' || end.reason === 'timed_out' || t.stopReason) return finishStopped(t);
       const failedByAgent = t.result?.isError === true;
       const ok = end.exitCode === 0 && !failedByAgent;
       const error = ok ? undefined : end.exitCode !== null ? `exited with code ${end.exitCode}${failedByAgent ? ' (the agent reported an error)' : ''}` : `killed by ${end.signal}`;
@@ -94,13 +114,14 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
       if (t.stopReason) return finishStopped(t);
       const message = errorMessage(err);
       output.emit(t, 'stderr', `pia: ${message}\n`);
-      output.emitEvent(t, { kind: 'step', step: 'finished', message: `failed: ${message}` });
+      // The reason is the output line just above; the step only marks the end.
+      output.emitEvent(t, { kind: 'step', step: 'finished', message: 'failed' });
       finish(t, { state: 'failed', exitCode: null, error: message });
     }
   }
 
   function onAgentLine(t: ActiveTask, line: string): void {
-    const { text, events } = renderClaudeLine(line);
+    const { text, events } = renderClaudeLine(line, t.refusals);
     output.emit(t, 'stdout', text);
     for (const e of events) {
       if (e.kind === 'session') t.sessionId = e.sessionId;
@@ -118,9 +139,11 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
 
   function finish(t: ActiveTask, end: Pick<TaskOutcome, 'state' | 'exitCode'> & Partial<Pick<TaskOutcome, 'error' | 'cancelledBy'>>): void {
     if (t.deadline) clearTimeout(t.deadline);
+    if (t.stopFallback) clearTimeout(t.stopFallback);
     output.flushChunk(t);
-    // What the agent said it did, when it says so; the output's last lines are the hub's to show.
-    const summary = t.result?.text;
+    // What the agent said it did, when it says so; the output's last lines are the hub's to show. A task whose agent
+    // was refused tools says so: "succeeded" alone would hide that it could not do what it was asked.
+    const summary = [t.result?.text, refusalNote(t.refusals?.refused ?? [])].filter(Boolean).join('\n');
     const outcome: TaskOutcome = {
       taskId: t.spec.id,
       ...end,
@@ -142,7 +165,13 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
     t.stopReason = reason;
     if (by) t.cancelledBy = by;
     t.abort.abort();
-    t.process?.stop(reason);
+    if (t.session) {
+      // The protocol's way first: the agent stops its turn, withdraws what it waits on, and exits. Signals if it does not.
+      t.session.interrupt();
+      t.stopFallback = setTimeout(() => t.process?.stop(reason), config.graceMs);
+    } else {
+      t.process?.stop(reason);
+    }
   }
 
   return { run, stop, finish };

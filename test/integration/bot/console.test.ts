@@ -82,6 +82,28 @@ describe('the console chat', () => {
     expect(shown).toMatch(/❌ local: failed in \d+ s, exit 3\n/);
   });
 
+  it('an approval is answered in its thread: >N allow', async () => {
+    const before = screen.length;
+    type('run local "ask=1 lines=0"');
+    await until(() => screen.slice(before).includes('Approval needed'), 10_000);
+    const shown = screen.slice(before);
+    const thread = /● thread #(\d+)\n/.exec(shown)![1]!;
+    expect(shown).toMatch(new RegExp(`#${thread} │ ✋ Approval needed \\((\\w{6})\\): the agent on local wants to use Bash\\n {2}#${thread} │ \`touch file-1\\.txt\`\\n`));
+    expect(shown).toContain(`[Allow once] [Allow for this task] [Always on this machine] [Deny]  (type >${thread} allow or >${thread} allow task or >${thread} allow always or >${thread} deny)`);
+    type(`>${thread} allow`);
+    await until(() => screen.slice(before).includes('✅ local: succeeded'), 10_000);
+    expect(screen.slice(before)).toMatch(new RegExp(`#${thread} │ ✅ Bash \`touch file-1\\.txt\` \\(\\w{6}\\) allowed once by console:ada at \\d\\d:\\d\\d:\\d\\d UTC\\n`));
+    expect(screen.slice(before)).toMatch(/allowed 1\n/);
+  });
+
+  it('a reply to a thread that does not exist says so, and starts nothing', async () => {
+    const before = screen.length;
+    type('>99 confirm');
+    await until(() => screen.slice(before).includes('No thread #99'), 5000);
+    expect(screen.slice(before)).toMatch(/No thread #99 \(threads so far: #1 to #\d+\); a reply goes into a thread that a command started\./);
+    expect(screen.slice(before)).not.toContain('Unknown command');
+  });
+
   it('status shows the fleet', async () => {
     const before = screen.length;
     type('status');

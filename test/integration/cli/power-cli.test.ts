@@ -79,7 +79,7 @@ describe('power commands', () => {
     await pia(['machines', 'add', 'bare'], env());
     const doc = await pia(['doctor', 'bare'], env());
     expect(doc.code).toBe(1);
-    expect(doc.stdout).toContain('✗ No MAC address known: a magic packet cannot be built. Set it with pia machines set bare --mac <mac>.\n');
+    expect(doc.stdout).toContain('✗ No MAC address known (its worker has not reported one on its default route): a magic packet cannot be built. Set it with pia machines set bare --mac <mac>.\n');
     const fp = `SHA256:${'C'.repeat(43)}`;
     const trust = await pia(['machines', 'trust', 'bare', '--fingerprint', fp], env());
     expect(trust.stdout).toBe(`Pinned ${fp} for bare.\n`);

@@ -27,12 +27,14 @@ describe('registering /pia', () => {
     expect(result.scope).toBe('global');
     const [pia] = fake.commands.get('global') as { name: string; options: { name: string; options: { name: string; required: boolean; autocomplete?: boolean }[] }[] }[];
     expect(pia!.options.map((o) => o.name)).toEqual([
-      'help', 'status', 'machines', 'wake', 'bootstrap', 'power', 'run', 'deploy', 'sh', 'tasks', 'logs', 'cancel', 'sleep', 'shutdown', 'restart', 'whoami',
+      'help', 'status', 'machines', 'wake', 'bootstrap', 'power', 'run', 'deploy', 'sh', 'tasks', 'logs', 'cancel',
+      'approvals', 'approve', 'deny', 'answer', 'sleep', 'shutdown', 'restart', 'whoami',
     ]);
     const run = pia!.options.find((o) => o.name === 'run')!;
     expect(run.options).toMatchObject([
       { name: 'machine', required: true, autocomplete: true },
       { name: 'prompt', required: true },
+      { name: 'mode', required: false },
     ]);
   });
 

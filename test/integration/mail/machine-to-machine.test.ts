@@ -12,6 +12,9 @@ import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
 // worker puts on its PATH). The mail really goes out over SMTP into the fleet's dovecot mailbox, comes back in
 // through IMAP, runs on m3, and m3's result mail comes back the same way to the agent that asked.
 const dovecotOk = haveDovecot();
+// The agents here start `pia` (a Node process) to mail: at the default nice 19 a busy machine can starve it for
+// longer than these tests wait. Priority itself is tested in tasks/priority.test.ts.
+const NORMAL_PRIORITY = { PIA_AGENT_NICE: '0' };
 
 let servers: MailServers | undefined;
 let smtp: TestSmtp;
@@ -25,9 +28,10 @@ beforeAll(async () => {
   ({ smtp } = servers = await startMailServers());
   f = await startFleet({
     hubEnv: servers.hubEnv(),
+    workerEnv: NORMAL_PRIORITY,
   });
   const { body } = await f.t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'm3' });
-  m3 = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: fakeAgentEnv() });
+  m3 = testWorker({ hub: f.t.linkUrl, join: body.joinToken, env: { ...fakeAgentEnv(), ...NORMAL_PRIORITY } });
   const online = nextEvent(f.t.pia.events, 'machine.online', (e) => e.machine === 'm3');
   void m3.run();
   await online;
@@ -102,7 +106,7 @@ describe.skipIf(!dovecotOk)('machines mail each other', () => {
 describe('machine to machine without mail on the hub', () => {
   let plain: TestFleet;
   beforeAll(async () => {
-    plain = await startFleet();
+    plain = await startFleet({ workerEnv: NORMAL_PRIORITY });
   });
   afterAll(async () => {
     await plain.stop();

@@ -7,6 +7,7 @@ import { silentPorts } from '../../helpers/silent-port.js';
 import { expectedMagicPacket, udpListener } from '../../helpers/udp.js';
 import { nextEvent, until } from '../../helpers/wait.js';
 import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
+import { linkRaw } from '../../helpers/raw-link.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -148,7 +149,35 @@ describe('wake', () => {
 
     await t.api('POST', '/api/machines', { name: 'nomac', capabilities: { ip: '127.0.0.1', probePorts: [silent.ports[0]] } });
     const nomac = await t.api<{ operation: { id: string } }>('POST', '/api/machines/nomac/wake');
-    expect(await finalStep(t, nomac.body.operation.id)).toMatchObject({ state: 'failed', error: 'no MAC address known for nomac; set it with pia machines set nomac --mac <mac>' });
+    expect(await finalStep(t, nomac.body.operation.id)).toMatchObject({ state: 'failed', error: 'no MAC address known for nomac (its worker has not reported one on its default route); set it with pia machines set nomac --mac <mac>' });
+  });
+
+  it('wakes by the MAC its worker reported, shown as learned and overridden by --mac', async () => {
+    const nic = await udpListener();
+    cleanups.push(() => nic.close());
+    const silent = await silentPorts(1);
+    cleanups.push(() => silent.close());
+    const t = await hub({ PIA_WOL_TARGETS: `127.0.0.1:${nic.port}`, PIA_WAKE_TIMEOUT_S: '0.5' });
+    const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'learner', capabilities: { ip: '127.0.0.1', probePorts: [silent.ports[0]], wolTargets: [`127.0.0.1:${nic.port}`] } });
+    // Its worker links once (its facts name eth0 with 02:00:00:00:00:02), then the machine goes to sleep.
+    const raw = await linkRaw(t.linkUrl, 'learner', { kind: 'join', token: body.joinToken });
+    raw.link.ws.close();
+    await until(async () => (await t.machine('learner')).status === 'offline');
+    expect((await t.machine('learner')).learnedMac).toEqual({ mac: '02:00:00:00:00:02', interface: 'eth0' });
+    const doctor = await t.api<{ findings: Array<{ level: string; message: string }> }>('GET', '/api/machines/learner/doctor');
+    expect(doctor.body.findings).toContainEqual({ level: 'ok', message: 'MAC 02:00:00:00:00:02 learned from its worker (eth0, on its default route); set another with pia machines set learner --mac <mac>.' });
+
+    const wake = await t.api<{ operation: { id: string } }>('POST', '/api/machines/learner/wake');
+    await until(() => nic.packets.length >= 3, 3000);
+    expect(nic.packets[0]!.data.equals(expectedMagicPacket('02:00:00:00:00:02'))).toBe(true);
+    await finalStep(t, wake.body.operation.id);
+
+    // A person's MAC wins over the learned one.
+    await t.api('PATCH', '/api/machines/learner', { capabilities: { mac: MAC } });
+    const again = await t.api<{ operation: { id: string } }>('POST', '/api/machines/learner/wake');
+    await until(() => nic.packets.length >= 6, 3000);
+    expect(nic.packets[5]!.data.equals(expectedMagicPacket(MAC))).toBe(true);
+    await finalStep(t, again.body.operation.id);
   });
 
   it('the whole orchestration: a stand-in machine boots on the packet, opens a port, then starts its worker', async () => {
@@ -233,7 +262,8 @@ describe('doctor', () => {
     await enrolledThenOff(t, 'wifi-box', { ip: '127.0.0.1' });
     const { body } = await t.api<{ findings: Array<{ level: string; message: string }> }>('GET', '/api/machines/wifi-box/doctor');
     const text = body.findings.map((f) => `${f.level}: ${f.message}`);
-    expect(text).toContain('error: No MAC address known: a magic packet cannot be built. Set it with pia machines set wifi-box --mac <mac>.');
+    // Its worker reported this host's real interfaces: the MAC is learned from the default route when there is one.
+    expect(text.some((l) => /^ok: MAC [0-9a-f:]{17} learned from its worker \(.+, on its default route\)/.test(l) || l === 'error: No MAC address known (its worker has not reported one on its default route): a magic packet cannot be built. Set it with pia machines set wifi-box --mac <mac>.')).toBe(true);
     expect(text.some((l) => /^warn: No awake peer on .+: packets go from the hub only/.test(l))).toBe(true);
     expect(text).toContain('warn: No SSH key on the hub (PIA_SSH_KEY): if its worker does not start by itself, PIA cannot start it.');
     expect(text).toContain('warn: No SSH host key pinned: run pia machines trust wifi-box.');

@@ -42,10 +42,11 @@ export function blockActions(
   slack: FakeSlack,
   action: { actionId: string; value: string },
   where: { channel: string; messageTs: string; threadTs?: string },
+  user = 'U42',
 ): Record<string, unknown> {
   return {
     type: 'block_actions',
-    user: { id: 'U42', username: 'ada', name: 'ada', team_id: slack.teamId },
+    user: { id: user, username: 'ada', name: 'ada', team_id: slack.teamId },
     api_app_id: 'APIA',
     token: 'legacy-verification-token',
     team: { id: slack.teamId, domain: 'fake' },

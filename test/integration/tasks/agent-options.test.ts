@@ -41,7 +41,9 @@ describe('prompts that look like options', () => {
       expect(done.state, prompt).toBe('succeeded');
       const text = await f.outputText(task!.id, ['stdout']);
       expect(text.split('\n')[0]).toBe(`prompt: ${prompt}`);
-      expect(text).not.toContain('permission-mode:');
+      // The prompt went on stdin: the mode is the task's (ask), whatever the prompt says.
+      expect(text).toContain('permission-mode: default\n');
+      expect(text).not.toContain('permission-mode: bypassPermissions');
     }
   });
 

@@ -36,6 +36,15 @@ describe('the command language', () => {
     expect(ok('cancel k3x9q2mfab')).toEqual({ name: 'cancel', taskId: 'k3x9q2mfab' });
     for (const c of ['sleep', 'shutdown', 'restart'] as const) expect(ok(`${c} m2`)).toEqual({ name: c, machine: { kind: 'name', name: 'm2' } });
     expect(ok('whoami')).toEqual({ name: 'whoami' });
+    expect(ok('approvals')).toEqual({ name: 'approvals' });
+    expect(ok('approvals K3X9Q2MFAB')).toEqual({ name: 'approvals', taskId: 'k3x9q2mfab' });
+    expect(ok('approve 4KQ2MF')).toEqual({ name: 'approve', id: '4kq2mf', scope: 'once' });
+    expect(ok('approve 4kq2mf always')).toEqual({ name: 'approve', id: '4kq2mf', scope: 'always' });
+    expect(ok('deny 4kq2mf run the tests first')).toEqual({ name: 'deny', id: '4kq2mf', reason: 'run the tests first' });
+    expect(ok('deny 4kq2mf')).toEqual({ name: 'deny', id: '4kq2mf' });
+    expect(ok('answer 4kq2mf 1,2 "use MySQL"')).toEqual({ name: 'answer', id: '4kq2mf', text: '1,2 "use MySQL"' });
+    expect(err('approve 4kq2mf forever')).toMatchObject({ error: '"forever" is not once, task or always.' });
+    expect(err('approve <@U1>')).toMatchObject({ error: '"<@U1>" is not an approval code (pia approvals lists them).' });
   });
 
   it('reads options before the prompt, continues a session, and refuses an unknown option instead of sending it on', () => {
@@ -43,7 +52,10 @@ describe('the command language', () => {
     expect(ok('deploy https://x.example/a.git m2 --agent gemini --ref v1 go')).toMatchObject({ ref: 'v1', agent: 'gemini', prompt: 'go' });
     // Once the prompt has begun, `--` words are the agent's text.
     expect(ok('run m2 explain --agent and --ref')).toMatchObject({ prompt: 'explain --agent and --ref' });
-    expect(err('run m2 --agnet codex go')).toMatchObject({ error: 'Unknown option "--agnet"; this command takes --agent.' });
+    expect(err('run m2 --agnet codex go')).toMatchObject({ error: 'Unknown option "--agnet"; this command takes --agent, --mode.' });
+    expect(ok('run m2 --mode Plan how would you split it')).toMatchObject({ mode: 'plan', prompt: 'how would you split it' });
+    expect(ok('deploy https://x.example/a.git m2 --mode edits go')).toMatchObject({ mode: 'edits', prompt: 'go' });
+    expect(err('run m2 --mode yolo go')).toMatchObject({ error: '"yolo" is not a mode; use plan, ask, edits or full.' });
     expect(err('run m2 --agent')).toMatchObject({ error: 'Missing the value after --agent.' });
     expect(err('run m2 --agent "rm -rf" go')).toMatchObject({ error: '"rm -rf" is not an agent name.' });
     expect(ok('continue K3X9Q2MFAB now the docs')).toEqual({ name: 'continue', taskId: 'k3x9q2mfab', prompt: 'now the docs' });
@@ -74,7 +86,7 @@ describe('the command language', () => {
   it('says "did you mean" for a typo and shows the usage for bad arguments', () => {
     expect(err('wkae m2')).toMatchObject({ error: 'Unknown command "wkae". Did you mean `wake`?', suggestion: 'wake' });
     expect(err('frobnicate')).toMatchObject({ error: 'Unknown command "frobnicate". Try `help`.' });
-    expect(err('run m2')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.', usage: 'run <machine> [--agent A] <prompt...>' });
+    expect(err('run m2')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.', usage: 'run <machine> [--agent A] [--mode M] <prompt...>' });
     expect(err('wake')).toMatchObject({ error: 'Missing the machine.', usage: 'wake <machine>' });
     expect(err('wake m2 m3')).toMatchObject({ error: 'Unexpected "m3".' });
     expect(err('wake $(id)')).toMatchObject({ error: '"$(id)" is not a machine name, "all" or tag:<tag>.' });
@@ -90,7 +102,10 @@ describe('the command language', () => {
     expect(viewer).not.toContain('run <machine>');
     expect(viewer).not.toContain('sh <machine>');
     const operator = helpText('operator');
-    expect(operator).toContain('run <machine> [--agent A] <prompt...>');
+    expect(operator).toContain('run <machine> [--agent A] [--mode M] <prompt...>');
+    expect(operator).toContain('approve <code> [once|task|always]');
+    expect(viewer).toContain('approvals [task-id]');
+    expect(viewer).not.toContain('approve <code>');
     expect(operator).toContain('continue <task-id> <prompt...>');
     expect(operator).not.toContain('shutdown');
     expect(helpText('admin')).toContain('sh <machine> -- <command> [args...]');

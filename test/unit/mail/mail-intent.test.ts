@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mailIntent } from '../../../src/mail/parse/mail-intent.js';
 import { cleanSubject } from '../../../src/mail/parse/subject.js';
+import { approvalReply } from '../../../src/mail/parse/approval-reply.js';
 
 const intent = (subject: string, ...body: string[]) => mailIntent({ subject, text: body.join('\n') });
 
@@ -122,5 +123,26 @@ describe('mailIntent: run and empty', () => {
   it('is empty when nothing new was written', () => {
     expect(intent('Re: ', '', 'Sent from my iPhone')).toEqual({ kind: 'empty' });
     expect(intent('', '> quoted only')).toEqual({ kind: 'empty' });
+  });
+});
+
+describe('mailIntent: a mode line', () => {
+  it('a `mode:` line alone sets the mode and leaves the prompt; one that is not a mode stays text', () => {
+    expect(intent('Split the module', 'mode: Plan', 'carefully')).toEqual({ kind: 'run', prompt: 'Split the module\n\ncarefully', mode: 'plan' });
+    expect(intent('Update deps', 'repo: https://github.com/acme/app', 'mode: edits')).toMatchObject({ kind: 'deploy', prompt: 'Update deps', mode: 'edits' });
+    expect(intent('Go', 'mode: yolo')).toEqual({ kind: 'run', prompt: 'Go\n\nmode: yolo' });
+  });
+});
+
+describe('approvalReply', () => {
+  it('reads the first line of new text as an answer to an approval, nothing else', () => {
+    expect(approvalReply('Allow 4KQ2MF\n\nthanks')).toBe('approve 4kq2mf');
+    expect(approvalReply('allow 4kq2mf task')).toBe('approve 4kq2mf task');
+    expect(approvalReply('deny 4kq2mf run the tests first\n')).toBe('deny 4kq2mf run the tests first');
+    expect(approvalReply('answer 4kq2mf 2')).toBe('answer 4kq2mf 2');
+    // The quoted approval mail says "allow" too: only what the person wrote counts.
+    expect(approvalReply('Looks fine to me\n\nOn Mon, PIA wrote:\n> allow 4kq2mf')).toBeNull();
+    expect(approvalReply('> allow 4kq2mf')).toBeNull();
+    expect(approvalReply('I would not allow 4kq2mf')).toBeNull();
   });
 });

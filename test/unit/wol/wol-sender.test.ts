@@ -155,6 +155,13 @@ describe('WoL sender', () => {
     expect(target.arrivals).toHaveLength(2);
   });
 
+  it('in loopback-only mode (every test) sends nothing to a LAN or broadcast address, and says so', async () => {
+    expect(process.env.PIA_NET_LOOPBACK_ONLY).toBe('1');
+    const report = await sender().sendBurst(packet, [{ host: '255.255.255.255', port: 9 }, { host: '192.0.2.255', port: 9 }], { count: 1, intervalMs: 0 });
+    expect(report.targets.map((t) => t.sent)).toEqual([0, 0]);
+    for (const t of report.targets) expect(t.error).toMatch(/loopback-only mode \(PIA_NET_LOOPBACK_ONLY=1\)/);
+  });
+
   it('refuses a nonsense count or interval', async () => {
     const wol = sender();
     await expect(wol.sendBurst(packet, [], { count: 0 })).rejects.toMatchObject({ code: 'wol_burst_invalid' });

@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { CLAUDE_AGENT, expandArgv, loadAgents } from '../../../src/worker/tasks/agent-templates.js';
+import { CLAUDE_AGENT, expandArgv, loadAgents, modeFor } from '../../../src/worker/tasks/agent-templates.js';
 
 describe('agent templates and option-like text', () => {
-  it('the built-in Claude Code templates end options before the prompt', () => {
-    const values = { prompt: '--settings=/tmp/evil.json', workspace: '/w', task: 't1', session: '--x' };
+  it('the built-in Claude Code templates carry no user text in argv: the prompt goes on stdin, the session inside --resume=', () => {
+    const values = { prompt: '--settings=/tmp/evil.json', workspace: '/w', task: 't1', session: '--x', mode: 'default' };
     const argv = expandArgv(CLAUDE_AGENT.command, values);
-    expect(argv.slice(argv.indexOf('--'))).toEqual(['--', '--settings=/tmp/evil.json']);
+    expect(argv).toEqual(['claude', '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio', '--permission-mode=default']);
+    expect(CLAUDE_AGENT.format).toBe('claude-control');
     const resume = expandArgv(CLAUDE_AGENT.resume!, values);
     expect(resume).toContain('--resume=--x');
-    expect(resume.slice(resume.indexOf('--'))).toEqual(['--', '--settings=/tmp/evil.json']);
+    expect(resume.join(' ')).not.toContain('evil');
+  });
+
+  it("maps PIA's modes to Claude Code's permission modes", () => {
+    expect(['plan', 'ask', 'edits', 'full'].map((m) => modeFor('claude-control', m as 'plan'))).toEqual(['plan', 'default', 'acceptEdits', 'bypassPermissions']);
+    expect(modeFor('text', 'edits')).toBe('edits');
   });
 
   it('warns at load time about a configured template whose {prompt} or {session} could be read as an option', () => {

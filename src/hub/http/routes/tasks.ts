@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiResponse } from '../../../protocol/api.js';
-import { Origin, taskStates } from '../../../protocol/tasks.js';
+import { Origin, TaskMode, taskStates } from '../../../protocol/tasks.js';
 import type { Actor } from '../../machine-admin.js';
 import type { TaskService } from '../../tasks/task-service.js';
 
@@ -9,7 +9,19 @@ const origin = Origin.default({ kind: 'http' });
 const timeoutS = z.number().positive().optional();
 
 const CreateBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('run'), machine: z.string().min(1), prompt: z.string(), agent: z.string().max(64).optional(), workspace: z.string().optional(), continueTask: z.string().optional(), timeoutS, origin }).strict(),
+  z
+    .object({
+      kind: z.literal('run'),
+      machine: z.string().min(1),
+      prompt: z.string(),
+      agent: z.string().max(64).optional(),
+      workspace: z.string().optional(),
+      continueTask: z.string().optional(),
+      mode: TaskMode.optional(),
+      timeoutS,
+      origin,
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('deploy'),
@@ -20,6 +32,7 @@ const CreateBody = z.discriminatedUnion('kind', [
       prompt: z.string().optional(),
       targets: z.array(z.object({ machine: z.string().min(1), prompt: z.string() })).max(10_000).optional(),
       agent: z.string().max(64).optional(),
+      mode: TaskMode.optional(),
       timeoutS,
       origin,
     })
@@ -54,7 +67,7 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService }): 
       }
       case 'deploy': {
         const targets = body.targets ?? (body.machines ?? []).map((machine) => ({ machine, prompt: body.prompt ?? '' }));
-        const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets, agent: body.agent, timeoutS: body.timeoutS, origin: body.origin });
+        const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets, agent: body.agent, mode: body.mode, timeoutS: body.timeoutS, origin: body.origin });
         return reply.status(201).send(out satisfies ApiResponse<'deployed'>);
       }
       case 'shell': {

@@ -1,9 +1,10 @@
-import type { ActionResultView } from '../../protocol/api.js';
-import type { PowerProgress } from '../../power/progress.js';
-import type { MachineJson } from '../../hub/http/machine-json.js';
-import type { Task } from '../../hub/tasks/task.js';
-import { bold } from '../markup.js';
-import type { Button, OutMessage } from '../port.js';
+import type { ActionResultView } from '../protocol/api.js';
+import type { PowerProgress } from '../power/progress.js';
+import type { MachineJson } from '../hub/http/machine-json.js';
+import type { Task } from '../hub/tasks/task.js';
+import { bold } from './markup.js';
+import type { Button, OutMessage } from './message.js';
+import { approvalsList, settledLine } from './approval-views.js';
 
 const stateMark: Record<Task['state'], string> = {
   queued: '⏳',
@@ -30,11 +31,15 @@ function what(task: Task): string {
   return prompt.length > 200 ? prompt.slice(0, 199) + '…' : prompt;
 }
 
-/** The status message of a task, updated in place: state, elapsed time, last step, the live tail, a Cancel button. */
-export function taskStatus(task: Task, opts: { tail: string; step?: string; now?: number }): OutMessage {
+/**
+ * The status message of a task, updated in place: state, elapsed time, last step, the live tail, a Cancel button.
+ * While its agent waits for people it says so with the count, so a channel scanned at a glance shows who is stuck.
+ */
+export function taskStatus(task: Task, opts: { tail: string; step?: string; now?: number; waiting?: number }): OutMessage {
   const now = opts.now ?? Date.now();
   const since = task.startedAt ? ` for ${duration(now - Date.parse(task.startedAt))}` : '';
-  const head = `${stateMark[task.state]} ${bold(task.kind)} on ${bold(task.machine)} (${task.id}): ${task.state.replace('_', ' ')}${task.finishedAt ? '' : since}`;
+  const waiting = opts.waiting && !task.finishedAt ? ` ✋ waiting for approval (${opts.waiting})` : '';
+  const head = `${stateMark[task.state]} ${bold(task.kind)} on ${bold(task.machine)} (${task.id}): ${task.state.replace('_', ' ')}${task.finishedAt ? '' : since}${waiting}`;
   const lines = [head, what(task)];
   if (opts.step) lines.push(`» ${opts.step}`);
   const live = task.state === 'queued' || task.state === 'dispatched' || task.state === 'running';
@@ -134,5 +139,9 @@ export function resultMessage(r: ActionResultView): OutMessage {
           { actionId: 'dismiss', label: 'Dismiss', value: r.token },
         ],
       };
+    case 'approvals':
+      return approvalsList(r.approvals);
+    case 'approval':
+      return { text: settledLine(r.approval) };
   }
 }
