@@ -137,7 +137,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     db,
     bus,
     log,
-    ack: (machineId, taskId, seq) => links.get(machineId)?.send({ type: 'output.ack', taskId, seq }),
+    ack: (machineId, acks) => links.get(machineId)?.send({ type: 'output.ack', acks }),
     observe: (bytes, latencyMs) => {
       metrics.outputBytes.inc(bytes);
       metrics.outputLatency.observe(Math.max(0, latencyMs) / 1000);

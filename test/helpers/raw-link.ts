@@ -24,8 +24,10 @@ export interface RawLink {
   ws: WebSocket;
   opened: Promise<void>;
   closed: Promise<{ code: number; reason: string }>;
-  /** Messages received from the hub, parsed. */
+  /** Messages received from the hub, parsed (an `output.ack` of several tasks as one `{type, taskId, seq}` each). */
   received: unknown[];
+  /** Every text frame received from the hub, as it came. */
+  frames: string[];
   next(): Promise<unknown>;
   /** The first message (received or still to come) that `match` accepts, taken out of `received`. */
   waitFor<T = Record<string, unknown>>(match: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<T>;
@@ -35,20 +37,28 @@ export interface RawLink {
 export function rawLink(url: string, opts: WebSocket.ClientOptions = {}): RawLink {
   const ws = new WebSocket(url, { perMessageDeflate: false, ...opts });
   const received: unknown[] = [];
+  const frames: string[] = [];
   const waiters: Array<(m: unknown) => void> = [];
   const matchers: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: unknown) => void }> = [];
-  ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString());
-    const m = matchers.findIndex((x) => x.match(msg));
+  const take = (msg: unknown) => {
+    const m = matchers.findIndex((x) => x.match(msg as Record<string, unknown>));
     if (m >= 0) return matchers.splice(m, 1)[0]!.resolve(msg);
     const w = waiters.shift();
     if (w) w(msg);
     else received.push(msg);
+  };
+  ws.on('message', (data) => {
+    frames.push(data.toString());
+    const msg = JSON.parse(data.toString()) as { type?: string; acks?: Array<{ taskId: string; seq: number }> };
+    // One acknowledgement of several tasks is seen as one message per task (`frames` keeps the wire's own).
+    if (msg.type === 'output.ack' && Array.isArray(msg.acks)) for (const a of msg.acks) take({ type: 'output.ack', ...a });
+    else take(msg);
   });
   ws.on('error', () => undefined);
   return {
     ws,
     received,
+    frames,
     opened: new Promise((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);

@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { Logger } from '../../common/logger.js';
 import { errorMessage } from '../../common/errors.js';
+import { MAX_ACKS, type OutputAck } from '../../protocol/messages.js';
 import type { OutputFrame } from '../../protocol/output-frame.js';
 import type { EventBus } from '../events.js';
 import { createLogBudget } from '../link/log-budget.js';
@@ -81,7 +82,8 @@ export function createOutputWriter(deps: {
   db: Db;
   bus: EventBus;
   log: Logger;
-  ack: (machineId: number, taskId: string, seq: number) => void;
+  /** Acknowledges stored output to a machine: one call per machine and write, for all its tasks in it. */
+  ack: (machineId: number, acks: OutputAck[]) => void;
   /** Called for each stored chunk with its size and the time since the worker read it. */
   observe?: (bytes: number, latencyMs: number) => void;
   /** Called when compression failed (the block was stored as it is) and when a batch could not be written. */
@@ -187,10 +189,16 @@ export function createOutputWriter(deps: {
       diskBytes += diskBytesOf(b);
     }
     if (outputBytes) deps.stored?.(outputBytes, diskBytes);
+    const acks = new Map<number, OutputAck[]>();
     for (const [taskId, t] of plans) {
       t.cursor.seq = t.seq;
       t.cursor.bytes = t.bytes;
-      deps.ack(t.machineId, taskId, t.seq);
+      const list = acks.get(t.machineId);
+      if (list) list.push({ taskId, seq: t.seq });
+      else acks.set(t.machineId, [{ taskId, seq: t.seq }]);
+    }
+    for (const [machineId, list] of acks) {
+      for (let i = 0; i < list.length; i += MAX_ACKS) deps.ack(machineId, list.slice(i, i + MAX_ACKS));
     }
     const now = Date.now();
     for (const t of plans.values()) {

@@ -58,7 +58,7 @@ describe('flow control', () => {
     // Acknowledge as chunks come: the rest flows and the task ends with every byte sent once.
     const acker = setInterval(() => {
       const last = outputs.at(-1)?.seq ?? 0;
-      hub!.send(JSON.stringify({ type: 'output.ack', taskId: 'flowctl0001', seq: Math.max(last, finished?.lastSeq ?? 0) }));
+      hub!.send(JSON.stringify({ type: 'output.ack', acks: [{ taskId: 'flowctl0001', seq: Math.max(last, finished?.lastSeq ?? 0) }] }));
     }, 20);
     await until(() => finished, 20_000);
     clearInterval(acker);

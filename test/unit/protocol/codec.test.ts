@@ -39,6 +39,15 @@ describe('wire codec', () => {
     expect(decodeHubMessage('{"type":"hello"}')).toMatchObject({ ok: false, code: CloseCode.unknownType });
   });
 
+  it('takes an acknowledgement of one or many tasks, and refuses an empty one or one of more than 1,000', () => {
+    const acks = (n: number) => JSON.stringify({ type: 'output.ack', acks: Array.from({ length: n }, (_, i) => ({ taskId: `task${String(i).padStart(5, '0')}`, seq: i })) });
+    expect(decodeHubMessage(acks(1))).toMatchObject({ ok: true, message: { acks: [{ taskId: 'task00000', seq: 0 }] } });
+    expect(decodeHubMessage(acks(1000)).ok).toBe(true);
+    expect(decodeHubMessage(acks(0))).toMatchObject({ ok: false, code: CloseCode.invalidMessage });
+    expect(decodeHubMessage(acks(1001))).toMatchObject({ ok: false, code: CloseCode.invalidMessage });
+    expect(decodeHubMessage('{"type":"output.ack","taskId":"task00001","seq":1}')).toMatchObject({ ok: false, code: CloseCode.invalidMessage });
+  });
+
   it('keeps close reasons within the 123 bytes a close frame allows, even in multi-byte text', () => {
     const reason = clip('ü'.repeat(200));
     expect(Buffer.byteLength(reason)).toBeLessThanOrEqual(123);
