@@ -11,6 +11,11 @@ const SMALL_BYTES = 32 * 1024;
 const TARGET_BYTES = 256 * 1024;
 /** A block stored as it is but this large may compress (one carried over from before blocks). */
 const COMPRESSIBLE_BYTES = 256;
+/**
+ * Output rewritten per turn of the event loop, at most (one group past it): about 5 ms of inflating and deflating,
+ * so a task that printed a million small lines is compacted over many turns instead of stalling the hub.
+ */
+const STEP_BYTES = 512 * 1024;
 /** Wait after the start before looking for old uncompressed blocks, and how many rows to look at per turn. */
 const SWEEP_AFTER_MS = 60_000;
 const SWEEP_SLICE = 2000;
@@ -47,6 +52,8 @@ export function createOutputCompactor(deps: { db: Db; bus: EventBus; log: Logger
     'SELECT rowid, task_id AS taskId, codec, bytes FROM output_blocks WHERE rowid > ? ORDER BY rowid LIMIT ?',
   );
   const queue = new Set<string>();
+  /** The task being compacted, with the groups still to rewrite. */
+  let current: { taskId: string; groups: BlockMeta[][] } | undefined;
   let timer: NodeJS.Immediate | undefined;
   let closed = false;
 
@@ -88,20 +95,37 @@ export function createOutputCompactor(deps: { db: Db; bus: EventBus; log: Logger
     return delta;
   });
 
+  /** The next task's groups to rewrite, or undefined when none is queued. */
+  function next(): { taskId: string; groups: BlockMeta[][] } | undefined {
+    const taskId = queue.values().next().value;
+    if (taskId === undefined) return undefined;
+    queue.delete(taskId);
+    return { taskId, groups: groups(blocksOf.all(taskId)) };
+  }
+
   function step(): void {
     timer = undefined;
-    const taskId = queue.values().next().value;
-    if (taskId === undefined || closed) return;
-    queue.delete(taskId);
+    if (closed) return;
     let saved = 0;
+    let work = 0;
+    let taskId: string | undefined;
     try {
-      for (const group of groups(blocksOf.all(taskId))) saved += rewrite(taskId, group);
+      current ??= next();
+      if (!current) return;
+      taskId = current.taskId;
+      // Up to STEP_BYTES per turn of the event loop: links and requests go between.
+      while (current.groups.length && work < STEP_BYTES) {
+        const group = current.groups.shift()!;
+        work += group.reduce((n, b) => n + b.bytes, 0);
+        saved += rewrite(current.taskId, group);
+      }
     } catch (err) {
       deps.log.warn({ taskId, err: errorMessage(err) }, 'could not compact task output; it stays as it is');
+      current = undefined;
     }
+    if (current && !current.groups.length) current = undefined;
     if (saved) deps.resized?.(saved);
-    // One task per turn of the event loop: links and requests go between.
-    if (queue.size) timer = setImmediate(step);
+    if (current || queue.size) timer = setImmediate(step);
   }
 
   function enqueue(taskId: string): void {

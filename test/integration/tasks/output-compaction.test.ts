@@ -50,4 +50,25 @@ describe('a finished task that printed a little at a time', () => {
     const storage = (await t.api<{ storage: { outputDiskBytes: number } }>('GET', '/api/storage')).body.storage;
     expect(storage.outputDiskBytes).toBe(after.disk);
   });
+
+  it('of more than a turn\'s work (half a MB) is compacted over several turns, all of it', async () => {
+    const { body } = await t.api<{ tasks: Array<{ id: string }> }>('POST', '/api/tasks', { kind: 'run', machine: 'm1', prompt: 'x' });
+    const id = body.tasks[0]!.id;
+    await m.link.waitFor((msg) => msg.type === 'task.assign' && (msg.task as { id: string }).id === id);
+    m.link.ws.send(JSON.stringify({ type: 'task.started', taskId: id, workspace: '/w', at: Date.now() }));
+    // 800 chunks of 1,107 bytes, each a block of its own: 886 KB, merged in four blocks of up to 256 KB.
+    const chunk = (seq: number) => Array.from({ length: 20 }, (_, i) => `step ${seq}.${i}: compiling module ${(seq * 20 + i) % 37} of the project, all fine\n`).join('');
+    for (let seq = 1; seq <= 800; seq++) {
+      m.link.ws.send(outputFrame(id, seq, chunk(seq)));
+      await m.link.waitFor((msg) => msg.type === 'output.ack' && msg.taskId === id && msg.seq === seq);
+    }
+    const before = await chunksOf(id);
+    const stored = blocks(id);
+    expect(stored.n).toBe(800);
+    m.link.ws.send(JSON.stringify({ type: 'task.finished', outcome: { taskId: id, state: 'succeeded', exitCode: 0, lastSeq: 800, finishedAt: Date.now() } }));
+    await until(() => blocks(id).n === 4, 5000);
+    expect(blocks(id).codecs).toBe('2');
+    expect(blocks(id).disk).toBeLessThan(stored.disk * 0.7);
+    expect(await chunksOf(id)).toEqual(before);
+  }, 60_000);
 });
