@@ -177,6 +177,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     audit: core.audit,
     metrics: core.metrics,
     tasks,
+    storage: core.storage,
     power,
     users: core.users,
     actions,

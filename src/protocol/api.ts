@@ -94,8 +94,33 @@ export const TaskView = z.object({
   cancelledBy: z.string().nullable(),
   outputSeq: z.number(),
   outputBytes: z.number(),
+  /** When retention removed the task's output (null: it is kept). */
+  outputPrunedAt: isoTime.nullable(),
 });
 export type TaskView = z.infer<typeof TaskView>;
+
+/** The disk task output takes on the hub, and the retention policy (bytes; 0 days or bytes: no limit). */
+export const StorageView = z.object({
+  /** Output kept, before compression, and the disk it takes (compressed blocks). */
+  outputKeptBytes: z.number(),
+  outputDiskBytes: z.number(),
+  /** The database file and its write-ahead log; free pages inside the file are reused before it grows. */
+  databaseBytes: z.number(),
+  walBytes: z.number(),
+  freeBytes: z.number(),
+  keepDays: z.number(),
+  maxBytes: z.number(),
+});
+export type StorageView = z.infer<typeof StorageView>;
+
+/** What a prune removed (or, for a dry run, would remove). */
+export const PrunedView = z.object({
+  tasks: z.number(),
+  outputBytes: z.number(),
+  diskBytes: z.number(),
+  newestFinishedAt: isoTime.nullable(),
+  dryRun: z.boolean(),
+});
 
 export const approvalStates = ['pending', 'allowed', 'denied', 'timed_out', 'withdrawn'] as const;
 
@@ -262,6 +287,8 @@ export const api = {
   schedules: z.object({ schedules: z.array(ScheduleView) }),
   schedule: z.object({ schedule: ScheduleView }),
   scheduleRemoved: z.object({ removed: z.string() }),
+  storage: z.object({ storage: StorageView }),
+  pruned: z.object({ pruned: PrunedView }),
   approvals: z.object({ approvals: z.array(ApprovalView) }),
   approval: z.object({ approval: ApprovalView }),
   error: z.object({ error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }) }),

@@ -85,7 +85,7 @@ export function createWorker(deps: {
   // The link is created below; the task manager reaches it through this port.
   const hubPort = {
     send: (m: Parameters<WorkerLink['send']>[0]) => link.send(m),
-    sendEncoded: (frame: string) => link.sendEncoded(frame),
+    sendOutput: (frame: Buffer) => link.sendOutput(frame),
     get linked() {
       return link.linked;
     },

@@ -15,6 +15,7 @@ import { allows, type Role } from '../../commands/roles.js';
 import { actorOf, adminPrincipal, hasAdminToken, requesterOf, type SessionAuthenticator } from './auth.js';
 import { installErrorHandlers } from './errors.js';
 import { machineRoutes } from './routes/machines.js';
+import { storageRoutes } from './routes/storage.js';
 import { taskRoutes } from './routes/tasks.js';
 import { powerRoutes } from './routes/power.js';
 import { commandRoutes } from './routes/commands.js';
@@ -27,6 +28,7 @@ import type { ApprovalService } from '../approvals/approval-service.js';
 import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
+import type { OutputStorage } from '../tasks/output-storage.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { PlacementService } from '../placement/placement.js';
 
@@ -41,6 +43,8 @@ export interface HttpDeps {
   audit: AuditLog;
   metrics: HubMetrics;
   tasks: TaskService;
+  /** The disk task output takes, and pruning it. */
+  storage: OutputStorage;
   power: PowerManager;
   users: UserStore;
   actions: Actions;
@@ -132,6 +136,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   machineRoutes(app, deps);
   taskRoutes(app, deps);
+  storageRoutes(app, deps);
   powerRoutes(app, deps);
   commandRoutes(app, deps);
   scheduleRoutes(app, deps);
