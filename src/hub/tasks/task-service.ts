@@ -94,6 +94,8 @@ export interface TaskService {
   cancel(actor: Actor, id: string): Task;
   /** A task by id; `task_unknown` otherwise. */
   get(id: string): Task;
+  /** The tasks an earlier request with this idempotency key created (none: it is new). */
+  keyed(key: string): Task[];
   list(q: { machine?: string; state?: TaskState; deployId?: string; limit?: number }): Task[];
   /** Stored output from `fromSeq` on. */
   output(id: string, fromSeq?: number, limit?: number): { chunks: StoredChunk[]; nextSeq: number; done: boolean };
@@ -247,6 +249,8 @@ export function createTaskService(deps: {
     },
 
     /** A task by id; `task_unknown` otherwise. */
+    keyed: (key) => tasks.byKeyFamily(key),
+
     get(id: string): Task {
       const task = tasks.get(id.trim().toLowerCase());
       if (!task) throw new PiaError('task_unknown', `No task "${id.slice(0, 40)}". List recent ones with: pia tasks`);
@@ -263,7 +267,8 @@ export function createTaskService(deps: {
       const task = service.get(id);
       const chunks = readOutput(deps.db, task.id, Math.max(1, fromSeq), Math.min(Math.max(limit, 1), 10_000));
       const nextSeq = chunks.length ? chunks[chunks.length - 1]!.seq + 1 : Math.max(1, fromSeq);
-      return { chunks, nextSeq, done: finalStates.has(task.state) && nextSeq > task.outputSeq };
+      // Output removed by retention never comes: a reader following it stops.
+      return { chunks, nextSeq, done: finalStates.has(task.state) && (nextSeq > task.outputSeq || task.outputPrunedAt !== null) };
     },
 
     logText(id: string, maxBytes = 10_000_000): string {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { Origin, TaskMode, TaskState } from '../../protocol/tasks.js';
 import { WorktreeResult } from '../../protocol/worktree.js';
-import type { NewTask, StoredChunk, Task, TaskEnd } from './task.js';
+import type { NewTask, Task, TaskEnd } from './task.js';
 
 interface TaskRow {
   id: string;
@@ -40,6 +40,7 @@ interface TaskRow {
   cancelled_by: string | null;
   output_seq: number;
   output_bytes: number;
+  output_pruned_at: string | null;
 }
 
 function rowToTask(r: TaskRow): Task {
@@ -78,6 +79,7 @@ function rowToTask(r: TaskRow): Task {
     cancelledBy: r.cancelled_by,
     outputSeq: r.output_seq,
     outputBytes: r.output_bytes,
+    outputPrunedAt: r.output_pruned_at,
   };
 }
 
@@ -116,6 +118,8 @@ export interface TaskStore {
   get(id: string): Task | undefined;
   /** The task a request with this key created, if any. */
   byKey(key: string): Task | undefined;
+  /** Every task a request with this key created: the key itself and `<key>:<part>` (one per machine). */
+  byKeyFamily(key: string): Task[];
   list(q?: TaskQuery): Task[];
   /** Queued tasks of a machine, oldest first. */
   queued(machineId: number): Task[];
@@ -141,6 +145,8 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
     VALUES (@id, @machineId, @machine, @kind, 'queued', @prompt, @agent, @argv, @repoUrl, @repoRef, @workspace, @parentId,
       @deployId, @resumeSession, @mode, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey, @push, @worktreeOf)`);
   const byKey = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE request_key = ?');
+  // `<key>:...` sorts from `<key>:` up to `<key>;` (the next character): a range on the request key index.
+  const byKeyFamily = db.prepare<[string, string, string], TaskRow>('SELECT * FROM tasks WHERE request_key = ? OR (request_key >= ? AND request_key < ?) ORDER BY created_at, id');
   const byId = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?');
   const queuedFor = db.prepare<[number], TaskRow>(
     "SELECT * FROM tasks WHERE machine_id = ? AND state = 'queued' ORDER BY created_at, rowid",
@@ -201,6 +207,10 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
     byKey(key: string): Task | undefined {
       const row = byKey.get(key);
       return row ? rowToTask(row) : undefined;
+    },
+
+    byKeyFamily(key: string): Task[] {
+      return byKeyFamily.all(key, `${key}:`, `${key};`).map(rowToTask);
     },
 
     list(q: TaskQuery = {}): Task[] {
@@ -278,9 +288,5 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
   };
 }
 
-/** Chunks of a task's output from `fromSeq` on. */
-export function readOutput(db: Db, taskId: string, fromSeq: number, limit: number): StoredChunk[] {
-  return db
-    .prepare<[string, number, number], StoredChunk>('SELECT seq, offset, stream, data, at FROM task_output WHERE task_id = ? AND seq >= ? ORDER BY seq LIMIT ?')
-    .all(taskId, fromSeq, limit);
-}
+/** Chunks of a task's output from `fromSeq` on (stored in blocks: see output-store.ts). */
+export { readOutput } from './output-store.js';

@@ -14,8 +14,8 @@ import { cleanSubject, isReplySubject, subjectCommand } from './subject.js';
  */
 export type MailIntent =
   | { kind: 'command'; text: string }
-  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode; push?: boolean }
-  | { kind: 'run'; prompt: string; mode?: TaskMode; push?: boolean }
+  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode; target?: string; tasks?: Record<string, string>; push?: boolean }
+  | { kind: 'run'; prompt: string; mode?: TaskMode; target?: string; push?: boolean }
   | { kind: 'empty' };
 
 /**
@@ -29,17 +29,20 @@ export type MailIntent =
  * a URL that `checkRepoUrl` refuses is no deploy and stays in the prompt as text. Anything else is a run. The prompt
  * is the subject, a blank line, and the new text, or whichever of the two there is.
  */
-export function mailIntent(mail: { subject: string; text: string }): MailIntent {
+export function mailIntent(mail: { subject: string; text: string; machines?: readonly string[] }): MailIntent {
   const subject = cleanSubject(mail.subject);
   const body = newText(mail.text);
   const command = body !== '' && isReplySubject(mail.subject) ? null : subjectCommand(subject);
   if (command !== null) return { kind: 'command', text: command };
-  const { mode, rest: unmoded } = modeLine(body);
-  const { push, rest } = pushLine(unmoded);
-  const withMode = { ...(mode ? { mode } : {}), ...(push ? { push } : {}) };
-  const deploy = findDeployLines(rest);
+  const { mode, rest: afterMode } = modeLine(body);
+  const { target, rest: afterTarget } = targetLine(afterMode);
+  const { push, rest } = pushLine(afterTarget);
+  const withMode = { ...(mode ? { mode } : {}), ...(target ? { target } : {}), ...(push ? { push } : {}) };
+  const deploy = findDeployLines(rest, mail.machines);
   if (deploy) {
-    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest), ...withMode };
+    // A machine with its own line gets the subject, its line and the text the machines share.
+    const own = deploy.tasks ? { tasks: Object.fromEntries(Object.entries(deploy.tasks).map(([m, task]) => [m, joinPrompt(subject, joinPrompt(task, deploy.rest))])) } : {};
+    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest), ...withMode, ...own };
   }
   const prompt = joinPrompt(subject, rest);
   return prompt === '' ? { kind: 'empty' } : { kind: 'run', prompt, ...withMode };
@@ -62,6 +65,17 @@ function pushLine(body: string): { push?: boolean; rest: string } {
   const i = lines.findIndex((l) => /^\s*push:\s*(yes|true|on|1)\s*$/i.test(l));
   if (i < 0) return { rest: body };
   return { push: true, rest: [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n').trim() };
+}
+
+/**
+ * A `target: any[gpu]` line alone: where a mail to the fleet's `any` address runs (the constraints the fleet places
+ * by). Taken out of the prompt; read as a target by the caller, which answers a bad one.
+ */
+function targetLine(body: string): { target?: string; rest: string } {
+  const lines = body.split('\n');
+  const i = lines.findIndex((l) => /^\s*target:\s*\S+.*$/i.test(l));
+  if (i < 0) return { rest: body };
+  return { target: lines[i]!.replace(/^\s*target:/i, '').trim().slice(0, 500), rest: [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n').trim() };
 }
 
 function joinPrompt(subject: string, body: string): string {

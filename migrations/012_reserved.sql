@@ -1,3 +1,0 @@
--- Placeholder so this branch runs on its own: the migration numbered 012 belongs to another branch and
--- replaces this file when both are merged (see the coordination notes).
-SELECT 1;
