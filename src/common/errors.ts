@@ -43,6 +43,8 @@ export const errors = {
   service_failed: { status: 500, next: 'run the commands it printed by hand to see why' },
   confirmation_needed: { status: 400, next: 'add --yes to confirm' },
   agent_unknown: { status: 400, next: 'pia machines show <m> lists the agents installed there' },
+  agent_cannot_ask: { status: 400, next: 'pick an agent that can ask (claude), or another mode with --mode' },
+  session_invalid: { status: 400, next: 'continue a task PIA ran: run <m> --continue <task>' },
   approval_invalid: { status: 400, next: 'help approve shows how to answer' },
   // --- who may do what ------------------------------------------------------------------------------------------
   unauthorized: { status: 401, next: 'send Authorization: Bearer $PIA_ADMIN_TOKEN' },

@@ -68,7 +68,7 @@ describe('run tasks', () => {
     const [task] = await f.create({ kind: 'run', machine: 'local', prompt: 'hi', agent: 'nope' });
     const done = await f.finished(task!.id);
     expect(done.state).toBe('failed');
-    expect(done.error).toBe('No agent named "nope" on local; configured: claude, fake, claude-argv.');
+    expect(done.error).toBe('No agent named "nope" on local. Configured here: claude, codex, gemini, opencode, cursor, aider, fake, claude-argv.');
   });
 
   it('turns Claude stream-json into progress: text, tools, session, result and cost', async () => {

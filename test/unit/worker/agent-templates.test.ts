@@ -27,9 +27,9 @@ describe('agent templates and option-like text', () => {
       PIA_AGENT_CMD: '["gemini","-p","{prompt}"]',
     });
     expect(warnings).toEqual([
+      'The gemini agent\'s command puts {prompt} where a value starting with "-" is read as an option (a prompt like "--permission-mode=..." would change how it runs); PIA refuses such prompts for it. Put "--" before it in PIA_AGENTS / PIA_AGENT_CMD, or use --flag={prompt}.',
       'The risky agent\'s command puts {prompt} where a value starting with "-" is read as an option (a prompt like "--permission-mode=..." would change how it runs); PIA refuses such prompts for it. Put "--" before it in PIA_AGENTS / PIA_AGENT_CMD, or use --flag={prompt}.',
       'The risky agent\'s resume command puts {session} where a value starting with "-" is read as an option (a prompt like "--permission-mode=..." would change how it runs); PIA refuses such prompts for it. Put "--" before it in PIA_AGENTS / PIA_AGENT_CMD, or use --flag={session}.',
-      'The gemini agent\'s command puts {prompt} where a value starting with "-" is read as an option (a prompt like "--permission-mode=..." would change how it runs); PIA refuses such prompts for it. Put "--" before it in PIA_AGENTS / PIA_AGENT_CMD, or use --flag={prompt}.',
     ]);
     expect(loadAgents({}).warnings).toEqual([]);
   });
