@@ -1,3 +1,4 @@
+import { agentNamesFor } from '../hub/tasks/agent-choice.js';
 import type { AddressInfo } from 'node:net';
 import { createBotCore } from '../bot/core.js';
 import type { BotCore } from '../bot/port.js';
@@ -96,7 +97,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
         log,
       })
     : undefined;
-  const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
+  const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), agentNames: (m) => agentNamesFor(machines.list(), m), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
 
   hooks.current = {
     power: { answered: (machineId, result) => power.answered(machineId, result) },

@@ -28,6 +28,8 @@ export interface HubConfig {
   approvalTimeoutS: number;
   /** Allow file:/// repository URLs in deploys (tests, local mirrors). */
   allowFileRepos: boolean;
+  /** The agent of tasks that name none, where the machine has no default of its own (PIA_DEFAULT_AGENT). */
+  defaultAgent: string | undefined;
   /** The hub's address as workers on other machines reach it (start commands, identity file). */
   publicUrl: string | undefined;
   roles: Readonly<RoleConfig>;
@@ -62,6 +64,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_OPERATORS: [listField, ''],
     PIA_VIEWERS: [listField, ''],
     PIA_DEFAULT_ROLE: [enumField(['none', 'viewer']), 'none'],
+    PIA_DEFAULT_AGENT: [textField, undefined],
   });
   if ((e.PIA_TLS_CERT === undefined) !== (e.PIA_TLS_KEY === undefined)) {
     throw new PiaError('config_invalid', 'PIA_TLS_CERT and PIA_TLS_KEY must be set together (paths to a PEM certificate and its key)');
@@ -71,6 +74,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
   }
   if (!MachineName.safeParse(e.PIA_LOCAL_WORKER_NAME).success) {
     throw new PiaError('config_invalid', `PIA_LOCAL_WORKER_NAME must be a machine name (a-z, 0-9, -), got '${e.PIA_LOCAL_WORKER_NAME}'`);
+  }
+  if (e.PIA_DEFAULT_AGENT !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(e.PIA_DEFAULT_AGENT)) {
+    throw new PiaError('config_invalid', `PIA_DEFAULT_AGENT must be an agent name (claude, codex, gemini, opencode, cursor, aider, or one in a worker's PIA_AGENTS), got '${e.PIA_DEFAULT_AGENT}'`);
   }
   if (e.PIA_ADMIN_TOKEN !== undefined && e.PIA_ADMIN_TOKEN.length < 16) {
     throw new PiaError('config_invalid', 'PIA_ADMIN_TOKEN must be at least 16 characters, got a shorter one');
@@ -93,6 +99,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     taskQueueExpiryH: e.PIA_TASK_QUEUE_EXPIRY_H,
     approvalTimeoutS: e.PIA_APPROVAL_TIMEOUT_S,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
+    defaultAgent: e.PIA_DEFAULT_AGENT,
     publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
     roles: Object.freeze({ admins: e.PIA_ADMINS, operators: e.PIA_OPERATORS, viewers: e.PIA_VIEWERS, defaultRole: e.PIA_DEFAULT_ROLE }),
   });

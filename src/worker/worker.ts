@@ -63,7 +63,14 @@ export function createWorker(deps: {
   let factsJson = '';
 
   async function refreshFacts(): Promise<Facts> {
-    facts = await collectFacts({ repoRoots: config.repoRoots, agentNames: config.agentNames, workerVersion: version });
+    facts = await collectFacts({
+      repoRoots: config.repoRoots,
+      agentNames: config.agentNames,
+      workerVersion: version,
+      agents: config.agents,
+      defaultAgent: config.defaultAgent,
+      ...(deps.env?.PATH !== undefined ? { pathEnv: deps.env.PATH } : {}),
+    });
     factsJson = JSON.stringify(facts);
     return facts;
   }

@@ -47,13 +47,15 @@ export function machineDetails(m: MachineJson): string {
   if (c.wolTargets?.length) lines.push(`  wol targets:  ${c.wolTargets.join(', ')}`);
   if (c.autoWake !== undefined) lines.push(`  auto-wake:    ${c.autoWake ? 'on' : 'off'}`);
   if (c.startCommand) lines.push(`  start:        ${c.startCommand.join(' ')}`);
+  if (c.defaultAgent) lines.push(`  agent:        ${c.defaultAgent} (for tasks that name none)`);
   if (c.defaultMode || c.allowFull !== undefined) lines.push(`  modes:        default ${c.defaultMode ?? 'ask'}${c.allowFull ? ', full allowed (admins)' : ', no full mode'}`);
   const f = m.facts;
   if (f) {
     lines.push(`  host:         ${f.hostname}, ${f.os.platform} ${f.os.release} ${f.arch}, ${f.cpus} CPUs, ${gib(f.memoryBytes)}`);
     for (const i of f.interfaces.filter((i) => !i.internal)) lines.push(`  interface:    ${i.name} ${i.address} (${i.cidr}) ${i.mac}`);
     if (f.gateway) lines.push(`  gateway:      ${f.gateway}`);
-    lines.push(`  agents:       ${f.agents.map((a) => a.name).join(', ') || 'none found on PATH'}`);
+    const agentText = f.agents.map((a) => `${a.name}${a.version ? ` ${a.version}` : ''}${a.default ? ' (default)' : ''}${a.approvals === false ? ' (cannot ask)' : ''}`);
+    lines.push(`  agents:       ${agentText.join(', ') || 'none found on PATH'}`);
     lines.push(`  repos:        ${f.repos.length}`);
     for (const r of f.repos.slice(0, 20)) lines.push(`    ${r.name} (${r.branch ?? 'detached'}) ${r.path}`);
   } else {
@@ -140,7 +142,8 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .option('--allow-full', 'let admins run tasks here in full mode (the agent never asks)')
     .option('--no-allow-full', 'no full mode here (the default)')
     .addOption(new Option('--default-mode <mode>', 'the mode of tasks here that name none').choices([...taskModes]))
-    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, allowFull, defaultMode)', collect)
+    .option('--agent <name>', 'the agent of tasks here that name none (claude, codex, gemini, opencode, cursor, aider, ...)')
+    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, allowFull, defaultMode, defaultAgent)', collect)
     .option('--json', 'print JSON')
     .action(async (name: string, opts: Record<string, unknown> & { unset?: string[]; alias?: string[]; json?: boolean }) => {
       const capabilities: Record<string, unknown> = {};
@@ -158,6 +161,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
         probePort: 'probePorts',
         allowFull: 'allowFull',
         defaultMode: 'defaultMode',
+        agent: 'defaultAgent',
       };
       for (const [flag, key] of Object.entries(map)) if (opts[flag] !== undefined) capabilities[key] = opts[flag];
       if (opts.autoWake !== undefined) capabilities.autoWake = opts.autoWake === 'on';
