@@ -19,6 +19,8 @@ const commit = /^Commit ([0-9a-f]{7,40}) (.*)$/;
 const running = /^Running (.+)$/;
 const failedMatch = /^# \d+ SEARCH\/REPLACE blocks? failed to match!/;
 /** A model call that failed: a litellm exception, or one of Aider's own explanations of one. */
+/** The first characters of every line the patterns above match: any other line is reply text, without a regex. */
+const special = new Set([...'AMWEGRUTDC#l'].map((c) => c.charCodeAt(0)));
 const apiError = /^(litellm\.\w+(Error|Exception)\b|The API provider is not able to authenticate you|The API provider's servers are down|The API provider has rate limited you|Model .* not found|API key .*not set)/;
 
 function parser(agent: string, session: string): AgentParser {
@@ -27,6 +29,15 @@ function parser(agent: string, session: string): AgentParser {
   let reply = '';
   let error: string | undefined;
   let cost: number | undefined;
+  /** Reply lines not yet shown: one text event per paragraph, not one per line. */
+  let pending = '';
+
+  function flush(): AgentEvent[] {
+    if (!pending) return [];
+    const text = pending;
+    pending = '';
+    return [textEvent(text)];
+  }
 
   function announce(modelName?: string): AgentEvent[] {
     if (announced) return [];
@@ -45,33 +56,46 @@ function parser(agent: string, session: string): AgentParser {
         inBlock = true;
         return [];
       }
-      const m = model.exec(line);
-      if (m) return announce(m[1]);
-      if (!line.trim() || banner.test(line)) return [];
-      let x: RegExpExecArray | null;
-      if ((x = tokens.exec(line))) {
-        cost = x[4] !== undefined ? Number(x[4]) : undefined;
-        return [{ kind: 'usage', inputTokens: count(x[1]!), outputTokens: count(x[2]!), ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}) }];
+      const own = special.has(line.charCodeAt(0)) ? aiderLine(line) : undefined;
+      if (own === undefined) {
+        // Reply text (most lines): gathered into a paragraph.
+        if (!line.trim()) return flush();
+        reply += line + '\n';
+        pending += line + '\n';
+        return [];
       }
-      if ((x = applied.exec(line))) return [{ kind: 'tool', tool: 'edit', detail: oneLine(x[1]!) }, { kind: 'tool_done', tool: 'edit', detail: oneLine(x[1]!), ok: true }];
-      if ((x = notApplied.exec(line))) return [{ kind: 'tool', tool: 'edit', detail: oneLine(x[1]!) }, { kind: 'tool_done', tool: 'edit', detail: oneLine(x[1]!), ok: false, error: x[2] ?? 'not applied' }];
-      if ((x = commit.exec(line))) return [{ kind: 'tool', tool: 'commit', detail: oneLine(`${x[1]} ${x[2]}`) }];
-      if ((x = running.exec(line))) return [{ kind: 'tool', tool: 'shell', detail: oneLine(x[1]!) }];
-      if (failedMatch.test(line)) return [textEvent(`⚠ ${line}`)];
-      if (apiError.test(line)) {
-        error = error ? `${error}\n${line}` : line;
-        return [textEvent(line)];
-      }
-      reply += line + '\n';
-      return [textEvent(line)];
+      const before = flush();
+      return before.length ? [...before, ...own] : own;
     },
     end() {
       // Aider exits 0 even when the model call failed: what it printed says whether it did.
       const text = error ?? (reply.trim() || 'Aider gave no reply.');
       const isError = error !== undefined || !reply.trim();
-      return [...announce(), { kind: 'result', text: finalText(text.trim()), isError, ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}), sessionId: session }];
+      return [...flush(), ...announce(), { kind: 'result', text: finalText(text.trim()), isError, ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}), sessionId: session }];
     },
   };
+
+  /** The events of one of Aider's own lines (its banner, an edit, a commit, usage, an error); undefined for reply text. */
+  function aiderLine(line: string): AgentEvent[] | undefined {
+    const m = model.exec(line);
+    if (m) return announce(m[1]);
+    if (banner.test(line)) return [];
+    let x: RegExpExecArray | null;
+    if ((x = tokens.exec(line))) {
+      cost = x[4] !== undefined ? Number(x[4]) : undefined;
+      return [{ kind: 'usage', inputTokens: count(x[1]!), outputTokens: count(x[2]!), ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}) }];
+    }
+    if ((x = applied.exec(line))) return [{ kind: 'tool', tool: 'edit', detail: oneLine(x[1]!) }, { kind: 'tool_done', tool: 'edit', detail: oneLine(x[1]!), ok: true }];
+    if ((x = notApplied.exec(line))) return [{ kind: 'tool', tool: 'edit', detail: oneLine(x[1]!) }, { kind: 'tool_done', tool: 'edit', detail: oneLine(x[1]!), ok: false, error: x[2] ?? 'not applied' }];
+    if ((x = commit.exec(line))) return [{ kind: 'tool', tool: 'commit', detail: oneLine(`${x[1]} ${x[2]}`) }];
+    if ((x = running.exec(line))) return [{ kind: 'tool', tool: 'shell', detail: oneLine(x[1]!) }];
+    if (failedMatch.test(line)) return [textEvent(`⚠ ${line}`)];
+    if (apiError.test(line)) {
+      error = error ? `${error}\n${line}` : line;
+      return [textEvent(line)];
+    }
+    return undefined;
+  }
 }
 
 /** A chat history file per session, in the workspace: what continues an Aider "session". */
