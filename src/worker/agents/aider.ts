@@ -35,6 +35,7 @@ function parser(agent: string, session: string): AgentParser {
   function flush(): AgentEvent[] {
     if (!pending) return [];
     const text = pending;
+    reply += text;
     pending = '';
     return [textEvent(text)];
   }
@@ -47,20 +48,21 @@ function parser(agent: string, session: string): AgentParser {
 
   return {
     line(raw) {
-      const line = raw.trimEnd();
+      // Most lines are reply text: they cost a look at their first character, not a regex each.
+      const line = raw.length > 0 && raw.charCodeAt(raw.length - 1) <= 32 ? raw.trimEnd() : raw;
+      const first = line.charCodeAt(0);
       if (inBlock) {
-        if (line.startsWith('>>>>>>> REPLACE')) inBlock = false;
+        if (first === 62 /* > */ && line.startsWith('>>>>>>> REPLACE')) inBlock = false;
         return [];
       }
-      if (line.startsWith('<<<<<<< SEARCH')) {
+      if (first === 60 /* < */ && line.startsWith('<<<<<<< SEARCH')) {
         inBlock = true;
         return [];
       }
-      const own = special.has(line.charCodeAt(0)) ? aiderLine(line) : undefined;
+      const own = special.has(first) ? aiderLine(line) : undefined;
       if (own === undefined) {
-        // Reply text (most lines): gathered into a paragraph.
-        if (!line.trim()) return flush();
-        reply += line + '\n';
+        // Reply text: gathered into a paragraph.
+        if (line.length === 0) return flush();
         pending += line + '\n';
         return [];
       }
@@ -68,10 +70,11 @@ function parser(agent: string, session: string): AgentParser {
       return before.length ? [...before, ...own] : own;
     },
     end() {
+      const last = flush();
       // Aider exits 0 even when the model call failed: what it printed says whether it did.
       const text = error ?? (reply.trim() || 'Aider gave no reply.');
       const isError = error !== undefined || !reply.trim();
-      return [...flush(), ...announce(), { kind: 'result', text: finalText(text.trim()), isError, ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}), sessionId: session }];
+      return [...last, ...announce(), { kind: 'result', text: finalText(text.trim()), isError, ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}), sessionId: session }];
     },
   };
 
