@@ -9,7 +9,7 @@ function machine(name: string, agents: AgentFact[] | null, capabilities: Machine
     name,
     aliases: [],
     status: 'online',
-    powerState: 'on',
+    powerState: 'online',
     powerStateAt: null,
     powerEvidence: null,
     lastSeen: null,
