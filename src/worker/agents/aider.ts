@@ -80,19 +80,44 @@ function parser(agent: string, session: string): AgentParser {
 
   /** The events of one of Aider's own lines (its banner, an edit, a commit, usage, an error); undefined for reply text. */
   function aiderLine(line: string): AgentEvent[] | undefined {
-    const m = model.exec(line);
-    if (m) return announce(m[1]);
-    if (banner.test(line)) return [];
     let x: RegExpExecArray | null;
-    if ((x = tokens.exec(line))) {
-      cost = x[4] !== undefined ? Number(x[4]) : undefined;
-      return [{ kind: 'usage', inputTokens: count(x[1]!), outputTokens: count(x[2]!), ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}) }];
+    // By first character, so a reply line is matched only against the patterns that could be it.
+    switch (line[0]) {
+      case 'M':
+        if ((x = model.exec(line))) return announce(x[1]);
+        break;
+      case 'A':
+        if (banner.test(line)) return [];
+        if ((x = applied.exec(line))) return [{ kind: 'tool', tool: 'edit', detail: oneLine(x[1]!) }, { kind: 'tool_done', tool: 'edit', detail: oneLine(x[1]!), ok: true }];
+        break;
+      case 'W':
+      case 'E':
+      case 'G':
+      case 'U':
+        if (banner.test(line)) return [];
+        break;
+      case 'R':
+        if (banner.test(line)) return [];
+        if ((x = running.exec(line))) return [{ kind: 'tool', tool: 'shell', detail: oneLine(x[1]!) }];
+        break;
+      case 'T':
+        if ((x = tokens.exec(line))) {
+          cost = x[4] !== undefined ? Number(x[4]) : undefined;
+          return [{ kind: 'usage', inputTokens: count(x[1]!), outputTokens: count(x[2]!), ...(cost !== undefined && Number.isFinite(cost) ? { costUsd: cost } : {}) }];
+        }
+        break;
+      case 'D':
+        if ((x = notApplied.exec(line))) return [{ kind: 'tool', tool: 'edit', detail: oneLine(x[1]!) }, { kind: 'tool_done', tool: 'edit', detail: oneLine(x[1]!), ok: false, error: x[2] ?? 'not applied' }];
+        break;
+      case 'C':
+        if ((x = commit.exec(line))) return [{ kind: 'tool', tool: 'commit', detail: oneLine(`${x[1]} ${x[2]}`) }];
+        break;
+      case '#':
+        if (failedMatch.test(line)) return [textEvent(`⚠ ${line}`)];
+        break;
+      default:
+        break;
     }
-    if ((x = applied.exec(line))) return [{ kind: 'tool', tool: 'edit', detail: oneLine(x[1]!) }, { kind: 'tool_done', tool: 'edit', detail: oneLine(x[1]!), ok: true }];
-    if ((x = notApplied.exec(line))) return [{ kind: 'tool', tool: 'edit', detail: oneLine(x[1]!) }, { kind: 'tool_done', tool: 'edit', detail: oneLine(x[1]!), ok: false, error: x[2] ?? 'not applied' }];
-    if ((x = commit.exec(line))) return [{ kind: 'tool', tool: 'commit', detail: oneLine(`${x[1]} ${x[2]}`) }];
-    if ((x = running.exec(line))) return [{ kind: 'tool', tool: 'shell', detail: oneLine(x[1]!) }];
-    if (failedMatch.test(line)) return [textEvent(`⚠ ${line}`)];
     if (apiError.test(line)) {
       error = error ? `${error}\n${line}` : line;
       return [textEvent(line)];
