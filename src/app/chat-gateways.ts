@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { ChatConfig } from '../bot/chat-config.js';
 import { createConsoleAdapter, type ConsoleNotices } from '../bot/console/console-adapter.js';
 import { createDiscordAdapter } from '../bot/discord/discord-adapter.js';
-import type { BotCore } from '../bot/port.js';
+import type { BotCore, ChatPort } from '../bot/port.js';
 import { createSlackAdapter } from '../bot/slack/slack-adapter.js';
 import type { Logger } from '../common/logger.js';
 import type { RawRoute } from '../hub/http/raw-routes.js';
@@ -11,6 +11,8 @@ import type { RawRoute } from '../hub/http/raw-routes.js';
 export interface ChatGateways {
   /** Routes to mount on the hub's HTTP server before it listens (Slack's HTTP mode). */
   routes: RawRoute[];
+  /** The configured platforms' ports, by platform (`slack`, `discord`, `console`): where a schedule posts. */
+  ports: Map<string, ChatPort>;
   /** Connects the platforms (after the hub listens). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -40,8 +42,11 @@ export function createChatGateways(deps: {
   const slack = config.slack ? createSlackAdapter({ ...config.slack, core, log: log.child({ component: 'slack' }) }) : undefined;
   const discord = config.discord ? createDiscordAdapter({ ...config.discord, core, log: log.child({ component: 'discord' }), machineNames: deps.machineNames, ...(deps.agentNames ? { agentNames: deps.agentNames } : {}) }) : undefined;
   const terminal = config.console && deps.terminal ? createConsoleAdapter({ core, ...deps.terminal }) : undefined;
+  const ports = new Map<string, ChatPort>();
+  for (const a of [slack, discord, terminal]) if (a) ports.set(a.port.platform, a.port);
   return {
     routes: slack?.routes ?? [],
+    ports,
     async start() {
       await slack?.start();
       if (slack) log.info({ mode: config.slack?.mode }, 'Slack connected');

@@ -14,6 +14,7 @@ import { discordCommand } from './commands/discord.js';
 import { doCommand } from './commands/do.js';
 import { mailCommand } from './commands/mail.js';
 import { workerCommand } from './commands/worker.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { apiTarget } from './target.js';
 
 /** Builds the `pia` program. */
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(discordCommand());
   program.addCommand(doCommand(api));
   program.addCommand(auditCommand(api));
+  program.addCommand(scheduleCommand(api));
   program.addCommand(mailCommand());
   return program;
 }

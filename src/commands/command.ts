@@ -1,8 +1,12 @@
 import type { ApprovalScope } from '../protocol/approvals.js';
 import type { TaskMode } from '../protocol/tasks.js';
+import type { AnyTarget } from './target.js';
 
-/** Which machines a command targets: one by name or alias, every one, or those with a tag. */
-export type MachineSelector = { kind: 'name'; name: string } | { kind: 'all' } | { kind: 'tag'; tag: string };
+/**
+ * Which machines a command targets: one by name or alias, every one, those with a tag, or `any[...]`: the best
+ * machine(s) meeting label constraints, chosen by the hub's placement.
+ */
+export type MachineSelector = { kind: 'name'; name: string } | { kind: 'all' } | { kind: 'tag'; tag: string } | AnyTarget;
 
 /** A parsed command: the one typed shape every front end (chat, mail, CLI, web) hands to the hub's actions. */
 export type Command =
@@ -18,6 +22,10 @@ export type Command =
   | { name: 'tasks'; machine?: MachineSelector }
   | { name: 'logs' | 'cancel'; taskId: string }
   | { name: 'whoami' }
+  /** Schedules: list them, add one (any other command, run at cron times as its owner), pause, resume, remove. */
+  | { name: 'schedule'; action: 'list' }
+  | { name: 'schedule'; action: 'add'; schedule: string; cron: string; tz?: string; report?: string; command: string }
+  | { name: 'schedule'; action: 'pause' | 'resume' | 'rm'; schedule: string }
   /** What agents wait for (all, or one task's). */
   | { name: 'approvals'; taskId?: string }
   | { name: 'approve'; id: string; scope: ApprovalScope }
@@ -30,5 +38,5 @@ export type CommandName = Command['name'];
 
 /** How a selector reads in a reply. */
 export function describeSelector(s: MachineSelector): string {
-  return s.kind === 'name' ? s.name : s.kind === 'all' ? 'all machines' : `machines tagged ${s.tag}`;
+  return s.kind === 'name' ? s.name : s.kind === 'all' ? 'all machines' : s.kind === 'any' ? s.text : `machines tagged ${s.tag}`;
 }

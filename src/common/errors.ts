@@ -45,6 +45,10 @@ export const errors = {
   agent_unknown: { status: 400, next: 'pia machines show <m> lists the agents installed there' },
   agent_cannot_ask: { status: 400, next: 'pick an agent that can ask (claude), or another mode with --mode' },
   session_invalid: { status: 400, next: 'continue a task PIA ran: run <m> --continue <task>' },
+  label_unknown: { status: 400, next: 'pia machines show <m> lists a machine\'s labels' },
+  cron_invalid: { status: 400, next: 'five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * 1-5"' },
+  timezone_invalid: { status: 400, next: 'use an IANA time zone such as Europe/London or UTC' },
+  schedule_invalid: { status: 400, next: 'help schedule shows how to write one' },
   approval_invalid: { status: 400, next: 'help approve shows how to answer' },
   // --- who may do what ------------------------------------------------------------------------------------------
   unauthorized: { status: 401, next: 'send Authorization: Bearer $PIA_ADMIN_TOKEN' },
@@ -57,9 +61,12 @@ export const errors = {
   approval_unknown: { status: 404, next: 'pia approvals lists the ones waiting' },
   operation_unknown: { status: 404, next: 'power operations are kept while the hub runs' },
   ref_unknown: { status: 404, next: 'name an existing branch, tag or commit with --ref' },
+  schedule_unknown: { status: 404, next: 'pia schedule list shows the schedules' },
   // --- the state does not allow it ------------------------------------------------------------------------------
   machine_exists: { status: 409, next: 'pick another name, or pia machines rm <m> first' },
   alias_taken: { status: 409, next: 'pick another alias' },
+  schedule_exists: { status: 409, next: 'pick another name, or pia schedule rm <name> first' },
+  no_machine_fits: { status: 409, next: 'pia machines show <m> lists a machine\'s labels; loosen the target or wake a machine' },
   conflict: { status: 409, next: 'try again' },
   task_finished: { status: 409, next: 'the task has already ended' },
   approval_settled: { status: 409, next: 'it was answered already; pia approvals lists the ones waiting' },

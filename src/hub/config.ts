@@ -33,6 +33,12 @@ export interface HubConfig {
   /** The hub's address as workers on other machines reach it (start commands, identity file). */
   publicUrl: string | undefined;
   roles: Readonly<RoleConfig>;
+  /** A schedule's run missed while the hub was down runs on start when it is at most this old. */
+  scheduleGraceS: number;
+  /** The time zone of schedules added without --tz. */
+  scheduleTz: string;
+  /** How often machines with idle sleep are looked at. */
+  idleCheckS: number;
 }
 
 /**
@@ -65,7 +71,16 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_VIEWERS: [listField, ''],
     PIA_DEFAULT_ROLE: [enumField(['none', 'viewer']), 'none'],
     PIA_DEFAULT_AGENT: [textField, undefined],
+    PIA_SCHEDULE_GRACE_S: [secondsField, '3600'],
+    PIA_SCHEDULE_TZ: [textField, undefined],
+    PIA_IDLE_CHECK_S: [secondsField, '60'],
   });
+  const scheduleTz = e.PIA_SCHEDULE_TZ ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: scheduleTz });
+  } catch {
+    throw new PiaError('config_invalid', `PIA_SCHEDULE_TZ must be an IANA time zone such as Europe/London or UTC, got '${scheduleTz}'`);
+  }
   if ((e.PIA_TLS_CERT === undefined) !== (e.PIA_TLS_KEY === undefined)) {
     throw new PiaError('config_invalid', 'PIA_TLS_CERT and PIA_TLS_KEY must be set together (paths to a PEM certificate and its key)');
   }
@@ -101,6 +116,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
     defaultAgent: e.PIA_DEFAULT_AGENT,
     publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
+    scheduleGraceS: e.PIA_SCHEDULE_GRACE_S,
+    scheduleTz,
+    idleCheckS: e.PIA_IDLE_CHECK_S,
     roles: Object.freeze({ admins: e.PIA_ADMINS, operators: e.PIA_OPERATORS, viewers: e.PIA_VIEWERS, defaultRole: e.PIA_DEFAULT_ROLE }),
   });
 }

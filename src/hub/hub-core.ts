@@ -21,6 +21,10 @@ import { createTaskMessages, type TaskMessages } from './tasks/task-messages.js'
 import { createTaskService, type TaskService } from './tasks/task-service.js';
 import { createTaskStore, type TaskStore } from './tasks/task-store.js';
 import type { Actor } from './machine-admin.js';
+import { createLabelIndex, type LabelIndex } from './placement/label-index.js';
+import { createLoadTracker } from './placement/load.js';
+import { createPlacement, type PlacementService } from './placement/placement.js';
+import { createWakeTimes, type WakeTimes } from './placement/wake-times.js';
 import { createApprovalService, type ApprovalService } from './approvals/approval-service.js';
 import { createApprovalStore } from './approvals/approval-store.js';
 
@@ -57,6 +61,12 @@ export interface HubCore {
   output: OutputWriter;
   dispatcher: Dispatcher;
   taskMessages: TaskMessages;
+  /** Every machine's labels, kept current. */
+  labels: LabelIndex;
+  /** Measured wake times per machine. */
+  wakeTimes: WakeTimes;
+  /** Picks machines for `any[...]` targets. */
+  placement: PlacementService;
   approvals: ApprovalService;
   /** The address workers on other machines reach the hub at (set once it listens). */
   publicUrl(): string;
@@ -174,6 +184,11 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     onQueuedOffline: (machineId, actor) => hooks().queuedOffline(machineId, actor),
   });
 
+  const labels = createLabelIndex({ machines, bus });
+  const wakeTimes = createWakeTimes({ db, bus, machineId: (name) => machines.find(name)?.id });
+  const load = createLoadTracker({ db, bus });
+  const placement = createPlacement({ index: labels, load: load.read, linked: (id) => links.get(id), wakeTimes });
+
   return {
     db,
     bus,
@@ -190,12 +205,18 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     output,
     dispatcher,
     taskMessages,
+    labels,
+    wakeTimes,
+    placement,
     approvals,
     publicUrl: () => publicUrl,
     setPublicUrl(url) {
       publicUrl = url;
     },
     async stopServing() {
+      labels.close();
+      load.close();
+      wakeTimes.close();
       dispatcher.close();
       approvals.close();
       output.close();

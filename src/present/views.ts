@@ -86,6 +86,16 @@ function fleetTable(machines: MachineJson[], total: number): string {
   return [`${'NAME'.padEnd(w)}  STATUS   POWER     OS`, ...rows, ...(total > shown.length ? [`… and ${total - shown.length} more (pia machines lists them all)`] : [])].join('\n');
 }
 
+/** Schedules as a table: name, state, next run, cron and zone, command, last outcome. */
+export function scheduleTable(list: Array<Extract<ActionResultView, { kind: 'schedules' }>['schedules'][number]>): string {
+  const w = Math.max(4, ...list.map((s) => s.name.length));
+  const rows = list.map((s) => {
+    const state = s.state === 'paused' ? `paused${s.pausedReason ? ` (${s.pausedReason.slice(0, 80)})` : ''}` : `next ${s.nextRunAt?.replace(/:00\.000Z$/, 'Z') ?? '-'}`;
+    return `${s.name.padEnd(w)}  ${`${s.cron} ${s.tz}`.padEnd(28)}  ${s.command.slice(0, 60).padEnd(20)}  ${state}${s.lastOutcome ? `; last: ${s.lastOutcome}` : ''}`;
+  });
+  return [`${'NAME'.padEnd(w)}  ${'WHEN'.padEnd(28)}  ${'COMMAND'.padEnd(20)}  STATE`, ...rows].join('\n');
+}
+
 /** An action's immediate answer, as a message. */
 export function resultMessage(r: ActionResultView): OutMessage {
   switch (r.kind) {
@@ -115,8 +125,10 @@ export function resultMessage(r: ActionResultView): OutMessage {
       return { text: r.readings.map((x) => `${x.machine}: ${x.powerState} (${x.evidence})`).join('\n') };
     case 'operations':
       return { text: r.operations.map((o) => `${o.kind === 'wake' ? 'Waking' : 'Starting the worker on'} ${o.machine}…`).join('\n') };
-    case 'tasks_started':
-      return { text: r.tasks.map((t) => `${t.kind === 'deploy' ? 'Deploying to' : 'Running on'} ${t.machine}: task ${t.id} ${t.state}`).join('\n') };
+    case 'tasks_started': {
+      const lines = r.tasks.map((t) => `${t.kind === 'deploy' ? 'Deploying to' : 'Running on'} ${t.machine}: task ${t.id} ${t.state}`);
+      return { text: [...(r.placement ? [r.placement] : []), ...lines].join('\n') };
+    }
     case 'tasks':
       return {
         text: r.tasks.length ? `Last ${r.tasks.length} task(s):` : 'No tasks yet.',
@@ -128,6 +140,13 @@ export function resultMessage(r: ActionResultView): OutMessage {
       return { text: r.task.state === 'cancelled' ? `Task ${r.task.id} cancelled.` : `Cancelling task ${r.task.id} on ${r.task.machine}…` };
     case 'power_commands':
       return { text: r.results.map((x) => `${x.ok ? '✅' : '❌'} ${x.machine}: ${x.message}`).join('\n') };
+    case 'schedules':
+      return {
+        text: r.schedules.length ? `${r.schedules.length} schedule(s):` : 'No schedules yet. Add one: schedule add nightly --cron "0 2 * * 1-5" -- run any[gpu] "..."',
+        ...(r.schedules.length ? { code: scheduleTable(r.schedules) } : {}),
+      };
+    case 'schedule':
+      return { text: r.text };
     case 'confirm':
       return {
         text: `${r.text} This cannot be undone from here.`,

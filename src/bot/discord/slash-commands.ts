@@ -37,7 +37,7 @@ interface SubcommandSpec {
   words?(value: (name: string) => string | undefined): (string | undefined)[];
 }
 
-const machine = (required: boolean, description = 'machine name, alias, "all" or tag:<tag>'): OptionSpec => ({
+const machine = (required: boolean, description = 'machine name, alias, "all", tag:<tag>, or any[<labels>] to let PIA pick'): OptionSpec => ({
   name: 'machine',
   description,
   kind: 'machine',
@@ -100,6 +100,12 @@ const subcommands: SubcommandSpec[] = [
   onMachine('shutdown', 'shut a machine down'),
   onMachine('restart', 'restart a machine'),
   { name: 'whoami', description: 'who PIA thinks you are, and what you may do', options: [] },
+  {
+    name: 'schedule',
+    description: 'run a command at cron times: list, add, pause, resume, rm',
+    options: [{ name: 'args', description: 'e.g. add nightly --cron "0 2 * * 1-5" -- run any[gpu] "train"; empty: list', kind: 'rest', required: false }],
+    words: (v) => ['schedule', v('args')],
+  },
 ];
 
 const byName = new Map(subcommands.map((s) => [s.name, s]));

@@ -6,6 +6,7 @@ import type { ApiClient } from '../api-client.js';
 import { approvalNotices } from '../approval-notices.js';
 import { printOutput, resultLine } from '../follow.js';
 import { ago, formatTable, printJson } from '../output.js';
+import { splitTargets } from '../../commands/target.js';
 
 const write = (text: string) => void process.stdout.write(text);
 
@@ -14,11 +15,13 @@ function exitFor(task: Task): number {
   return task.state === 'succeeded' ? 0 : 1;
 }
 
-async function afterCreate(api: ApiClient, tasks: Task[], opts: { follow?: boolean; json?: boolean }): Promise<void> {
+async function afterCreate(api: ApiClient, tasks: Task[], opts: { follow?: boolean; json?: boolean }, placement?: string): Promise<void> {
   if (opts.json && !opts.follow) {
-    printJson(tasks.length === 1 ? { taskId: tasks[0]!.id, task: tasks[0] } : { taskIds: tasks.map((t) => t.id), tasks });
+    const where = placement ? { placement } : {};
+    printJson(tasks.length === 1 ? { taskId: tasks[0]!.id, task: tasks[0], ...where } : { taskIds: tasks.map((t) => t.id), tasks, ...where });
     return;
   }
+  if (placement) write(`${placement}\n`);
   for (const t of tasks) process.stdout.write(`Task ${t.id} ${t.state} on ${t.machine}.${opts.follow ? '' : ` Follow it with: pia logs ${t.id} -f`}\n`);
   if (!opts.follow) return;
   const ends = [];
@@ -41,7 +44,7 @@ const timeoutOption = () => new Option('--timeout <seconds>', 'stop the task aft
 export function taskCommands(api: () => ApiClient): Command[] {
   const run = new Command('run')
     .description('ask a machine\'s agent to do something')
-    .argument('<machine>', 'machine name or alias')
+    .argument('<machine>', 'machine name or alias, or a target: any[gpu], any[os=linux,repo=acme/app], gpu.mem>=24')
     .argument('<prompt...>', 'what the agent should do')
     .option('--agent <name>', 'which configured agent (default: the worker\'s)')
     .option('--workspace <folder>', 'a folder under the worker\'s workspace')
@@ -52,7 +55,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--json', 'print JSON: {"taskId": ...}')
     .action(async (machine: string, words: string[], opts: { agent?: string; workspace?: string; continue?: string; mode?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
-      const [task] = (await client.post('/api/tasks', schemas.tasks, {
+      const created = await client.post('/api/tasks', schemas.tasks, {
         kind: 'run',
         machine,
         prompt: words.join(' '),
@@ -62,14 +65,14 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ...(opts.mode ? { mode: opts.mode } : {}),
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
-      })).tasks;
-      await afterCreate(client, [task!], opts);
+      });
+      await afterCreate(client, created.tasks, opts, created.placement);
     });
 
   const deploy = new Command('deploy')
     .description('clone (or update) a repository on machines and run the agent there')
     .argument('<git-url>', 'https:// or ssh repository URL')
-    .argument('<machines>', 'comma-separated machine names')
+    .argument('<machines>', 'comma-separated machine names or targets (any[gpu]x3)')
     .argument('<prompt...>', 'what the agent should do on each')
     .option('--ref <ref>', 'branch, tag or commit (default: the default branch)')
     .option('--agent <name>', 'which configured agent')
@@ -79,8 +82,8 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--json', 'print JSON: {"taskIds": [...]}')
     .action(async (url: string, machines: string, words: string[], opts: { ref?: string; agent?: string; mode?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
-      const names = machines.split(',').map((m) => m.trim()).filter(Boolean);
-      const { tasks } = await client.post('/api/tasks', schemas.tasks, {
+      const names = splitTargets(machines).map((m) => m.word.trim()).filter(Boolean);
+      const { tasks, placement } = await client.post('/api/tasks', schemas.tasks, {
         kind: 'deploy',
         repo: url,
         ...(opts.ref ? { ref: opts.ref } : {}),
@@ -91,7 +94,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
       });
-      await afterCreate(client, tasks, opts);
+      await afterCreate(client, tasks, opts, placement);
     });
 
   const sh = new Command('sh')
@@ -106,8 +109,8 @@ export function taskCommands(api: () => ApiClient): Command[] {
       const client = api();
       // With pass-through options commander keeps the separator; everything after it is the command, verbatim.
       const argv = words[0] === '--' ? words.slice(1) : words;
-      const { tasks } = await client.post('/api/tasks', schemas.tasks, { kind: 'shell', machine, argv, ...(opts.timeout ? { timeoutS: opts.timeout } : {}), origin: { kind: 'cli' } });
-      await afterCreate(client, tasks, opts);
+      const { tasks, placement } = await client.post('/api/tasks', schemas.tasks, { kind: 'shell', machine, argv, ...(opts.timeout ? { timeoutS: opts.timeout } : {}), origin: { kind: 'cli' } });
+      await afterCreate(client, tasks, opts, placement);
     });
 
   const list = new Command('tasks')

@@ -16,12 +16,15 @@ import { machineRoutes } from './routes/machines.js';
 import { taskRoutes } from './routes/tasks.js';
 import { powerRoutes } from './routes/power.js';
 import { commandRoutes } from './routes/commands.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import type { ScheduleService } from '../schedules/schedule-service.js';
 import { approvalRoutes } from './routes/approvals.js';
 import type { ApprovalService } from '../approvals/approval-service.js';
 import type { Actions } from '../actions/actions.js';
 import type { PowerManager } from '../../power/power-manager.js';
 import type { UserStore } from '../auth/users.js';
 import type { TaskService } from '../tasks/task-service.js';
+import type { PlacementService } from '../placement/placement.js';
 
 /** Everything the HTTP API reads or changes. */
 export interface HttpDeps {
@@ -37,6 +40,10 @@ export interface HttpDeps {
   power: PowerManager;
   users: UserStore;
   actions: Actions;
+  placement: PlacementService;
+  schedules: ScheduleService;
+  /** A machine's labels, precomputed (the API shows them). */
+  labelsOf: (name: string) => string[] | undefined;
   approvals: ApprovalService;
   /** A machine's mail address, when the email gateway is on. */
   emailOf: ((machine: string) => string) | undefined;
@@ -99,6 +106,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   taskRoutes(app, deps);
   powerRoutes(app, deps);
   commandRoutes(app, deps);
+  scheduleRoutes(app, deps);
   approvalRoutes(app, deps);
   return app;
 }

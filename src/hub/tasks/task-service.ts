@@ -93,6 +93,8 @@ export interface TaskService {
   cancel(actor: Actor, id: string): Task;
   /** A task by id; `task_unknown` otherwise. */
   get(id: string): Task;
+  /** The tasks an earlier request with this idempotency key created (none: it is new). */
+  keyed(key: string): Task[];
   list(q: { machine?: string; state?: TaskState; deployId?: string; limit?: number }): Task[];
   /** Stored output from `fromSeq` on. */
   output(id: string, fromSeq?: number, limit?: number): { chunks: StoredChunk[]; nextSeq: number; done: boolean };
@@ -245,6 +247,8 @@ export function createTaskService(deps: {
     },
 
     /** A task by id; `task_unknown` otherwise. */
+    keyed: (key) => tasks.byKeyFamily(key),
+
     get(id: string): Task {
       const task = tasks.get(id.trim().toLowerCase());
       if (!task) throw new PiaError('task_unknown', `No task "${id.slice(0, 40)}". List recent ones with: pia tasks`);

@@ -99,6 +99,8 @@ export interface TaskStore {
   get(id: string): Task | undefined;
   /** The task a request with this key created, if any. */
   byKey(key: string): Task | undefined;
+  /** Every task a request with this key created: the key itself and `<key>:<part>` (one per machine). */
+  byKeyFamily(key: string): Task[];
   list(q?: TaskQuery): Task[];
   /** Queued tasks of a machine, oldest first. */
   queued(machineId: number): Task[];
@@ -123,6 +125,8 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
     VALUES (@id, @machineId, @machine, @kind, 'queued', @prompt, @agent, @argv, @repoUrl, @repoRef, @workspace, @parentId,
       @deployId, @resumeSession, @mode, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey)`);
   const byKey = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE request_key = ?');
+  // `<key>:...` sorts from `<key>:` up to `<key>;` (the next character): a range on the request key index.
+  const byKeyFamily = db.prepare<[string, string, string], TaskRow>('SELECT * FROM tasks WHERE request_key = ? OR (request_key >= ? AND request_key < ?) ORDER BY created_at, id');
   const byId = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?');
   const queuedFor = db.prepare<[number], TaskRow>(
     "SELECT * FROM tasks WHERE machine_id = ? AND state = 'queued' ORDER BY created_at, rowid",
@@ -180,6 +184,10 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
     byKey(key: string): Task | undefined {
       const row = byKey.get(key);
       return row ? rowToTask(row) : undefined;
+    },
+
+    byKeyFamily(key: string): Task[] {
+      return byKeyFamily.all(key, `${key}:`, `${key};`).map(rowToTask);
     },
 
     list(q: TaskQuery = {}): Task[] {

@@ -23,15 +23,20 @@ const PatchBody = z.object({
 const adminActor: Actor = { id: 'admin-token', origin: 'http' };
 
 /** `/api/machines`: the fleet registry. */
-export function machineRoutes(app: FastifyInstance, deps: { machines: MachineStore; admin: MachineAdmin; links: LinkServer; emailOf: ((machine: string) => string) | undefined }): void {
+export function machineRoutes(
+  app: FastifyInstance,
+  deps: { machines: MachineStore; admin: MachineAdmin; links: LinkServer; emailOf: ((machine: string) => string) | undefined; labelsOf: (name: string) => string[] | undefined },
+): void {
   const view = (m: Machine) => {
     const json = machineJson(m, deps.links.get(m.id)?.lastSeenMs);
-    return deps.emailOf ? { ...json, email: deps.emailOf(m.name) } : json;
+    const labels = deps.labelsOf(m.name);
+    return { ...json, ...(deps.emailOf ? { email: deps.emailOf(m.name) } : {}), ...(labels ? { labels } : {}) };
   };
 
   app.get('/api/machines', async (_req, reply) => {
     const live = (id: number) => deps.links.get(id)?.lastSeenMs;
-    const body = deps.machines.listJson(live, deps.emailOf ? (name) => ({ email: deps.emailOf!(name) }) : undefined);
+    // Labels come precomputed from the index: the listing still parses no facts.
+    const body = deps.machines.listJson(live, (name) => ({ ...(deps.emailOf ? { email: deps.emailOf(name) } : {}), labels: deps.labelsOf(name) }));
     return reply.type('application/json; charset=utf-8').send(`{"machines":${body}}`);
   });
 

@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { ApiResponse } from '../../../protocol/api.js';
 import { Origin, TaskMode, taskStates } from '../../../protocol/tasks.js';
+import { describeTargetError, looksLikeTarget, parseTarget, TargetError, type AnyTarget } from '../../../commands/target.js';
+import { PiaError } from '../../../common/errors.js';
 import type { Actor } from '../../machine-admin.js';
+import type { PlacementService } from '../../placement/placement.js';
 import type { TaskService } from '../../tasks/task-service.js';
 
 const origin = Origin.default({ kind: 'http' });
@@ -51,28 +54,63 @@ const OutputQuery = z.object({ from: z.coerce.number().int().min(1).default(1), 
 
 const adminActor: Actor = { id: 'admin-token', origin: 'http' };
 
-/** `/api/tasks`: run, deploy, shell; list, read, follow output, cancel. */
-export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService }): void {
+/** A machine field that is a target (`any[gpu]`), read; undefined for a plain name. */
+function targetOf(word: string): AnyTarget | undefined {
+  if (!looksLikeTarget(word.trim().toLowerCase())) return undefined;
+  try {
+    return parseTarget(word.trim());
+  } catch (err) {
+    if (err instanceof TargetError) throw new PiaError('usage', describeTargetError(word.trim(), err));
+    throw err;
+  }
+}
+
+/** `/api/tasks`: run, deploy, shell; list, read, follow output, cancel. A machine may be a target: `any[gpu]`. */
+export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService; placement: Pick<PlacementService, 'place'> }): void {
   const { tasks } = deps;
+
+  /** The machines for a `machine` field: itself, or those placement picks for a target. */
+  const machinesFor = (word: string) => {
+    const target = targetOf(word);
+    if (!target) return { names: [word] };
+    const p = deps.placement.place({ target });
+    return { names: p.machines, reason: p.reason };
+  };
 
   app.post('/api/tasks', async (req, reply) => {
     const body = CreateBody.parse(req.body);
     const actor = { ...adminActor, origin: body.origin.kind };
     switch (body.kind) {
       case 'run': {
-        const task = body.continueTask
-          ? tasks.followUp(actor, { taskId: body.continueTask, prompt: body.prompt, origin: body.origin, timeoutS: body.timeoutS })
-          : tasks.run(actor, body);
-        return reply.status(201).send({ task, tasks: [task] } satisfies ApiResponse<'task'> & ApiResponse<'tasks'>);
+        if (body.continueTask) {
+          const task = tasks.followUp(actor, { taskId: body.continueTask, prompt: body.prompt, origin: body.origin, timeoutS: body.timeoutS });
+          return reply.status(201).send({ task, tasks: [task] } satisfies ApiResponse<'task'> & ApiResponse<'tasks'>);
+        }
+        const where = machinesFor(body.machine);
+        const created = where.names.map((machine) => tasks.run(actor, { ...body, machine }));
+        return reply.status(201).send({ task: created[0]!, tasks: created, ...(where.reason ? { placement: where.reason } : {}) } satisfies ApiResponse<'task'> & ApiResponse<'tasks'>);
       }
       case 'deploy': {
-        const targets = body.targets ?? (body.machines ?? []).map((machine) => ({ machine, prompt: body.prompt ?? '' }));
-        const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets, agent: body.agent, mode: body.mode, timeoutS: body.timeoutS, origin: body.origin });
-        return reply.status(201).send(out satisfies ApiResponse<'deployed'>);
+        const named = body.targets ?? (body.machines ?? []).filter((m) => !targetOf(m)).map((machine) => ({ machine, prompt: body.prompt ?? '' }));
+        const reasons: string[] = [];
+        const taken = new Set(named.map((t) => t.machine));
+        for (const word of body.targets ? [] : (body.machines ?? [])) {
+          const target = targetOf(word);
+          if (!target) continue;
+          const p = deps.placement.place({ target, repo: body.repo, ...(body.ref ? { ref: body.ref } : {}), exclude: taken });
+          for (const machine of p.machines) {
+            taken.add(machine);
+            named.push({ machine, prompt: body.prompt ?? '' });
+          }
+          reasons.push(p.reason);
+        }
+        const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets: named, agent: body.agent, mode: body.mode, timeoutS: body.timeoutS, origin: body.origin });
+        return reply.status(201).send({ ...out, ...(reasons.length ? { placement: reasons.join('\n') } : {}) } satisfies ApiResponse<'deployed'>);
       }
       case 'shell': {
-        const task = tasks.shell(actor, body);
-        return reply.status(201).send({ task, tasks: [task] } satisfies ApiResponse<'task'> & ApiResponse<'tasks'>);
+        const where = machinesFor(body.machine);
+        const created = where.names.map((machine) => tasks.shell(actor, { ...body, machine }));
+        return reply.status(201).send({ task: created[0]!, tasks: created, ...(where.reason ? { placement: where.reason } : {}) } satisfies ApiResponse<'task'> & ApiResponse<'tasks'>);
       }
     }
   });
