@@ -16,6 +16,7 @@ import { createHubCore, type HubCoreHooks, type HubCoreOptions } from '../hub/hu
 import { createMailGateway, type MailGateway } from '../mail/gateway.js';
 import { createPowerManager } from '../power/power-manager.js';
 import type { Worker } from '../worker/worker.js';
+import { createWeb, type WebFrontEnd } from '../web/web.js';
 import { createChatGateways, type ConsoleTerminal } from './chat-gateways.js';
 import type { PiaConfig } from './config.js';
 import { startLocalWorker } from './local-worker.js';
@@ -63,6 +64,8 @@ export interface Pia {
   mail: MailGateway | undefined;
   /** Adds a chat platform's port built elsewhere (another adapter): schedules may then post to its channels. */
   connectChat(port: ChatPort): void;
+  /** The web dashboard, unless PIA_WEB=0: its one-time sign-in links. */
+  web: Pick<WebFrontEnd, 'link'> | undefined;
 }
 
 /**
@@ -96,6 +99,9 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     ...(opts.scheduleTickMs !== undefined ? { maxSleepMs: opts.scheduleTickMs } : {}),
     log,
   });
+  const web = config.web.enabled
+    ? createWeb({ config: config.web, db, roleOf: (id) => core.users.roleOf(id), adminToken: opts.adminToken, secure: config.hub.tls !== undefined, publicUrl: () => core.publicUrl() })
+    : undefined;
   const actions = createActions({
     machines,
     tasks,
@@ -106,6 +112,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     placement: core.placement,
     schedules: schedules.service,
     lastSeen: (id) => links.get(id)?.lastSeenMs,
+    ...(web ? { dashboardLink: (input: Parameters<WebFrontEnd['link']>[0]) => web.link(input) } : {}),
   });
   const reporter = createReporter({
     bus,
@@ -171,6 +178,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     audit: core.audit,
     metrics: core.metrics,
     tasks,
+    storage: core.storage,
     power,
     users: core.users,
     actions,
@@ -179,7 +187,10 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     labelsOf: (name) => core.labels.byName(name)?.labels.list,
     approvals: core.approvals,
     emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
+    events: bus,
+    ...(web ? { authenticate: web.authenticate } : {}),
   });
+  await web?.mount(http);
   if (chat.routes.length) await mountRawRoutes(http, chat.routes);
   http.server.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -199,6 +210,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     chat: chatCore,
     mail,
     connectChat: (port) => void chatPorts.set(port.platform, port),
+    web,
     async start() {
       // A deep accept queue: after a hub restart every worker reconnects at once, and a dropped SYN costs a
       // worker seconds of TCP retransmission. The kernel caps it at net.core.somaxconn.
@@ -240,6 +252,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
       await worker?.stop();
       await mail?.stop();
       power.close();
+      web?.close();
       actions.close();
       reporter.close();
       await core.stopServing();

@@ -12,6 +12,7 @@ import { powerCommands } from './commands/power.js';
 import { usersCommand } from './commands/users.js';
 import { discordCommand } from './commands/discord.js';
 import { doCommand } from './commands/do.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { mailCommand } from './commands/mail.js';
 import { workerCommand } from './commands/worker.js';
 import { scheduleCommand } from './commands/schedule.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(usersCommand(api));
   program.addCommand(discordCommand());
   program.addCommand(doCommand(api));
+  program.addCommand(dashboardCommand(api));
   program.addCommand(auditCommand(api));
   program.addCommand(scheduleCommand(api));
   program.addCommand(mailCommand());

@@ -1,7 +1,7 @@
-import type { Role } from './roles.js';
+import { roles, type Role } from './roles.js';
 import { approvalScopes, type ApprovalScope } from '../protocol/approvals.js';
 import { taskModes, type TaskMode } from '../protocol/tasks.js';
-import type { Command, CommandName, MachineSelector } from './command.js';
+import type { Command, CommandName, DeployTask, MachineSelector } from './command.js';
 import { describeTargetError, looksLikeTarget, parseTarget, splitTargets, TargetError } from './target.js';
 import { restOf, type Token } from './tokenize.js';
 
@@ -91,6 +91,30 @@ function agentName(word: string, usage: string): string {
   const name = word.trim().toLowerCase();
   if (!AGENT_NAME.test(name)) throw new UsageError(`"${word.slice(0, 40)}" is not an agent name.`, usage);
   return name;
+}
+
+/**
+ * Whether a word starts a machine's own task: `m2:fix the tests` (the quotes of `m2:"fix the tests"` are gone by
+ * now), `m2:` followed by the task as the next word, `tag:gpu:train it`. `tag:gpu` alone is a selector, not a task.
+ */
+function taskWord(word: string): boolean {
+  const body = /^tag:/i.test(word) ? word.slice(4) : word;
+  return /^[a-z0-9][a-z0-9_.-]{0,62}:/i.test(body);
+}
+
+/** Reads one `machine:task` (or `machine: task`) from `args[at]`. */
+function deployTask(args: Token[], at: number, usage: string): { task: DeployTask; next: number } {
+  const word = args[at]!.value;
+  const colon = word.indexOf(':', /^tag:/i.test(word) ? 4 : 0);
+  const machine = parseSelector(word.slice(0, colon), usage);
+  let prompt = word.slice(colon + 1).trim();
+  let next = at + 1;
+  if (!prompt && args[next] && !taskWord(args[next]!.value) && !args[next]!.value.startsWith('--')) {
+    prompt = args[next]!.value.trim();
+    next++;
+  }
+  if (!prompt) throw new UsageError(`Missing the task for ${word.slice(0, colon)}: write ${word.slice(0, colon)}:"what to do".`, usage);
+  return { task: { machine, prompt }, next };
 }
 
 function modeName(word: string, usage: string): TaskMode {
@@ -186,27 +210,46 @@ export const definitions: CommandDefinition[] = [
   },
   {
     name: 'deploy',
-    usage: 'deploy <git-url> <machine>[,...] [--ref R] [--agent A] [--mode M] <prompt...>',
-    summary: 'clone a repository on machines and run the agent there',
+    usage: 'deploy <git-url> <machine>[,<machine>...] [--ref R] [--agent A] [--mode M] <prompt...>',
+    summary: 'clone a repository on machines and run the agent there (or a task each: m2:"..." m3:"...")',
     role: 'operator',
-    examples: ['deploy https://github.com/acme/app m2,m3 fix the flaky test', 'deploy git@github.com:acme/app.git all --ref main "update deps"', 'deploy https://github.com/acme/app any[gpu]x3 "run the benchmarks"'],
+    examples: [
+      'deploy https://github.com/acme/app m2,m3 fix the flaky test',
+      'deploy git@github.com:acme/app.git all --ref main "update deps"',
+      'deploy https://github.com/acme/app m2:"fix the tests" m3:"update the docs"',
+      'deploy https://github.com/acme/app any[gpu]x3 "run the benchmarks"',
+    ],
     parse(args, text) {
       need(args, 2, 'the repository and the machines', this.usage);
-      const list = machineWord(args, 1);
+      const allowed = ['ref', 'agent', 'mode'];
+      const first = takeOptions(args, 1, allowed, this.usage);
+      let next = first.next;
+      const options = first.options;
+      const choices = (o: Record<string, string>) => ({
+        ...(o.agent ? { agent: agentName(o.agent, this.usage) } : {}),
+        ...(o.mode ? { mode: modeName(o.mode, this.usage) } : {}),
+      });
+      if (args[next] && taskWord(args[next]!.value)) {
+        const tasks: DeployTask[] = [];
+        while (args[next] && taskWord(args[next]!.value)) {
+          const read = deployTask(args, next, this.usage);
+          tasks.push(read.task);
+          next = read.next;
+        }
+        const after = takeOptions(args, next, allowed, this.usage);
+        if (args[after.next]) throw new UsageError(`Unexpected "${args[after.next]!.value.slice(0, 40)}": quote each machine's task, e.g. m2:"fix the tests".`, this.usage);
+        const all = { ...options, ...after.options };
+        return { name: 'deploy', repo: args[0]!.value, ...(all.ref !== undefined ? { ref: all.ref } : {}), machines: tasks.map((t) => t.machine), prompt: '', ...choices(all), tasks };
+      }
+      need(args, next + 1, 'the machines', this.usage);
+      const list = machineWord(args, next);
       const machines = splitTargets(list.word).map((p) => parseSelector(p.word, this.usage));
       if (machines.length === 0) throw new UsageError('Missing the machines.', this.usage);
-      const { options, next } = takeOptions(args, list.next, ['ref', 'agent', 'mode'], this.usage);
-      const prompt = restOf(text, args[next - 1]!.end);
+      const rest = takeOptions(args, list.next, allowed, this.usage);
+      const all = { ...options, ...rest.options };
+      const prompt = restOf(text, args[rest.next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
-      return {
-        name: 'deploy',
-        repo: args[0]!.value,
-        ...(options.ref !== undefined ? { ref: options.ref } : {}),
-        machines,
-        prompt,
-        ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}),
-        ...(options.mode ? { mode: modeName(options.mode, this.usage) } : {}),
-      };
+      return { name: 'deploy', repo: args[0]!.value, ...(all.ref !== undefined ? { ref: all.ref } : {}), machines, prompt, ...choices(all) };
     },
   },
   {
@@ -359,6 +402,20 @@ export const definitions: CommandDefinition[] = [
         ...(options.report ? { report: options.report } : {}),
         command,
       };
+    },
+  },
+  {
+    name: 'dashboard',
+    usage: 'dashboard [--as <identity>] [--role viewer|operator|admin]',
+    summary: 'a one-time sign-in link to the web dashboard (admins: for someone else with --as)',
+    role: 'viewer',
+    examples: ['dashboard', 'dashboard --as slack:U123 --role viewer'],
+    parse(args) {
+      const { options, next } = takeOptions(args, 0, ['as', 'role'], this.usage);
+      noMore(args, next, this.usage);
+      const role = options.role?.toLowerCase();
+      if (role !== undefined && !(roles as readonly string[]).includes(role)) throw new UsageError(`"${role.slice(0, 20)}" is not a role; use viewer, operator or admin.`, this.usage);
+      return { name: 'dashboard', ...(options.as ? { as: options.as.trim() } : {}), ...(role ? { role: role as Role } : {}) };
     },
   },
   {

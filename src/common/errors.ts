@@ -44,7 +44,7 @@ export const errors = {
   confirmation_needed: { status: 400, next: 'add --yes to confirm' },
   agent_unknown: { status: 400, next: 'pia machines show <m> lists the agents installed there' },
   agent_cannot_ask: { status: 400, next: 'pick an agent that can ask (claude), or another mode with --mode' },
-  session_invalid: { status: 400, next: 'continue a task PIA ran: run <m> --continue <task>' },
+  agent_session_invalid: { status: 400, next: 'continue a task PIA ran: run <m> --continue <task>' },
   label_unknown: { status: 400, next: 'pia machines show <m> lists a machine\'s labels' },
   cron_invalid: { status: 400, next: 'five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * 1-5"' },
   timezone_invalid: { status: 400, next: 'use an IANA time zone such as Europe/London or UTC' },
@@ -53,6 +53,9 @@ export const errors = {
   // --- who may do what ------------------------------------------------------------------------------------------
   unauthorized: { status: 401, next: 'send Authorization: Bearer $PIA_ADMIN_TOKEN' },
   forbidden: { status: 403, next: 'an admin can give you a role: pia users add <identity> <role>' },
+  session_invalid: { status: 401, next: 'sign in again: pia dashboard prints a one-time link' },
+  csrf_refused: { status: 403, next: 'reload the dashboard and try again' },
+  too_many_attempts: { status: 429, next: 'wait a minute, then try again' },
   link_refused: { status: 403, next: 'pia machines token <m> issues a new join token' },
   // --- things that do not exist ---------------------------------------------------------------------------------
   not_found: { status: 404, next: 'check the name or id' },

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { boolField, enumField, listField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
+import { boolField, enumField, listField, nonNegativeField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { MachineName } from '../protocol/messages.js';
 import type { RoleConfig } from './auth/users.js';
@@ -39,6 +39,10 @@ export interface HubConfig {
   scheduleTz: string;
   /** How often machines with idle sleep are looked at. */
   idleCheckS: number;
+  /** Task output retention: finished tasks' output older than this many days goes (0: kept however old). */
+  outputKeepDays: number;
+  /** ...and the oldest goes while all output takes more than this on disk, in bytes (0: no cap). */
+  outputMaxBytes: number;
 }
 
 /**
@@ -74,6 +78,8 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_SCHEDULE_GRACE_S: [secondsField, '3600'],
     PIA_SCHEDULE_TZ: [textField, undefined],
     PIA_IDLE_CHECK_S: [secondsField, '60'],
+    PIA_OUTPUT_KEEP_DAYS: [nonNegativeField, '90'],
+    PIA_OUTPUT_MAX_GB: [nonNegativeField, '10'],
   });
   const scheduleTz = e.PIA_SCHEDULE_TZ ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
   try {
@@ -120,5 +126,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     scheduleTz,
     idleCheckS: e.PIA_IDLE_CHECK_S,
     roles: Object.freeze({ admins: e.PIA_ADMINS, operators: e.PIA_OPERATORS, viewers: e.PIA_VIEWERS, defaultRole: e.PIA_DEFAULT_ROLE }),
+    outputKeepDays: e.PIA_OUTPUT_KEEP_DAYS,
+    outputMaxBytes: Math.round(e.PIA_OUTPUT_MAX_GB * 1e9),
   });
 }

@@ -16,6 +16,10 @@ import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createCredentialStore, type CredentialStore } from './registry/credentials.js';
 import { createMachineStore, type MachineStore } from './registry/machines.js';
 import { createDispatcher, type Dispatcher } from './tasks/dispatcher.js';
+import type { Compress } from './tasks/output-blocks.js';
+import { createOutputCompactor } from './tasks/output-compactor.js';
+import { createOutputRetention } from './tasks/output-retention.js';
+import { createOutputStorage, type OutputStorage } from './tasks/output-storage.js';
 import { createOutputWriter, type OutputWriter } from './tasks/output-writer.js';
 import { createTaskMessages, type TaskMessages } from './tasks/task-messages.js';
 import { createTaskService, type TaskService } from './tasks/task-service.js';
@@ -35,6 +39,10 @@ export interface HubCoreOptions {
   lastSeenFlushMs?: number;
   /** Longest an output chunk waits in the hub before its batch is written. */
   outputFlushMs?: number;
+  /** How output blocks are compressed (tests hand in one that fails). */
+  outputCompress?: Compress;
+  /** The longest pause between two tries of an output write that failed (a full disk). */
+  outputRetryMaxMs?: number;
   /** How often queued tasks are checked for expiry. */
   expirySweepMs?: number;
   /** How often approvals are checked for their time-out. */
@@ -59,6 +67,8 @@ export interface HubCore {
   taskStore: TaskStore;
   tasks: TaskService;
   output: OutputWriter;
+  /** The disk task output takes, and pruning it (retention). */
+  storage: OutputStorage;
   dispatcher: Dispatcher;
   taskMessages: TaskMessages;
   /** Every machine's labels, kept current. */
@@ -123,22 +133,34 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     // Read lazily: the metrics need the link count, the links need the metrics.
     metrics: () => metrics,
     onMessage: (link, message) => routeWorkerMessage(handlers, link, message),
+    onOutput: (link, chunk) => handlers.tasks.output(link, chunk),
   });
-  const metrics = createMetrics({ bus, machines, linkedCount: () => links.count() });
+  // Read lazily: storage is built with the tasks below.
+  const metrics = createMetrics({ bus, machines, linkedCount: () => links.count(), storage: () => storage.figures() });
   const observers = createObserverServer({ bus, log });
   const admin = createMachineAdmin({ machines, credentials, audit, bus, links, joinTokenTtlMs: config.joinTokenTtlH * 3600_000 });
 
   const taskStore = createTaskStore(db);
+  const retention = createOutputRetention({ db, log: log.child({ component: 'retention' }), policy: { keepDays: config.outputKeepDays, maxBytes: config.outputMaxBytes } });
+  const storage = createOutputStorage({ db, dbFile, retention, keepDays: config.outputKeepDays, maxBytes: config.outputMaxBytes });
   const output = createOutputWriter({
     db,
     bus,
     log,
-    ack: (machineId, taskId, seq) => links.get(machineId)?.send({ type: 'output.ack', taskId, seq }),
+    ack: (machineId, acks) => links.get(machineId)?.send({ type: 'output.ack', acks }),
     observe: (bytes, latencyMs) => {
       metrics.outputBytes.inc(bytes);
       metrics.outputLatency.observe(Math.max(0, latencyMs) / 1000);
     },
-    options: { flushMs: opts.outputFlushMs },
+    failed: (what) => metrics.outputFailures.inc({ what }),
+    stored: (outputBytes, diskBytes) => retention.stored(outputBytes, diskBytes),
+    options: { flushMs: opts.outputFlushMs, compress: opts.outputCompress, retryMaxMs: opts.outputRetryMaxMs },
+  });
+  const compactor = createOutputCompactor({
+    db,
+    bus,
+    log: log.child({ component: 'output' }),
+    resized: (diskDelta) => retention.usage.added(0, diskDelta),
   });
   let publicUrl = '';
   const tasksLog = log.child({ component: 'tasks' });
@@ -203,6 +225,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     taskStore,
     tasks,
     output,
+    storage,
     dispatcher,
     taskMessages,
     labels,
@@ -218,6 +241,8 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
       load.close();
       wakeTimes.close();
       dispatcher.close();
+      retention.close();
+      compactor.close();
       approvals.close();
       output.close();
       await links.close();

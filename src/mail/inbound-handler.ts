@@ -171,7 +171,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       return 'command';
     }
 
-    const intent = mailIntent({ subject: mail.subject, text: mail.text });
+    const intent = mailIntent({ subject: mail.subject, text: mail.text, machines: targets });
     if (intent.kind === 'empty') return record('ignored', 'nothing to do: no subject or text');
     if (intent.kind === 'command') {
       record('command', intent.text.slice(0, 200));

@@ -23,12 +23,14 @@ export function mailCommand(intent: Exclude<MailIntent, { kind: 'command' | 'emp
   }
   const target = machine === ANY ? anyTarget(intent.target) : { kind: 'name' as const, name: machine };
   if (intent.kind === 'deploy') {
+    // A machine with its own `m2: ...` line gets that task; the others the mail's common one.
+    const own = intent.tasks && Object.hasOwn(intent.tasks, machine) ? intent.tasks[machine] : undefined;
     return {
       name: 'deploy',
       repo: intent.repo,
       ...(intent.ref !== undefined ? { ref: intent.ref } : {}),
       machines: [target],
-      prompt: intent.prompt || 'Look at this repository and report what you find.',
+      prompt: own || intent.prompt || 'Look at this repository and report what you find.',
       ...(intent.mode ? { mode: intent.mode } : {}),
     };
   }

@@ -135,7 +135,10 @@ export function resultMessage(r: ActionResultView): OutMessage {
         ...(r.tasks.length ? { code: r.tasks.map((t) => `${t.id}  ${t.machine.padEnd(12)}  ${t.state.padEnd(10)}  ${what(t).slice(0, 60)}`).join('\n') } : {}),
       };
     case 'logs':
-      return { text: `Output of ${r.task.id} on ${r.task.machine} (${r.task.state}):`, code: r.text || '(no output yet)' };
+      return {
+        text: `Output of ${r.task.id} on ${r.task.machine} (${r.task.state}):`,
+        code: r.text || (r.task.outputPrunedAt ? `(removed on ${r.task.outputPrunedAt.slice(0, 10)}: the hub keeps finished tasks' output for a while)` : '(no output yet)'),
+      };
     case 'task':
       return { text: r.task.state === 'cancelled' ? `Task ${r.task.id} cancelled.` : `Cancelling task ${r.task.id} on ${r.task.machine}…` };
     case 'power_commands':
@@ -147,6 +150,8 @@ export function resultMessage(r: ActionResultView): OutMessage {
       };
     case 'schedule':
       return { text: r.text };
+    case 'link':
+      return { text: `Sign-in link to the dashboard for ${r.identity} (${r.role}); it works once, until ${r.expiresAt.slice(11, 16)} UTC:\n${r.url}` };
     case 'confirm':
       return {
         text: `${r.text} This cannot be undone from here.`,

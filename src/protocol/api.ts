@@ -95,8 +95,33 @@ export const TaskView = z.object({
   cancelledBy: z.string().nullable(),
   outputSeq: z.number(),
   outputBytes: z.number(),
+  /** When retention removed the task's output (null: it is kept). */
+  outputPrunedAt: isoTime.nullable(),
 });
 export type TaskView = z.infer<typeof TaskView>;
+
+/** The disk task output takes on the hub, and the retention policy (bytes; 0 days or bytes: no limit). */
+export const StorageView = z.object({
+  /** Output kept, before compression, and the disk it takes (compressed blocks). */
+  outputKeptBytes: z.number(),
+  outputDiskBytes: z.number(),
+  /** The database file and its write-ahead log; free pages inside the file are reused before it grows. */
+  databaseBytes: z.number(),
+  walBytes: z.number(),
+  freeBytes: z.number(),
+  keepDays: z.number(),
+  maxBytes: z.number(),
+});
+export type StorageView = z.infer<typeof StorageView>;
+
+/** What a prune removed (or, for a dry run, would remove). */
+export const PrunedView = z.object({
+  tasks: z.number(),
+  outputBytes: z.number(),
+  diskBytes: z.number(),
+  newestFinishedAt: isoTime.nullable(),
+  dryRun: z.boolean(),
+});
 
 export const approvalStates = ['pending', 'allowed', 'denied', 'timed_out', 'withdrawn'] as const;
 
@@ -228,6 +253,7 @@ export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('confirm'), text: z.string(), token: z.string() }),
   z.object({ kind: z.literal('schedules'), schedules: z.array(ScheduleView) }),
   z.object({ kind: z.literal('schedule'), text: z.string(), schedule: ScheduleView }),
+  z.object({ kind: z.literal('link'), url: z.string(), expiresAt: isoTime, identity: z.string(), role: z.enum(['viewer', 'operator', 'admin']) }),
   z.object({ kind: z.literal('approvals'), approvals: z.array(ApprovalView) }),
   /** An approval just settled by this request. */
   z.object({ kind: z.literal('approval'), approval: ApprovalView }),
@@ -262,9 +288,11 @@ export const api = {
   schedules: z.object({ schedules: z.array(ScheduleView) }),
   schedule: z.object({ schedule: ScheduleView }),
   scheduleRemoved: z.object({ removed: z.string() }),
+  storage: z.object({ storage: StorageView }),
+  pruned: z.object({ pruned: PrunedView }),
   approvals: z.object({ approvals: z.array(ApprovalView) }),
   approval: z.object({ approval: ApprovalView }),
-  error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  error: z.object({ error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }) }),
 } as const;
 
 /** The type of a route's answer. */

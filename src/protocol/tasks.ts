@@ -70,7 +70,10 @@ export const ProgressEvent = z.discriminatedUnion('kind', [
 ]);
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
 
-/** One numbered piece of a task's output. */
+/**
+ * One numbered piece of a task's output, as protocol 1 sent it in JSON (`task.output`). Output now travels in binary
+ * frames (output-frame.ts) with the same fields; this shape remains for reading a spool an older worker left.
+ */
 export const OutputChunk = z.object({
   taskId: TaskId,
   /** 1, 2, 3... per task, across all streams. */

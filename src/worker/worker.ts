@@ -74,7 +74,8 @@ export function createWorker(deps: {
       workerVersion: version,
       agents: config.agents,
       defaultAgent: config.defaultAgent,
-      ...(deps.env?.PATH !== undefined ? { pathEnv: deps.env.PATH } : {}),
+      // Agents are looked for on the PATH the worker runs them with (its own environment, as for the tasks).
+      pathEnv: env.PATH ?? '',
       workspace: config.workspace,
       gpus: () => (gpus ??= findGpus()),
       sessions: () => loggedIn(env),
@@ -86,7 +87,7 @@ export function createWorker(deps: {
   // The link is created below; the task manager reaches it through this port.
   const hubPort = {
     send: (m: Parameters<WorkerLink['send']>[0]) => link.send(m),
-    sendEncoded: (frame: string) => link.sendEncoded(frame),
+    sendOutput: (frame: Buffer) => link.sendOutput(frame),
     get linked() {
       return link.linked;
     },

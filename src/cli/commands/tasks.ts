@@ -5,7 +5,8 @@ import { taskModes, taskStates } from '../../protocol/tasks.js';
 import type { ApiClient } from '../api-client.js';
 import { approvalNotices } from '../approval-notices.js';
 import { printOutput, resultLine } from '../follow.js';
-import { ago, formatTable, printJson } from '../output.js';
+import { PiaError } from '../../common/errors.js';
+import { ago, formatTable, printJson, size } from '../output.js';
 import { splitTargets } from '../../commands/target.js';
 
 const write = (text: string) => void process.stdout.write(text);
@@ -131,6 +132,33 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ),
       );
     });
+
+  // `pia tasks prune --json`: the subcommand's own options, not the list's.
+  list.enablePositionalOptions().addCommand(
+    new Command('prune')
+      .description("remove finished tasks' output, oldest first (running tasks' output is never touched; the tasks stay listed)")
+      .option('--older-than <days>', 'output of tasks that finished more than this many days ago', Number)
+      .option('--max-gb <gb>', 'and the oldest until what is left takes at most this many GB on disk', Number)
+      .option('--dry-run', 'say what would go, remove nothing')
+      .option('--json', 'print JSON')
+      .action(async (opts: { olderThan?: number; maxGb?: number; dryRun?: boolean; json?: boolean }) => {
+        if (opts.olderThan === undefined && opts.maxGb === undefined) {
+          throw new PiaError('usage', 'Say which output goes: pia tasks prune --older-than <days> and/or --max-gb <gb> (add --dry-run to see first).');
+        }
+        for (const [flag, v] of [['--older-than', opts.olderThan], ['--max-gb', opts.maxGb]] as const) {
+          if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new PiaError('usage', `${flag} takes a number, 0 or more.`);
+        }
+        const { pruned } = await api().post('/api/tasks/prune', schemas.pruned, {
+          ...(opts.olderThan !== undefined ? { olderThanDays: opts.olderThan } : {}),
+          ...(opts.maxGb !== undefined ? { maxGb: opts.maxGb } : {}),
+          dryRun: opts.dryRun ?? false,
+        });
+        if (opts.json) return printJson({ pruned });
+        if (pruned.tasks === 0) return write(`No finished task's output ${pruned.dryRun ? 'would go' : 'went'}.\n`);
+        const until = pruned.newestFinishedAt ? `, of tasks finished until ${pruned.newestFinishedAt.slice(0, 16).replace('T', ' ')}` : '';
+        write(`${pruned.dryRun ? 'Would remove' : 'Removed'} the output of ${pruned.tasks} task(s): ${size(pruned.outputBytes)} (${size(pruned.diskBytes)} on disk)${until}.\n`);
+      }),
+  );
 
   const logs = new Command('logs')
     .description('a task\'s output (and, with -f, the rest as it comes)')

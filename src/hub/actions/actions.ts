@@ -3,7 +3,7 @@ import { assertNever, errorMessage, PiaError } from '../../common/errors.js';
 import type { Command, CommandName, MachineSelector } from '../../commands/command.js';
 import { definitionOf } from '../../commands/definitions.js';
 import { helpText } from '../../commands/parse.js';
-import { allows, type Role } from '../../commands/roles.js';
+import { allows, normalizeIdentity, type Role } from '../../commands/roles.js';
 import type { Finding } from '../../power/doctor.js';
 import type { PowerOperation } from '../../power/operations.js';
 import type { PowerReading } from '../../power/prober.js';
@@ -26,6 +26,8 @@ import { scheduleAction } from './schedule-actions.js';
 export interface Requester {
   identity: string;
   origin: Origin;
+  /** At most this role, whatever the identity has (a dashboard session opened by a link with `--role`). */
+  maxRole?: Role;
 }
 
 /** How a command is carried out. */
@@ -77,6 +79,8 @@ export interface ActionDeps {
   schedules: Omit<ScheduleService, 'stored'>;
   /** The linked worker's newest heartbeat, fresher than the registry's batched value. */
   lastSeen(machineId: number): number | undefined;
+  /** Issues a one-time sign-in link to the web dashboard; none: the dashboard is off. */
+  dashboardLink?(input: { identity: string; role?: Role; by: string }): { url: string; expiresAt: string };
   now?: () => number;
 }
 
@@ -84,6 +88,9 @@ export interface ActionDeps {
 const FLEET_PAGE = 50;
 /** How long a confirmation stays valid. */
 const CONFIRM_TTL_MS = 10 * 60_000;
+
+/** Where a sign-in link may be answered: only the asker reads the answer there (a terminal, their own mailbox). */
+const privateOrigins: ReadonlySet<string> = new Set(['console', 'cli', 'http', 'web', 'mail']);
 
 /** Commands that change or stop a machine: asked to confirm first when they come from chat. */
 const destructive: ReadonlySet<CommandName> = new Set(['shutdown', 'sleep', 'restart', 'sh']);
@@ -148,9 +155,15 @@ export function createActions(deps: ActionDeps): Actions {
     return { kind: 'fleet', total: counts.online + counts.offline, online: counts.online, machines: machines.page(FLEET_PAGE).map(view) };
   }
 
+  /** The role a requester acts with: their identity's, capped by the session they ask from. */
+  function roleOf(who: Requester): Role | undefined {
+    const own = users.roleOf(who.identity);
+    return own && who.maxRole && allows(own, who.maxRole) ? who.maxRole : own;
+  }
+
   function authorize(name: CommandName, who: Requester): ActionResult | undefined {
     const need = definitionOf.get(name)!.role;
-    const role = users.roleOf(who.identity);
+    const role = roleOf(who);
     if (allows(role, need)) return undefined;
     audit.record({ actor: who.identity, origin: who.origin.kind, action: `command.${name}`, outcome: 'refused', detail: role ? `${role} may not ${name}` : 'no role' });
     return {
@@ -195,9 +208,9 @@ export function createActions(deps: ActionDeps): Actions {
     if (again) return again;
     switch (command.name) {
       case 'help':
-        return { kind: 'text', text: helpText(users.roleOf(who.identity), command.topic) };
+        return { kind: 'text', text: helpText(roleOf(who), command.topic) };
       case 'whoami': {
-        const role = users.roleOf(who.identity);
+        const role = roleOf(who);
         return { kind: 'text', text: role ? `You are ${who.identity}, ${role}.` : `You are ${who.identity}, with no role here; ask an admin: pia users add ${who.identity} operator` };
       }
       case 'machines':
@@ -228,10 +241,13 @@ export function createActions(deps: ActionDeps): Actions {
       case 'continue':
         return { kind: 'tasks_started', tasks: [tasks.followUp(actor, { taskId: command.taskId, prompt: command.prompt, origin, ...keyed(command.taskId) })] };
       case 'deploy': {
+        // One task per machine: the common prompt, or the machine's own task where it has one (`m2:"..."`).
         const where = deployTargets(command.machines, command.repo, command.ref);
-        const refused = fullModeRefused(who, command, where.names.map((n) => machines.get(n)));
+        const plan = new Map<string, string>(where.names.map((n) => [n, command.prompt]));
+        for (const t of command.tasks ?? []) for (const m of select(t.machine, 'deploy')) plan.set(m.name, t.prompt);
+        const refused = fullModeRefused(who, command, [...plan.keys()].map((n) => machines.get(n)));
         if (refused) return refused;
-        const targets = where.names.map((machine) => ({ machine, prompt: command.prompt }));
+        const targets = [...plan].map(([machine, prompt]) => ({ machine, prompt }));
         const deploy = {
           repo: command.repo,
           ...(command.ref ? { ref: command.ref } : {}),
@@ -276,6 +292,8 @@ export function createActions(deps: ActionDeps): Actions {
       }
       case 'schedule':
         return scheduleAction(deps.schedules, command, who);
+      case 'dashboard':
+        return dashboard(command, who);
       case 'approvals':
         return { kind: 'approvals', approvals: approvals.list({ state: 'pending', ...(command.taskId ? { taskId: command.taskId } : {}), limit: 50 }) };
       case 'approve': {
@@ -300,6 +318,29 @@ export function createActions(deps: ActionDeps): Actions {
       default:
         return assertNever(command);
     }
+  }
+
+  /**
+   * A sign-in link for oneself, or (an admin) for someone else, with at most their role. A link is as good as a
+   * password for a few minutes, so it is only given where only the asker reads it: never into a chat channel.
+   */
+  function dashboard(command: Extract<Command, { name: 'dashboard' }>, who: Requester): ActionResult {
+    if (!deps.dashboardLink) return { kind: 'error', code: 'not_found', text: 'The web dashboard is off on this hub.' };
+    if (!privateOrigins.has(who.origin.kind)) {
+      return { kind: 'refused', text: 'A sign-in link posted here could be used by anyone who reads it. Ask an admin to run `pia dashboard --as <your identity>` in a terminal and send it to you privately.' };
+    }
+    const identity = command.as ? normalizeIdentity(command.as) : who.identity;
+    const asker = roleOf(who);
+    if (identity !== who.identity && asker !== 'admin') {
+      audit.record({ actor: who.identity, origin: who.origin.kind, action: 'dashboard.link', target: identity, outcome: 'refused', detail: 'only an admin may sign in someone else' });
+      return { kind: 'refused', text: 'Only an admin can make a sign-in link for someone else.' };
+    }
+    const role = users.roleOf(identity);
+    if (!role) return { kind: 'error', code: 'forbidden', text: `${identity.slice(0, 80)} has no role in this PIA; give one first: pia users add ${identity.slice(0, 80)} viewer` };
+    if (command.role && !allows(role, command.role)) return { kind: 'error', code: 'role_invalid', text: `${identity.slice(0, 80)} is ${role}; a link cannot give more (--role ${role} or less).` };
+    const link = deps.dashboardLink({ identity, ...(command.role ? { role: command.role } : {}), by: who.identity });
+    audit.record({ actor: who.identity, origin: who.origin.kind, action: 'dashboard.link', target: identity, outcome: 'ok', detail: command.role ?? role });
+    return { kind: 'link', url: link.url, expiresAt: link.expiresAt, identity, role: command.role ?? role };
   }
 
   const actions: Actions = {

@@ -1,3 +1,4 @@
+import type { Role } from '../../commands/roles.js';
 import type { ErrorCode } from '../../common/errors.js';
 import type { PowerReading } from '../../power/prober.js';
 import type { PowerOperation } from '../../power/operations.js';
@@ -30,7 +31,9 @@ export type ActionResult =
   | { kind: 'schedule'; text: string; schedule: ScheduleView }
   | { kind: 'approvals'; approvals: Approval[] }
   /** An approval this request settled. */
-  | { kind: 'approval'; approval: Approval };
+  | { kind: 'approval'; approval: Approval }
+  /** A one-time sign-in link to the web dashboard. */
+  | { kind: 'link'; url: string; expiresAt: string; identity: string; role: Role };
 
 /** The answer to a command line that could not be read: the parser's words and the usage, as a `usage` error. */
 export function notUnderstood(parsed: { error: string; usage?: string }): ActionResult {

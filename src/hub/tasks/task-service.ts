@@ -265,7 +265,8 @@ export function createTaskService(deps: {
       const task = service.get(id);
       const chunks = readOutput(deps.db, task.id, Math.max(1, fromSeq), Math.min(Math.max(limit, 1), 10_000));
       const nextSeq = chunks.length ? chunks[chunks.length - 1]!.seq + 1 : Math.max(1, fromSeq);
-      return { chunks, nextSeq, done: finalStates.has(task.state) && nextSeq > task.outputSeq };
+      // Output removed by retention never comes: a reader following it stops.
+      return { chunks, nextSeq, done: finalStates.has(task.state) && (nextSeq > task.outputSeq || task.outputPrunedAt !== null) };
     },
 
     logText(id: string, maxBytes = 10_000_000): string {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { Origin, TaskMode, TaskState } from '../../protocol/tasks.js';
-import type { NewTask, StoredChunk, Task, TaskEnd } from './task.js';
+import type { NewTask, Task, TaskEnd } from './task.js';
 
 interface TaskRow {
   id: string;
@@ -36,6 +36,7 @@ interface TaskRow {
   cancelled_by: string | null;
   output_seq: number;
   output_bytes: number;
+  output_pruned_at: string | null;
 }
 
 function rowToTask(r: TaskRow): Task {
@@ -71,6 +72,7 @@ function rowToTask(r: TaskRow): Task {
     cancelledBy: r.cancelled_by,
     outputSeq: r.output_seq,
     outputBytes: r.output_bytes,
+    outputPrunedAt: r.output_pruned_at,
   };
 }
 
@@ -265,9 +267,5 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
   };
 }
 
-/** Chunks of a task's output from `fromSeq` on. */
-export function readOutput(db: Db, taskId: string, fromSeq: number, limit: number): StoredChunk[] {
-  return db
-    .prepare<[string, number, number], StoredChunk>('SELECT seq, offset, stream, data, at FROM task_output WHERE task_id = ? AND seq >= ? ORDER BY seq LIMIT ?')
-    .all(taskId, fromSeq, limit);
-}
+/** Chunks of a task's output from `fromSeq` on (stored in blocks: see output-store.ts). */
+export { readOutput } from './output-store.js';

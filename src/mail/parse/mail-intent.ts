@@ -14,7 +14,7 @@ import { cleanSubject, isReplySubject, subjectCommand } from './subject.js';
  */
 export type MailIntent =
   | { kind: 'command'; text: string }
-  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode; target?: string }
+  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode; target?: string; tasks?: Record<string, string> }
   | { kind: 'run'; prompt: string; mode?: TaskMode; target?: string }
   | { kind: 'empty' };
 
@@ -29,7 +29,7 @@ export type MailIntent =
  * a URL that `checkRepoUrl` refuses is no deploy and stays in the prompt as text. Anything else is a run. The prompt
  * is the subject, a blank line, and the new text, or whichever of the two there is.
  */
-export function mailIntent(mail: { subject: string; text: string }): MailIntent {
+export function mailIntent(mail: { subject: string; text: string; machines?: readonly string[] }): MailIntent {
   const subject = cleanSubject(mail.subject);
   const body = newText(mail.text);
   const command = body !== '' && isReplySubject(mail.subject) ? null : subjectCommand(subject);
@@ -37,9 +37,11 @@ export function mailIntent(mail: { subject: string; text: string }): MailIntent 
   const { mode, rest: afterMode } = modeLine(body);
   const { target, rest } = targetLine(afterMode);
   const withMode = { ...(mode ? { mode } : {}), ...(target ? { target } : {}) };
-  const deploy = findDeployLines(rest);
+  const deploy = findDeployLines(rest, mail.machines);
   if (deploy) {
-    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest), ...withMode };
+    // A machine with its own line gets the subject, its line and the text the machines share.
+    const own = deploy.tasks ? { tasks: Object.fromEntries(Object.entries(deploy.tasks).map(([m, task]) => [m, joinPrompt(subject, joinPrompt(task, deploy.rest))])) } : {};
+    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest), ...withMode, ...own };
   }
   const prompt = joinPrompt(subject, rest);
   return prompt === '' ? { kind: 'empty' } : { kind: 'run', prompt, ...withMode };

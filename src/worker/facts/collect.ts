@@ -78,6 +78,7 @@ export async function collectFacts(opts: CollectFactsOptions): Promise<Facts> {
     // Some virtual machines report an empty model; absent says "unknown" better than "".
     cpuModel: cpuModel ? clip(cpuModel, 256) : undefined,
     memoryBytes: os.totalmem(),
+    gpus,
     interfaces: fitList(listIPv4Interfaces(), NetworkInterface, 256),
     gateway,
     repos: fitList(repos, RepoFact, 2000),

@@ -62,7 +62,7 @@ export function commandFor(spec: TaskSpec, workspace: string, agents: Map<string
       );
     }
     if (spec.resumeSession !== undefined && !sessionId.test(spec.resumeSession)) {
-      throw new PiaError('session_invalid', `"${spec.resumeSession.slice(0, 60)}" is not a session id the ${agent.name} agent could have given.`);
+      throw new PiaError('agent_session_invalid', `"${spec.resumeSession.slice(0, 60)}" is not a session id the ${agent.name} agent could have given.`);
     }
     const run = { program: agent.builtin.programs[0]!, prompt: spec.prompt ?? '', mode, taskId: spec.id, ...(spec.resumeSession ? { session: spec.resumeSession } : {}) };
     return { argv: adapter.argv(run), programs: agent.builtin.programs, agent, env: adapter.env?.(run) ?? {}, hint };

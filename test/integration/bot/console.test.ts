@@ -110,4 +110,11 @@ describe('the console chat', () => {
     await until(() => screen.slice(before).includes('machine(s) online'), 5000);
     expect(screen.slice(before)).toMatch(/1 of 1 machine\(s\) online\.\n {2}#\d+ │ {5}NAME +STATUS +POWER +OS\n {2}#\d+ │ {5}local +online +online +linux\/x64/);
   });
+
+  it('dashboard gives the person at the console a one-time sign-in link', async () => {
+    const before = screen.length;
+    type('dashboard');
+    await until(() => screen.slice(before).includes('/login/pia_l_'), 5000);
+    expect(screen.slice(before)).toMatch(/Sign-in link to the dashboard for console:ada \(admin\); it works once, until \d\d:\d\d UTC:\n {2}#\d+ │ http:\/\/127\.0\.0\.1:\d+\/login\/pia_l_[\w-]{43}\n/);
+  });
 });

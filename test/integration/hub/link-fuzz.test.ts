@@ -3,11 +3,13 @@ import { mutateOne, seededRng, type Rng } from '../../helpers/fuzz.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { captureLog, type CapturedLog } from '../../helpers/log-lines.js';
 import { linkRaw, rawLink, sampleFacts } from '../../helpers/raw-link.js';
+import { decodeOutputFrame, encodeOutputFrame } from '../../../src/protocol/output-frame.js';
 import { clientFrame, flood, Opcode, rawSocket } from '../../helpers/raw-socket.js';
 import { nextEvent, until } from '../../helpers/wait.js';
 import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
 import type { Task } from '../../../src/hub/tasks/task.js';
 import type { Worker } from '../../../src/worker/worker.js';
+import { PROTOCOL_VERSION } from '../../../src/protocol/messages.js';
 
 // A bounded, seeded fuzz of the worker link: a few thousand mutated frames from an enrolled machine ("evil"),
 // and from clients with no credential, some of which ignore the close. Meanwhile a real worker ("good") runs a
@@ -100,18 +102,47 @@ function randomTaskId(rng: Rng): string {
   return id;
 }
 
-/** A message "evil" could send, well-formed, aimed at a task of its own, of good's, or of nobody's. */
+const aimAt = (rng: Rng, tg: Targets) => rng.pick([tg.goodRunning, tg.goodRunning, tg.goodDone, tg.evilTask, randomTaskId(rng)]);
+
+/** Records what a binary frame would store for evil's own task if the hub takes it (decoded as the hub decodes). */
+function noteSent(tg: Targets, frame: Buffer): void {
+  const decoded = decodeOutputFrame(frame);
+  if (decoded.ok && decoded.message.taskId === tg.evilTask) tg.evilSent.add(decoded.message.data.toString('utf8'));
+}
+
+/** A well-formed output frame (binary), aimed at a task of evil's own, of good's, or of nobody's. */
+function validOutput(rng: Rng, tg: Targets): Buffer {
+  const seq = rng.pick([1, 2, 1 + rng.int(200), 2 ** 31, 2 ** 32 - 1]);
+  const stream = rng.pick(['stdout', 'stderr', 'event'] as const);
+  const frame = encodeOutputFrame({ taskId: aimAt(rng, tg), seq, offset: rng.int(1e6), stream, at: Date.now() }, rng.text(200));
+  noteSent(tg, frame);
+  return frame;
+}
+
+/** An output frame with one thing wrong (or, by chance, still right): a byte, its length, a field, its data. */
+function mutatedOutput(rng: Rng, tg: Targets): Buffer {
+  const frame = Buffer.from(validOutput(rng, tg));
+  const idEnd = 3 + frame[2]!;
+  const out = rng.pick<() => Buffer>([
+    () => (frame.writeUInt8(rng.int(256), rng.int(frame.length)), frame),
+    () => frame.subarray(0, rng.int(frame.length)),
+    () => Buffer.concat([frame, Buffer.from(rng.text(64))]),
+    () => (frame.writeUInt8(rng.pick([0, 2, 255]), 0), frame),
+    () => (frame.writeUInt8(rng.pick([3, 7, 255]), 1), frame),
+    () => (frame.writeUInt8(rng.pick([0, 7, 33, 255]), 2), frame),
+    () => (frame.writeUInt8(rng.pick([0x41, 0x2f, 0x00, 0xc3]), 3 + rng.int(idEnd - 3)), frame),
+    () => (frame.writeUInt32BE(0, idEnd), frame),
+    () => Buffer.concat([frame.subarray(0, idEnd + 16), Buffer.from(rng.pick([[0xff, 0xfe], [0xc3, 0x28], [0xed, 0xa0, 0x80]]))]),
+    () => Buffer.concat([frame.subarray(0, idEnd + 16), Buffer.alloc(1024 * 1024 + 1 + rng.int(10), 0x61)]),
+  ])();
+  noteSent(tg, out);
+  return out;
+}
+
+/** A JSON message "evil" could send, well-formed, aimed at a task of its own, of good's, or of nobody's. */
 function validMessage(rng: Rng, tg: Targets): Record<string, unknown> {
-  const taskId = rng.pick([tg.goodRunning, tg.goodRunning, tg.goodDone, tg.evilTask, randomTaskId(rng)]);
-  const seq = rng.pick([1, 2, 1 + rng.int(200), 2 ** 31, 2 ** 53 - 1, 1e308]);
-  switch (rng.int(8)) {
-    case 0:
-    case 1:
-    case 2: {
-      const data = rng.text(200);
-      if (taskId === tg.evilTask) tg.evilSent.add(data);
-      return { type: 'task.output', chunk: { taskId, seq, offset: rng.int(1e6), stream: rng.pick(['stdout', 'stderr', 'event']), data, at: Date.now() } };
-    }
+  const taskId = aimAt(rng, tg);
+  switch (3 + rng.int(5)) {
     case 3:
       return { type: 'task.started', taskId, workspace: rng.text(30), at: Date.now() };
     case 4:
@@ -132,9 +163,10 @@ function frame(rng: Rng, tg: Targets): Frame {
   const text = (s: string): Frame => ({ data: s, binary: false });
   switch (rng.int(10)) {
     case 0:
+      return text(JSON.stringify(validMessage(rng, tg)));
     case 1:
     case 2:
-      return text(JSON.stringify(validMessage(rng, tg)));
+      return { data: validOutput(rng, tg), binary: true };
     case 3:
     case 4:
       return text(JSON.stringify(mutateOne(rng, validMessage(rng, tg), weird)));
@@ -160,7 +192,7 @@ function frame(rng: Rng, tg: Targets): Frame {
     case 7:
       return { data: Buffer.from(rng.pick([[0xff, 0xfe], [0xc3, 0x28], [0xed, 0xa0, 0x80], [0x7b, 0x22, 0xf8, 0x22, 0x7d]])), binary: false };
     case 8:
-      return { data: Buffer.from(rng.text(64)), binary: true };
+      return { data: rng.pick([() => validOutput(rng, tg), () => mutatedOutput(rng, tg), () => Buffer.from(rng.text(64))])(), binary: true };
     default: {
       const s = JSON.stringify(validMessage(rng, tg));
       return text(s.slice(0, rng.int(s.length)));
@@ -173,7 +205,7 @@ const within = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => t
 
 function helloFrame(rng: Rng, tg: Targets, authenticated: boolean): string {
   const auth = authenticated ? { kind: 'secret', secret: evilSecret } : rng.pick([{ kind: 'secret', secret: rng.text(20) || 'x' }, { kind: 'join', token: 'nope' }]);
-  return JSON.stringify({ type: 'hello', protocol: 1, auth, facts: sampleFacts('evil'), maxTasks: 2, ledger: [{ taskId: tg.evilTask, state: 'running' }] });
+  return JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth, facts: sampleFacts('evil'), maxTasks: 2, ledger: [{ taskId: tg.evilTask, state: 'running' }] });
 }
 
 /** A session through the ws library: a well-behaved client that sends bad things. */
@@ -254,8 +286,10 @@ describe(`link fuzz (seed ${SEED})`, () => {
     // good's finished task is exactly as it was.
     expect(await chunksOf(goodDone.id)).toEqual(doneBefore);
     expect(await taskOf(goodDone.id)).toMatchObject({ state: 'succeeded', outputSeq: doneBefore.length });
-    // evil's own log holds only what evil sent for it.
-    for (const c of await chunksOf(evilTask.id)) expect(tg.evilSent.has(c.data)).toBe(true);
+    // evil's own log holds only what evil sent for it, and its well-formed binary frames were taken.
+    const evilChunks = await chunksOf(evilTask.id);
+    expect(evilChunks.length).toBeGreaterThan(0);
+    for (const c of evilChunks) expect(tg.evilSent.has(c.data)).toBe(true);
     // Warnings a peer can provoke stayed within the link's budget (20 at once, 10 a second, one summary a second).
     const warnings = captured.lines.slice(linesBefore).filter((l) => l.component === 'link' && l.level === 40);
     expect(warnings.length).toBeLessThanOrEqual(20 + Math.ceil(elapsedS + 1) * 11);

@@ -65,7 +65,7 @@ describe('built-in agents on the worker', () => {
     expect(() => commandFor(spec({ agent: 'aider', mode: 'ask' }), '/w', agents, 'claude')).toThrow(
       expect.objectContaining({ code: 'agent_cannot_ask', message: 'The aider agent cannot ask for approval, so it cannot run a task in ask mode. Agents that can: claude. Or choose a mode for aider: --mode plan, --mode edits, --mode full.' }),
     );
-    expect(() => commandFor(spec({ agent: 'codex', mode: 'edits', resumeSession: '--yolo' }), '/w', agents, 'claude')).toThrow(expect.objectContaining({ code: 'session_invalid' }));
+    expect(() => commandFor(spec({ agent: 'codex', mode: 'edits', resumeSession: '--yolo' }), '/w', agents, 'claude')).toThrow(expect.objectContaining({ code: 'agent_session_invalid' }));
     expect(() => commandFor(spec({ agent: 'gemnii', mode: 'edits' }), '/w', agents, 'claude')).toThrow(expect.objectContaining({ code: 'agent_unknown', message: expect.stringContaining('Did you mean gemini?') }));
   });
 });

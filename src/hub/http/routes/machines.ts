@@ -3,13 +3,15 @@ import { z } from 'zod';
 import type { ApiResponse } from '../../../protocol/api.js';
 import { MachineName } from '../../../protocol/messages.js';
 import type { LinkServer } from '../../link/link-server.js';
-import type { Actor, MachineAdmin } from '../../machine-admin.js';
-import { Capabilities, CapabilitiesPatch } from '../../registry/capabilities.js';
+import type { MachineAdmin } from '../../machine-admin.js';
+import { actorOf } from '../auth.js';
+import { Capabilities, CapabilitiesPatch, mergeCapabilities } from '../../registry/capabilities.js';
 import type { Machine } from '../../registry/machine.js';
 import type { MachineStore } from '../../registry/machines.js';
 import { machineJson } from '../machine-json.js';
 
 const NameParam = z.object({ name: z.string().min(1).max(128) });
+const CheckQuery = z.object({ check: z.enum(['1', 'true']).optional() });
 const CreateBody = z.object({
   name: MachineName,
   capabilities: Capabilities.optional(),
@@ -19,8 +21,6 @@ const PatchBody = z.object({
   capabilities: CapabilitiesPatch.optional(),
   aliases: z.array(MachineName).max(32).optional(),
 }).strict();
-
-const adminActor: Actor = { id: 'admin-token', origin: 'http' };
 
 /** `/api/machines`: the fleet registry. */
 export function machineRoutes(
@@ -42,7 +42,7 @@ export function machineRoutes(
 
   app.post('/api/machines', async (req, reply) => {
     const body = CreateBody.parse(req.body);
-    const created = deps.admin.add(adminActor, body);
+    const created = deps.admin.add(actorOf(req), body);
     return reply.status(201).send({ machine: view(created.machine), joinToken: created.joinToken, expiresAt: created.expiresAt } satisfies ApiResponse<'machineCreated'>);
   });
 
@@ -54,21 +54,27 @@ export function machineRoutes(
   app.patch('/api/machines/:name', async (req): Promise<ApiResponse<'machine'>> => {
     const { name } = NameParam.parse(req.params);
     const body = PatchBody.parse(req.body ?? {});
-    return { machine: view(deps.admin.update(adminActor, name, body)) };
+    // `?check=1`: validate only (the web page's settings dialog checks as the person types, with these messages).
+    if (CheckQuery.parse(req.query).check) {
+      const current = deps.machines.get(name);
+      const capabilities = body.capabilities ? mergeCapabilities(current.capabilities, body.capabilities) : current.capabilities;
+      return { machine: view({ ...current, capabilities, aliases: body.aliases ?? current.aliases }) };
+    }
+    return { machine: view(deps.admin.update(actorOf(req), name, body)) };
   });
 
   app.delete('/api/machines/:name', async (req): Promise<ApiResponse<'removed'>> => {
     const { name } = NameParam.parse(req.params);
-    return deps.admin.remove(adminActor, name);
+    return deps.admin.remove(actorOf(req), name);
   });
 
   app.post('/api/machines/:name/join-token', async (req): Promise<ApiResponse<'joinToken'>> => {
     const { name } = NameParam.parse(req.params);
-    return deps.admin.issueJoinToken(adminActor, name);
+    return deps.admin.issueJoinToken(actorOf(req), name);
   });
 
   app.post('/api/machines/:name/revoke', async (req): Promise<ApiResponse<'revoked'>> => {
     const { name } = NameParam.parse(req.params);
-    return deps.admin.revoke(adminActor, name);
+    return deps.admin.revoke(actorOf(req), name);
   });
 }
