@@ -149,6 +149,8 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: the fleet', () =>
     await expect.poll(() => dialog.isVisible()).toBe(false);
     expect((await t.machine('m5')).capabilities).toMatchObject({ mac: 'aa:bb:cc:dd:ee:01', tags: ['lab', 'gpu'], defaultMode: 'plan' });
     await expect.poll(() => page.locator('.facts').textContent()).toContain('aa:bb:cc:dd:ee:01');
+    // The tags are labels at once, as any[lab] would match them.
+    await expect.poll(() => page.locator('.facts').textContent()).toMatch(/Labels\s*gpu lab/);
     await expect.poll(() => page.locator('.audit').textContent()).toContain('machine.update');
     await screenshot(page, 'machine');
     expect(errors).toEqual([]);
