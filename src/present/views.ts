@@ -65,7 +65,7 @@ export function taskResult(task: Task, tail: string, opts: { tailShown?: boolean
   const sayError = task.error && task.state !== 'succeeded' && task.error !== `exited with code ${task.exitCode}` && !visible.includes(task.error.replace(/^pia: /, ''));
   if (sayError) lines.push(task.error!);
   if (summary) lines.push(summary.length > 1500 ? summary.slice(0, 1499) + '…' : summary);
-  if (task.sessionId) lines.push('Reply in this thread to continue the same session.');
+  if (task.sessionId) lines.push(`Reply in this thread to continue the same session${task.agent ? ` (${task.agent})` : ''}.`);
   return { text: lines.join('\n'), ...(showCode ? { code: tail } : {}) };
 }
 
