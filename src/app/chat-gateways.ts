@@ -34,12 +34,13 @@ export function createChatGateways(deps: {
   core: BotCore;
   log: Logger;
   machineNames: () => string[];
+  agentNames?: (machine?: string) => string[];
   /** The terminal for the console chat; none: no console. */
   terminal?: ConsoleTerminal;
 }): ChatGateways {
   const { config, core, log } = deps;
   const slack = config.slack ? createSlackAdapter({ ...config.slack, core, log: log.child({ component: 'slack' }) }) : undefined;
-  const discord = config.discord ? createDiscordAdapter({ ...config.discord, core, log: log.child({ component: 'discord' }), machineNames: deps.machineNames }) : undefined;
+  const discord = config.discord ? createDiscordAdapter({ ...config.discord, core, log: log.child({ component: 'discord' }), machineNames: deps.machineNames, ...(deps.agentNames ? { agentNames: deps.agentNames } : {}) }) : undefined;
   const terminal = config.console && deps.terminal ? createConsoleAdapter({ core, ...deps.terminal }) : undefined;
   const ports = new Map<string, ChatPort>();
   for (const a of [slack, discord, terminal]) if (a) ports.set(a.port.platform, a.port);

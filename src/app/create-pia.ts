@@ -1,3 +1,4 @@
+import { agentNamesFor } from '../hub/tasks/agent-choice.js';
 import type { AddressInfo } from 'node:net';
 import { createBotCore } from '../bot/core.js';
 import type { BotCore, ChatPort } from '../bot/port.js';
@@ -140,7 +141,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
         log,
       })
     : undefined;
-  const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
+  const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), agentNames: (m) => agentNamesFor(machines.list(), m), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
   const scheduleReports = createScheduleReports({ ports: () => chatPorts, chat: chatCore, mail, bus, log: log.child({ component: 'schedules' }) });
   reports.deliver = scheduleReports.deliver;
   /** Where schedules post: the platforms connected here, and any a test or another front end adds. */

@@ -43,6 +43,8 @@ export const errors = {
   service_failed: { status: 500, next: 'run the commands it printed by hand to see why' },
   confirmation_needed: { status: 400, next: 'add --yes to confirm' },
   agent_unknown: { status: 400, next: 'pia machines show <m> lists the agents installed there' },
+  agent_cannot_ask: { status: 400, next: 'pick an agent that can ask (claude), or another mode with --mode' },
+  agent_session_invalid: { status: 400, next: 'continue a task PIA ran: run <m> --continue <task>' },
   label_unknown: { status: 400, next: 'pia machines show <m> lists a machine\'s labels' },
   cron_invalid: { status: 400, next: 'five fields: minute hour day-of-month month day-of-week, e.g. "0 2 * * 1-5"' },
   timezone_invalid: { status: 400, next: 'use an IANA time zone such as Europe/London or UTC' },

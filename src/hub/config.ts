@@ -28,6 +28,8 @@ export interface HubConfig {
   approvalTimeoutS: number;
   /** Allow file:/// repository URLs in deploys (tests, local mirrors). */
   allowFileRepos: boolean;
+  /** The agent of tasks that name none, where the machine has no default of its own (PIA_DEFAULT_AGENT). */
+  defaultAgent: string | undefined;
   /** The hub's address as workers on other machines reach it (start commands, identity file). */
   publicUrl: string | undefined;
   roles: Readonly<RoleConfig>;
@@ -72,6 +74,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_OPERATORS: [listField, ''],
     PIA_VIEWERS: [listField, ''],
     PIA_DEFAULT_ROLE: [enumField(['none', 'viewer']), 'none'],
+    PIA_DEFAULT_AGENT: [textField, undefined],
     PIA_SCHEDULE_GRACE_S: [secondsField, '3600'],
     PIA_SCHEDULE_TZ: [textField, undefined],
     PIA_IDLE_CHECK_S: [secondsField, '60'],
@@ -92,6 +95,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
   }
   if (!MachineName.safeParse(e.PIA_LOCAL_WORKER_NAME).success) {
     throw new PiaError('config_invalid', `PIA_LOCAL_WORKER_NAME must be a machine name (a-z, 0-9, -), got '${e.PIA_LOCAL_WORKER_NAME}'`);
+  }
+  if (e.PIA_DEFAULT_AGENT !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(e.PIA_DEFAULT_AGENT)) {
+    throw new PiaError('config_invalid', `PIA_DEFAULT_AGENT must be an agent name (claude, codex, gemini, opencode, cursor, aider, or one in a worker's PIA_AGENTS), got '${e.PIA_DEFAULT_AGENT}'`);
   }
   if (e.PIA_ADMIN_TOKEN !== undefined && e.PIA_ADMIN_TOKEN.length < 16) {
     throw new PiaError('config_invalid', 'PIA_ADMIN_TOKEN must be at least 16 characters, got a shorter one');
@@ -114,6 +120,7 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     taskQueueExpiryH: e.PIA_TASK_QUEUE_EXPIRY_H,
     approvalTimeoutS: e.PIA_APPROVAL_TIMEOUT_S,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
+    defaultAgent: e.PIA_DEFAULT_AGENT,
     publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
     scheduleGraceS: e.PIA_SCHEDULE_GRACE_S,
     scheduleTz,

@@ -202,7 +202,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     links,
     bus,
     audit,
-    policy: { defaultTimeoutS: config.taskTimeoutS, queueExpiryMs: config.taskQueueExpiryH * 3600_000, allowFileRepos: config.allowFileRepos },
+    policy: { defaultTimeoutS: config.taskTimeoutS, queueExpiryMs: config.taskQueueExpiryH * 3600_000, allowFileRepos: config.allowFileRepos, ...(config.defaultAgent ? { defaultAgent: config.defaultAgent } : {}) },
     onQueuedOffline: (machineId, actor) => hooks().queuedOffline(machineId, actor),
   });
 

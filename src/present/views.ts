@@ -67,7 +67,7 @@ export function taskResult(task: Task, tail: string, opts: { tailShown?: boolean
   if (sayError) lines.push(task.error!);
   if (summary) lines.push(summary.length > 1500 ? summary.slice(0, 1499) + '…' : summary);
   if (task.worktree) lines.push(...worktreeLines(task.worktree));
-  if (task.sessionId) lines.push('Reply in this thread to continue the same session.');
+  if (task.sessionId) lines.push(`Reply in this thread to continue the same session${task.agent ? ` (${task.agent})` : ''}.`);
   return { text: lines.join('\n'), ...(showCode ? { code: tail } : {}) };
 }
 

@@ -37,6 +37,7 @@ export const CapabilitiesView = z
     allowFull: z.boolean(),
     /** The mode of tasks that name none. */
     defaultMode: z.enum(taskModes),
+    defaultAgent: z.string().max(64),
   })
   .partial();
 

@@ -21,10 +21,18 @@ export const RepoFact = z.object({
 });
 export type RepoFact = z.infer<typeof RepoFact>;
 
-/** An agent CLI found on the worker's PATH. */
+/** An agent CLI found on the worker's PATH (a built-in or configured agent, or one of PIA_AGENT_NAMES). */
 export const AgentFact = z.object({
   name: z.string().max(128),
   path: z.string().max(4096),
+  /** What `<agent> --version` printed (built-in agents). */
+  version: z.string().max(128).optional(),
+  /** The worker runs it for tasks that name no agent. */
+  default: z.boolean().optional(),
+  /** It can ask a person (so it runs tasks in ask mode). Absent: not an agent PIA drives. */
+  approvals: z.boolean().optional(),
+  /** A follow-up continues its session. */
+  resume: z.boolean().optional(),
 });
 export type AgentFact = z.infer<typeof AgentFact>;
 

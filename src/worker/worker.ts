@@ -72,6 +72,8 @@ export function createWorker(deps: {
       repoRoots: config.repoRoots,
       agentNames: config.agentNames,
       workerVersion: version,
+      agents: config.agents,
+      defaultAgent: config.defaultAgent,
       // Agents are looked for on the PATH the worker runs them with (its own environment, as for the tasks).
       pathEnv: env.PATH ?? '',
       workspace: config.workspace,

@@ -144,11 +144,15 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: the fleet', () =>
     await dialog.getByLabel('MAC address').fill('AA-BB-CC-DD-EE-01');
     await dialog.getByLabel('Tags').fill('lab, gpu');
     await dialog.getByLabel('Default mode').selectOption('plan');
+    // m5 never linked: no agent was found on it, so the hub's default is the one choice.
+    expect(await dialog.getByLabel('Default agent').locator('option').allTextContents()).toEqual(['the hub’s default']);
     await expect.poll(() => dialog.locator('#set-mac-error').textContent()).toBe('');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
     expect((await t.machine('m5')).capabilities).toMatchObject({ mac: 'aa:bb:cc:dd:ee:01', tags: ['lab', 'gpu'], defaultMode: 'plan' });
     await expect.poll(() => page.locator('.facts').textContent()).toContain('aa:bb:cc:dd:ee:01');
+    // The tags are labels at once, as any[lab] would match them.
+    await expect.poll(() => page.locator('.facts').textContent()).toMatch(/Labels\s*gpu lab/);
     await expect.poll(() => page.locator('.audit').textContent()).toContain('machine.update');
     await screenshot(page, 'machine');
     expect(errors).toEqual([]);

@@ -20,7 +20,7 @@ export const SLASH_COMMAND = 'pia';
  * How an option's value goes into the command line. `machine`, `machines` and `word` must stay one word of the
  * core's grammar; `rest` is the verbatim tail (a prompt, a command line), which the core reads as typed.
  */
-type OptionKind = 'machine' | 'machines' | 'word' | 'rest' | 'flag';
+type OptionKind = 'machine' | 'machines' | 'agent' | 'word' | 'rest' | 'flag';
 
 interface OptionSpec {
   name: string;
@@ -48,6 +48,7 @@ const mode: OptionSpec = { name: 'mode', description: 'plan, ask (default), edit
 /** A yes/no option (Discord's Boolean): `--push` in the command line when true. */
 const push: OptionSpec = { name: 'push', description: "push the task's branch when it succeeds, and open a pull request", kind: 'flag', required: false };
 const pushWords = (v: (name: string) => string | undefined) => (v('push') === 'true' ? ['--push'] : []);
+const agent: OptionSpec = { name: 'agent', description: 'which agent: claude, codex, gemini, opencode, cursor, aider (default: the machine\'s)', kind: 'agent', required: false };
 const code: OptionSpec = { name: 'code', description: 'the approval code, e.g. 4kq2mf', kind: 'word', required: true };
 const onMachine = (name: string, description: string): SubcommandSpec => ({ name, description, options: [machine(true)] });
 
@@ -61,8 +62,8 @@ const subcommands: SubcommandSpec[] = [
   {
     name: 'run',
     description: "ask a machine's agent to do something",
-    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode, push],
-    words: (v) => ['run', v('machine'), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), ...pushWords(v), v('prompt')],
+    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode, agent, push],
+    words: (v) => ['run', v('machine'), ...(v('agent') !== undefined ? ['--agent', v('agent')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), ...pushWords(v), v('prompt')],
   },
   {
     name: 'deploy',
@@ -73,9 +74,19 @@ const subcommands: SubcommandSpec[] = [
       { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true },
       { name: 'ref', description: 'branch, tag or commit to check out', kind: 'word', required: false },
       mode,
+      agent,
       push,
     ],
-    words: (v) => ['deploy', v('repo'), v('machines'), ...(v('ref') !== undefined ? ['--ref', v('ref')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), ...pushWords(v), v('prompt')],
+    words: (v) => [
+      'deploy',
+      v('repo'),
+      v('machines'),
+      ...(v('ref') !== undefined ? ['--ref', v('ref')] : []),
+      ...(v('agent') !== undefined ? ['--agent', v('agent')] : []),
+      ...(v('mode') !== undefined ? ['--mode', v('mode')] : []),
+      ...pushWords(v),
+      v('prompt'),
+    ],
   },
   {
     name: 'sh',
@@ -104,10 +115,10 @@ const subcommands: SubcommandSpec[] = [
 
 const byName = new Map(subcommands.map((s) => [s.name, s]));
 
-/** Names of the options whose values autocomplete from the machine list, and how (one name or a list). */
-export function machineOptionKind(subcommand: string, option: string): 'machine' | 'machines' | undefined {
+/** Options whose values autocomplete, and from what: the machine list (one name or a list) or the agents. */
+export function machineOptionKind(subcommand: string, option: string): 'machine' | 'machines' | 'agent' | undefined {
   const kind = byName.get(subcommand)?.options.find((o) => o.name === option)?.kind;
-  return kind === 'machine' || kind === 'machines' ? kind : undefined;
+  return kind === 'machine' || kind === 'machines' || kind === 'agent' ? kind : undefined;
 }
 
 function optionJson(o: OptionSpec): APIApplicationCommandBasicOption {
@@ -117,7 +128,7 @@ function optionJson(o: OptionSpec): APIApplicationCommandBasicOption {
     name: o.name,
     description: o.description,
     required: o.required,
-    ...(o.kind === 'machine' || o.kind === 'machines' ? { autocomplete: true } : {}),
+    ...(o.kind === 'machine' || o.kind === 'machines' || o.kind === 'agent' ? { autocomplete: true } : {}),
   };
 }
 

@@ -57,6 +57,7 @@ export function machineDetails(m: MachineJson): string {
   if (c.sleepWhenIdleS !== undefined) lines.push(`  idle sleep:   ${c.idleAction ?? 'sleep'} after ${Math.round(c.sleepWhenIdleS / 60)} min idle${c.idleForce ? ', even with someone logged in' : ''}`);
   if (c.sleepAfterWake) lines.push('  after a wake: back to sleep once its tasks end');
   if (c.startCommand) lines.push(`  start:        ${c.startCommand.join(' ')}`);
+  if (c.defaultAgent) lines.push(`  agent:        ${c.defaultAgent} (for tasks that name none)`);
   if (m.labels?.length) lines.push(`  labels:       ${m.labels.join(' ')}`);
   if (c.defaultMode || c.allowFull !== undefined) lines.push(`  modes:        default ${c.defaultMode ?? 'ask'}${c.allowFull ? ', full allowed (admins)' : ', no full mode'}`);
   const f = m.facts;
@@ -66,7 +67,8 @@ export function machineDetails(m: MachineJson): string {
     if (f.gateway) lines.push(`  gateway:      ${f.gateway}`);
     for (const g of f.gpus ?? []) lines.push(`  gpu:          ${g.name}${g.memoryBytes ? `, ${gib(g.memoryBytes)}` : ''}`);
     if (f.sessions) lines.push(`  logged in:    ${f.sessions.map((x) => x.user + (x.where ? ` (${x.where})` : '')).join(', ') || 'nobody'}`);
-    lines.push(`  agents:       ${f.agents.map((a) => a.name).join(', ') || 'none found on PATH'}`);
+    const agentText = f.agents.map((a) => `${a.name}${a.version ? ` ${a.version}` : ''}${a.default ? ' (default)' : ''}${a.approvals === false ? ' (cannot ask)' : ''}`);
+    lines.push(`  agents:       ${agentText.join(', ') || 'none found on PATH'}`);
     lines.push(`  repos:        ${f.repos.length}`);
     for (const r of f.repos.slice(0, 20)) lines.push(`    ${r.name} (${r.branch ?? 'detached'}) ${r.path}`);
   } else {
@@ -157,7 +159,8 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .option('--allow-full', 'let admins run tasks here in full mode (the agent never asks)')
     .option('--no-allow-full', 'no full mode here (the default)')
     .addOption(new Option('--default-mode <mode>', 'the mode of tasks here that name none').choices([...taskModes]))
-    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, sleepWhenIdleS, idleAction, idleForce, sleepAfterWake, allowFull, defaultMode)', collect)
+    .option('--agent <name>', 'the agent of tasks here that name none (claude, codex, gemini, opencode, cursor, aider, ...)')
+    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, sleepWhenIdleS, idleAction, idleForce, sleepAfterWake, allowFull, defaultMode, defaultAgent)', collect)
     .option('--json', 'print JSON')
     .action(async (name: string, opts: Record<string, unknown> & { unset?: string[]; alias?: string[]; json?: boolean }) => {
       const capabilities: Record<string, unknown> = {};
@@ -175,6 +178,7 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
         probePort: 'probePorts',
         allowFull: 'allowFull',
         defaultMode: 'defaultMode',
+        agent: 'defaultAgent',
       };
       for (const [flag, key] of Object.entries(map)) if (opts[flag] !== undefined) capabilities[key] = opts[flag];
       if (opts.autoWake !== undefined) capabilities.autoWake = opts.autoWake === 'on';

@@ -62,6 +62,8 @@ const fields = {
   allowFull: z.boolean(),
   /** The mode of tasks that name none (default: ask). */
   defaultMode: TaskMode,
+  /** The agent of tasks that name none (default: the hub's PIA_DEFAULT_AGENT, else the worker's). */
+  defaultAgent: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be an agent name such as claude or codex'),
 };
 
 /**
@@ -94,6 +96,7 @@ export const CapabilitiesPatch = z
     sleepAfterWake: fields.sleepAfterWake.nullable(),
     allowFull: fields.allowFull.nullable(),
     defaultMode: fields.defaultMode.nullable(),
+    defaultAgent: fields.defaultAgent.nullable(),
   })
   .partial()
   .strict();

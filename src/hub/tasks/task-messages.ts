@@ -69,6 +69,7 @@ export function createTaskMessages(deps: {
         exitCode: outcome.exitCode,
         error: outcome.error ?? null,
         sessionId: outcome.sessionId ?? null,
+        agent: outcome.agent ?? null,
         summary: outcome.summary ?? null,
         costUsd: outcome.costUsd ?? null,
         cancelledBy: outcome.cancelledBy ?? null,

@@ -8,6 +8,7 @@ import type { Actor } from '../machine-admin.js';
 import type { AuditLog } from '../registry/audit.js';
 import type { Machine } from '../registry/machine.js';
 import type { MachineStore } from '../registry/machines.js';
+import { chooseAgent } from './agent-choice.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { NewTask, StoredChunk, Task } from './task.js';
 import { newTaskId, readOutput, type TaskStore } from './task-store.js';
@@ -17,6 +18,8 @@ export interface TaskPolicy {
   defaultTimeoutS: number;
   queueExpiryMs: number;
   allowFileRepos: boolean;
+  /** The agent of tasks that name none, on machines without their own default (PIA_DEFAULT_AGENT). */
+  defaultAgent?: string;
 }
 
 const maxPrompt = 100_000;
@@ -155,13 +158,15 @@ export function createTaskService(deps: {
       if (input.workspace !== undefined && !workspaceName.test(input.workspace)) {
         throw new PiaError('workspace_invalid', 'A workspace is a folder name (letters, digits, . _ -), not a path.');
       }
+      const mode = modeOf(machine, input.mode);
+      const agent = chooseAgent(machine, input.agent, mode, policy.defaultAgent);
       return submit(actor, 'task.run', [
         {
           ...base(machine, actor, input.origin, input.timeoutS),
           kind: 'run',
           prompt: checkPrompt(input.prompt),
-          mode: modeOf(machine, input.mode),
-          ...(input.agent ? { agent: input.agent } : {}),
+          mode,
+          ...(agent ? { agent } : {}),
           ...(input.workspace ? { workspace: input.workspace } : {}),
           ...(input.push ? { push: true } : {}),
           ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}),
@@ -207,16 +212,18 @@ export function createTaskService(deps: {
         const machine = machines.get(target.machine);
         if (seen.has(machine.name)) throw new PiaError('duplicate_machine', `${machine.name} is named twice in this deploy.`);
         seen.add(machine.name);
+        const mode = modeOf(machine, input.mode);
+        const agent = chooseAgent(machine, input.agent, mode, policy.defaultAgent);
         return {
           ...base(machine, actor, input.origin, input.timeoutS),
           kind: 'deploy' as const,
           prompt: checkPrompt(target.prompt),
           repo: { url, ...(ref ? { ref } : {}) },
           workspace: repoFolderName(url),
-          mode: modeOf(machine, input.mode),
+          mode,
           deployId,
           ...(input.push ? { push: true } : {}),
-          ...(input.agent ? { agent: input.agent } : {}),
+          ...(agent ? { agent } : {}),
           ...(input.idempotencyKey ? { requestKey: `${input.idempotencyKey}:${machine.name}` } : {}),
         };
       });

@@ -161,7 +161,7 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
   );
   const setRequeued = db.prepare("UPDATE tasks SET state = 'queued', dispatched_at = NULL WHERE id = ? AND state = 'dispatched'");
   const setFinished = db.prepare(`UPDATE tasks SET state = @state, finished_at = @at, exit_code = @exitCode, error = @error,
-      session_id = coalesce(@sessionId, session_id), summary = @summary, cost_usd = @costUsd, cancelled_by = @cancelledBy,
+      session_id = coalesce(@sessionId, session_id), agent = coalesce(agent, @agent), summary = @summary, cost_usd = @costUsd, cancelled_by = @cancelledBy,
       worktree = coalesce(@worktree, worktree)
       WHERE id = @id AND state NOT IN ('succeeded', 'failed', 'cancelled', 'timed_out', 'lost')`);
   const setCancelRequested = db.prepare('UPDATE tasks SET cancel_requested_by = ? WHERE id = ?');
@@ -270,6 +270,7 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
           exitCode: end.exitCode,
           error: end.error ?? null,
           sessionId: end.sessionId ?? null,
+          agent: end.agent ?? null,
           summary: end.summary ?? null,
           costUsd: end.costUsd ?? null,
           cancelledBy: end.cancelledBy ?? null,

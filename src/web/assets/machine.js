@@ -87,6 +87,8 @@ export function machineView(view, name) {
       ['SSH', c.sshUser ? `${c.sshUser}@${c.sshHost ?? c.ip ?? '?'}:${c.sshPort ?? 22}` : undefined],
       ['Host key', c.sshHostKey],
       ['Tags', (c.tags ?? []).join(', ') || undefined],
+      // What any[...] targets match: from the worker's facts and the tags.
+      ['Labels', (m.labels ?? []).join(' ') || undefined],
       ['Auto-wake', c.autoWake ? 'on' : 'off'],
       ['Mail', m.email],
       ['Registered', time(m.createdAt)],

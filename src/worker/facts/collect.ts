@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { AgentFact, Facts, GpuFact, NetworkInterface, RepoFact } from '../../protocol/facts.js';
 import type { z } from 'zod';
+import type { AgentDefinition } from '../tasks/agent-templates.js';
+import { agentFacts } from './agent-facts.js';
 import { findAgentsOnPath } from './installed-agents.js';
 import { listIPv4Interfaces, readDefaultGateway } from './network.js';
 import { findGitRepos } from './repos.js';
@@ -21,6 +23,9 @@ export interface CollectFactsOptions {
   workerVersion: string;
   /** PATH to search for agents; defaults to the process's own. */
   pathEnv?: string;
+  /** The agents the worker runs (built-in and configured): reported with versions when installed. */
+  agents?: ReadonlyMap<string, AgentDefinition>;
+  defaultAgent?: string;
   /** The folder whose file system's free space is reported (the workspace). */
   workspace?: string;
   /** The graphics cards (found once per worker: they do not change while it runs). */
@@ -50,7 +55,7 @@ async function freeDisk(dir: string | undefined): Promise<number | undefined> {
  * repository path over 4096 characters) is dropped rather than failing the whole hello.
  */
 export async function collectFacts(opts: CollectFactsOptions): Promise<Facts> {
-  const [gateway, repos, agents, gpus, diskFree, sessions] = await Promise.all([
+  const [gateway, repos, onPath, gpus, diskFree, sessions, runnable] = await Promise.all([
     readDefaultGateway(),
     // The schema caps repos at 2000; never search for more than can be sent.
     findGitRepos(opts.repoRoots, { maxRepos: 2000 }),
@@ -58,7 +63,11 @@ export async function collectFacts(opts: CollectFactsOptions): Promise<Facts> {
     opts.gpus?.().catch(() => []) ?? Promise.resolve(undefined),
     freeDisk(opts.workspace),
     opts.sessions?.().catch(() => undefined) ?? Promise.resolve(undefined),
+    opts.agents ? agentFacts(opts.agents, opts.defaultAgent ?? '', opts.pathEnv ?? process.env.PATH ?? '') : Promise.resolve([]),
   ]);
+  // The agents it runs first; other CLIs on PATH (a program a built-in agent already covers is not said twice).
+  const covered = new Set([...runnable.map((a) => a.name), ...[...(opts.agents?.values() ?? [])].flatMap((a) => a.builtin?.programs ?? [])]);
+  const agents = [...runnable, ...onPath.filter((a) => !covered.has(a.name))];
   const cpus = os.cpus();
   const cpuModel = cpus[0]?.model.trim();
   return Facts.parse({

@@ -35,7 +35,7 @@ describe('the console chat', () => {
     expect(screen).toMatch(/#1 │ ⏳ run on local \(\w+\): (?:queued|dispatched)\n/);
     expect(screen).not.toContain('*run*');
     expect(screen).toMatch(/#1 │ {5}line 3\n/);
-    expect(screen).toMatch(/#1 │ ✅ local: succeeded in \d+ s, exit 0, \$0\.0123\n {2}#1 │ All done: fixed the flaky test\.\n {2}#1 │ Reply in this thread to continue the same session\./);
+    expect(screen).toMatch(/#1 │ ✅ local: succeeded in \d+ s, exit 0, \$0\.0123\n {2}#1 │ All done: fixed the flaky test\.\n {2}#1 │ Reply in this thread to continue the same session \(claude\)\./);
     // The output streamed into the thread once; the result does not print it again.
     expect(screen.match(/line 3\n/g)).toHaveLength(1);
   });

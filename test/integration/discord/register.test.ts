@@ -42,6 +42,7 @@ describe('registering /pia', () => {
       { name: 'machine', required: true, autocomplete: true },
       { name: 'prompt', required: true },
       { name: 'mode', required: false },
+      { name: 'agent', required: false, autocomplete: true },
       { name: 'push', required: false, type: 5 },
     ]);
   });
