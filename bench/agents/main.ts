@@ -1,13 +1,16 @@
 /**
- * `npm run bench:agents [-- --only parsers] [--mb 50] [--runs 5]`: the agents' benchmark, by phase. `parsers`: each
+ * `npm run bench:agents [-- --only parsers,worktrees] [--mb 50] [--runs 5]`: the agents' benchmark, by phase.
+ * `worktrees`: 20 tasks at once on one 10,000-file repository, time to a ready worktree vs `git clone --local`
+ * (target p99 <= 500 ms; see worktrees.ts). `parsers`: each
  * adapter's parser over --mb MB of its agent's recorded output, vs JSON.parse of the same lines (target: at least
  * 50 %), in CPU time of the process (a shared machine's waits are not counted), best of --runs interleaved rounds. Prints one JSON line and a table on stdout, progress on stderr; exit code 1 when a target is missed, 2 on
  * bad arguments.
  */
 import os from 'node:os';
 import { PARSER_TARGET_RATIO, runParserBench, type ParserFigures } from './parsers.js';
+import { runWorktreeBench } from './worktrees.js';
 
-const phases = ['parsers'] as const;
+const phases = ['parsers', 'worktrees'] as const;
 type Phase = (typeof phases)[number];
 
 interface Args {
@@ -47,7 +50,12 @@ function table(rows: ParserFigures[]): string {
   return [head, ...body].join('\n');
 }
 
-function main(): number {
+function worktreeTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+async function main(): Promise<number> {
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
@@ -57,14 +65,23 @@ function main(): number {
   }
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model.trim(), node: process.version, loadAtStart: os.loadavg()[0] };
   const missed: string[] = [];
-  const result: { parsers?: ParserFigures[] } = {};
+  const result: { parsers?: ParserFigures[]; worktrees?: object } = {};
+  let worktreeRows: string[][] | undefined;
   if (args.only.includes('parsers')) {
     result.parsers = runParserBench({ bytes: args.mb * 1e6, runs: args.runs }, (line) => process.stderr.write(line + '\n'));
     for (const r of result.parsers) if (r.ratio < PARSER_TARGET_RATIO) missed.push(`${r.agent} parser >= ${PARSER_TARGET_RATIO * 100} % of JSON.parse`);
   }
+  if (args.only.includes('worktrees')) {
+    const { json, rows } = await runWorktreeBench();
+    result.worktrees = json;
+    worktreeRows = rows;
+    if (!(json as { target: { met: boolean } }).target.met) missed.push('20 worktrees at once: p99 <= 500 ms');
+  }
   process.stdout.write(`${JSON.stringify({ bench: 'agents', args, machine, ...result, missed })}\n\n`);
   if (result.parsers) process.stdout.write(`${table(result.parsers)}\n`);
+  if (worktreeRows) process.stdout.write(`\n${worktreeTable(worktreeRows)}\n`);
+  if (missed.length) process.stdout.write(`\nMISSED: ${missed.join('; ')}\n`);
   return missed.length ? 1 : 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();
