@@ -75,9 +75,13 @@ export function createLinkServer(deps: {
    */
   onMessage: (link: Link, message: WorkerMessage) => string | undefined;
   nowMs?: () => number;
+  /** The clock liveness is judged by; monotonic, so stepping the wall clock marks no machine offline. */
+  monoMs?: () => number;
 }): LinkServer {
   const { options, log, bus, machines } = deps;
-  const nowMs = deps.nowMs ?? Date.now;
+  // Read at each call (not a saved reference to Date.now), so the process's current wall clock is what people see.
+  const nowMs = deps.nowMs ?? (() => Date.now());
+  const monoMs = deps.monoMs ?? (() => performance.now());
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
   const links = new Map<number, Link>();
   const linkedListeners: Array<(link: Link, hello: Hello) => void> = [];
@@ -138,6 +142,7 @@ export function createLinkServer(deps: {
         return onHello(msg);
       }
       link.lastSeenMs = nowMs();
+      link.heardMonoMs = monoMs();
       dirtySeen.set(link.machineId, link.lastSeenMs);
       let violation: string | undefined;
       try {
@@ -171,7 +176,7 @@ export function createLinkServer(deps: {
       const { machine, secret } = admitted;
       const previous = links.get(machine.id);
       // Whatever the reason the hub closes a link (replaced, revoked, silent), it stops reading it at once too.
-      link = createLink(ws, machine.id, machine.name, address, nowMs(), msg.maxTasks, (code, reason) => void stop(code, reason));
+      link = createLink(ws, machine.id, machine.name, address, nowMs(), monoMs(), msg.maxTasks, (code, reason) => void stop(code, reason));
       links.set(machine.id, link);
       if (previous) previous.close(CloseCode.replaced, 'replaced by a newer link from the same machine');
       machines.markOnline(machine.id, msg.facts);
@@ -200,11 +205,11 @@ export function createLinkServer(deps: {
   // One sweep finds silent links; its period is a fraction of the deadline so detection is timely.
   const sweepMs = Math.max(50, Math.min(1000, options.offlineAfterMs / 4));
   const sweeper = setInterval(() => {
-    const now = nowMs();
+    const now = monoMs();
     for (const link of links.values()) {
-      if (now - link.lastSeenMs > options.offlineAfterMs) {
+      if (now - link.heardMonoMs > options.offlineAfterMs) {
         links.delete(link.machineId);
-        const reason = `no heartbeat for ${Math.round((now - link.lastSeenMs) / 1000)} s`;
+        const reason = `no heartbeat for ${Math.round((now - link.heardMonoMs) / 1000)} s`;
         link.close(CloseCode.heartbeatTimeout, reason);
         goneOffline(link, reason);
       }
