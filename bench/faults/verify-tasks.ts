@@ -65,7 +65,8 @@ export async function verifyCountingTasks(
     if (n > 1) runTwice++;
     const { text, seqs } = await stdoutOf(api, id);
     if (seqs.some((s, i) => s !== i + 1)) problems.push(`${id}: chunk numbers are not 1..${seqs.length}`);
-    const got = text.split('\n').filter((l) => l.startsWith(`${tag} `));
+    // Strict: stdout holds nothing but the agent's lines (a foreign byte would show as a wrong line).
+    const got = text.split('\n').filter((l) => l !== '');
     linesStored += got.length;
     const bad = got.findIndex((l, i) => l !== countingLine(tag, i + 1));
     if (got.length !== lines || bad >= 0) {
