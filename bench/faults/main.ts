@@ -13,6 +13,7 @@ import { linkCut } from './scenario-link-cut.js';
 import { reconnectStorm } from './scenario-storm.js';
 import { hostileFrames } from './scenario-frames.js';
 import { clockSteps } from './scenario-clock.js';
+import { diskFull } from './scenario-disk.js';
 import { notRun } from './not-run.js';
 
 type Scenario = (args: FaultsArgs, cleanup: Cleanup) => Promise<ScenarioResult>;
@@ -23,7 +24,7 @@ const scenarios: Record<number, Scenario> = {
   3: reconnectStorm,
   4: async () => notRun(4, 'not built in this round: the chat fakes would need a fault mode (see BENCHMARKS.md)'),
   5: async () => notRun(5, 'not built in this round (see BENCHMARKS.md)'),
-  6: async () => notRun(6, 'not built in this round (see BENCHMARKS.md)'),
+  6: diskFull,
   7: hostileFrames,
   8: clockSteps,
 };

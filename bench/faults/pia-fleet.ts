@@ -38,12 +38,18 @@ export async function startPiaFleet(opts: {
   hubEnv?: Record<string, string>;
   workerEnv?: Record<string, string>;
   linkUrl?: (hub: HubProcess) => string;
+  /** Runs before the hub starts, with its (empty) data dir: to mount a file system there. */
+  beforeHub?: (dataDir: string) => void;
 }): Promise<PiaFleet> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pia-faults-'));
   opts.cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
   const dataDir = path.join(dir, 'hub');
   const token = randomBytes(24).toString('base64url');
   const startsFile = path.join(dir, 'starts.txt');
+  if (opts.beforeHub) {
+    mkdirSync(dataDir, { mode: 0o700 });
+    opts.beforeHub(dataDir);
+  }
   const start = () => startHub({ dataDir, port: opts.hubPort, token, timeoutMs: 60_000, cleanup: opts.cleanup, env: opts.hubEnv });
   const hub = await start();
   const api = hubApi(hub.httpUrl, token);

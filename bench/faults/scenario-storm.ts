@@ -57,7 +57,8 @@ export async function reconnectStorm(args: FaultsArgs, cleanup: Cleanup): Promis
     return { hub, ms: listeningMs ?? performance.now() - t0 };
   };
   const first = await start();
-  const fleet = await forkFleet(enrolled, { perProcess: 2000, timeoutMs: 60_000, cleanup });
+  // The simulated workers stand for other machines: niced, so on this shared machine they yield to the hub.
+  const fleet = await forkFleet(enrolled, { perProcess: 2000, timeoutMs: 60_000, cleanup, nice: 10 });
   const client = hubClient(first.hub.httpUrl, token);
   const t0 = fleet.start(first.hub.linkUrl);
   const reg = await waitForLinked(client, workers, {
@@ -66,6 +67,7 @@ export async function reconnectStorm(args: FaultsArgs, cleanup: Cleanup): Promis
     onProgress: (n, ms) => progress(`  3: linked ${n}/${workers} after ${(ms / 1000).toFixed(0)} s; hub RSS ${(readMemory(first.hub.pid).rssBytes / MB).toFixed(0)} MB`),
   });
   if (reg.ms === null) problems.push(`only ${reg.linked}/${workers} linked at first`);
+  const peakLinked = readMemory(first.hub.pid).peakBytes / MB;
   const list1 = await client.timeMachines().catch((err: Error) => {
     throw new Error(`${err.message}; hub log: ${[...first.hub.logCounts.keys()].slice(-5).join(' | ')}`);
   });
@@ -82,6 +84,7 @@ export async function reconnectStorm(args: FaultsArgs, cleanup: Cleanup): Promis
     timeoutMs: 120_000,
     onProgress: (n, ms) => progress(`  3: back ${n}/${workers} after ${(ms / 1000).toFixed(0)} s`),
   });
+  const peakBack = readMemory(second.hub.pid).peakBytes / MB;
   const list2 = await hubClient(second.hub.httpUrl, token).timeMachines();
   const peak2 = readMemory(second.hub.pid).peakBytes / MB;
   const refused = fleet.reported().refused;
@@ -112,6 +115,8 @@ export async function reconnectStorm(args: FaultsArgs, cleanup: Cleanup): Promis
         'restart s': round2(second.ms / 1000),
         'back s': backS === null ? null : round2(backS),
         'peak RSS MB': Math.round(peak),
+        'peak linked / +list MB': `${Math.round(peakLinked)} / ${Math.round(peak1)}`,
+        'peak back / +list MB': `${Math.round(peakBack)} / ${Math.round(peak2)}`,
         'list MB': round2(list1.bytes / MB),
         'list ms': Math.round(list2.ms),
         refused,
