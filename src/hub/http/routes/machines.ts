@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ApiResponse } from '../../../protocol/api.js';
 import { MachineName } from '../../../protocol/messages.js';
@@ -20,6 +21,18 @@ const PatchBody = z.object({
   aliases: z.array(MachineName).max(32).optional(),
 }).strict();
 
+/** The chunks of a JSON document: `head`, the pages with commas between the non-empty ones, `tail`. */
+function* jsonArray(head: string, pages: Iterable<string>, tail: string): Generator<string> {
+  yield head;
+  let first = true;
+  for (const page of pages) {
+    if (!page) continue;
+    yield first ? page : `,${page}`;
+    first = false;
+  }
+  yield tail;
+}
+
 const adminActor: Actor = { id: 'admin-token', origin: 'http' };
 
 /** `/api/machines`: the fleet registry. */
@@ -31,8 +44,9 @@ export function machineRoutes(app: FastifyInstance, deps: { machines: MachineSto
 
   app.get('/api/machines', async (_req, reply) => {
     const live = (id: number) => deps.links.get(id)?.lastSeenMs;
-    const body = deps.machines.listJson(live, deps.emailOf ? (name) => ({ email: deps.emailOf!(name) }) : undefined);
-    return reply.type('application/json; charset=utf-8').send(`{"machines":${body}}`);
+    const pages = deps.machines.listJsonPages(live, deps.emailOf ? (name) => ({ email: deps.emailOf!(name) }) : undefined);
+    // Streamed a page at a time (the stream waits while the client is slow), never built whole in memory.
+    return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArray('{"machines":[', pages, ']}')));
   });
 
   app.post('/api/machines', async (req, reply) => {
