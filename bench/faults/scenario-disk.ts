@@ -71,7 +71,9 @@ export async function diskFull(_args: FaultsArgs, cleanup: Cleanup): Promise<Sce
   progress('  6: space freed');
   const tFreed = performance.now();
   const finalMs = await waitAllFinal(fleet.api, tasks.map((t) => t.id), 120_000);
-  const checked = await verifyCountingTasks(fleet.api, tasks, LINES, fleet.startsFile);
+  const checked = await verifyCountingTasks(fleet.api, tasks, LINES, fleet.startsFile).catch((err: Error) => {
+    throw new Error(`${err.message}; hub log: ${[...fleet.hub.logCounts.keys()].slice(-16).join(' | ')}`);
+  });
   await fleet.workers.stop(10_000);
   await fleet.hub.stop(10_000);
 

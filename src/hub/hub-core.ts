@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { steadyClock } from '../common/steady-clock.js';
+import { CloseCode } from '../protocol/close-codes.js';
 import { projectRoot } from '../common/version.js';
 import { createUserStore, type UserStore } from './auth/users.js';
 import type { HubConfig } from './config.js';
@@ -130,6 +131,10 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
       metrics.outputLatency.observe(Math.max(0, latencyMs) / 1000);
     },
     options: { flushMs: opts.outputFlushMs },
+    // Closing the link makes its worker reconnect and replay from its last acknowledgement: spooled, nothing lost.
+    storeFailed: (machineIds) => {
+      for (const id of machineIds) links.get(id)?.close(CloseCode.tryAgainLater, 'the hub cannot store output now (disk full?); send it again later');
+    },
   });
   let publicUrl = '';
   const tasksLog = log.child({ component: 'tasks' });

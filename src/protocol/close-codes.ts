@@ -27,6 +27,8 @@ export const CloseCode = {
   replaced: 4409,
   /** The hub is shutting down. */
   hubShutdown: 1001,
+  /** The hub cannot take this link's data now (its disk is full); reconnect later and send it again. */
+  tryAgainLater: 1013,
   /** Frame over the size limit (set by the ws library itself). */
   tooBig: 1009,
 } as const;

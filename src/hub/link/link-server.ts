@@ -177,9 +177,16 @@ export function createLinkServer(deps: {
       const previous = links.get(machine.id);
       // Whatever the reason the hub closes a link (replaced, revoked, silent), it stops reading it at once too.
       link = createLink(ws, machine.id, machine.name, address, nowMs(), monoMs(), msg.maxTasks, (code, reason) => void stop(code, reason));
+      try {
+        machines.markOnline(machine.id, msg.facts);
+      } catch (err) {
+        // The registry cannot be written (a full disk): no link the hub cannot record. The worker tries again later.
+        warn.warn({ err: err instanceof Error ? err.message : String(err), machine: machine.name }, 'cannot record a worker link');
+        link = undefined;
+        return refuse(CloseCode.tryAgainLater, 'the hub cannot record the link now (disk full?); try again later', 'hub_error');
+      }
       links.set(machine.id, link);
       if (previous) previous.close(CloseCode.replaced, 'replaced by a newer link from the same machine');
-      machines.markOnline(machine.id, msg.facts);
       link.send({ type: 'welcome', protocol: PROTOCOL_VERSION, machine: machine.name, heartbeatS: options.heartbeatMs / 1000, ...(secret ? { secret } : {}) });
       log.info({ machine: machine.name, address, enrolled: secret !== undefined }, 'worker linked');
       bus.emit('machine.online', { machine: machine.name, hostname: msg.facts.hostname, address });
@@ -195,8 +202,16 @@ export function createLinkServer(deps: {
 
   function goneOffline(link: Link, reason: string): void {
     dirtySeen.delete(link.machineId);
-    machines.saveLastSeen([[link.machineId, new Date(link.lastSeenMs).toISOString()]]);
-    if (machines.markOffline(link.machineId, reason)) {
+    let changed: boolean;
+    try {
+      machines.saveLastSeen([[link.machineId, new Date(link.lastSeenMs).toISOString()]]);
+      changed = machines.markOffline(link.machineId, reason);
+    } catch (err) {
+      // A full disk: the row keeps saying online, and the next start marks every machine offline anyway.
+      warn.warn({ err: err instanceof Error ? err.message : String(err), machine: link.machine }, 'cannot record a machine offline');
+      changed = true;
+    }
+    if (changed) {
       log.info({ machine: link.machine, reason }, 'machine offline');
       bus.emit('machine.offline', { machine: link.machine, reason });
     }
@@ -224,7 +239,11 @@ export function createLinkServer(deps: {
     if (dirtySeen.size === 0) return;
     const batch = [...dirtySeen].map(([id, ms]): [number, string] => [id, new Date(ms).toISOString()]);
     dirtySeen.clear();
-    machines.saveLastSeen(batch);
+    try {
+      machines.saveLastSeen(batch);
+    } catch (err) {
+      warn.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot save last-seen times');
+    }
   }
 
   wss.on('connection', onConnection);

@@ -61,6 +61,11 @@ export function createOutputWriter(deps: {
   bus: EventBus;
   log: Logger;
   ack: (machineId: number, taskId: string, seq: number) => void;
+  /**
+   * A batch could not be stored (the disk is full): nothing of it was kept or acknowledged. The machines that sent
+   * it should send it again later (their workers keep it spooled until it is acknowledged).
+   */
+  storeFailed?: (machineIds: number[], err: unknown) => void;
   /** Called for each stored chunk with its size and the time since the worker read it. */
   observe?: (bytes: number, latencyMs: number) => void;
   options?: OutputWriterOptions;
@@ -116,28 +121,30 @@ export function createOutputWriter(deps: {
     }),
   ];
 
+  // The cursors move only once the transaction has committed: if it fails (a full disk), memory still says what
+  // the database holds, so the replayed chunks are stored rather than taken for duplicates.
   const writeBatch = deps.db.transaction((batch: Pending[]) => {
     const stored: Pending[] = [];
-    const touched = new Map<string, { machineId: number; cursor: TaskCursor; changed: boolean }>();
+    const touched = new Map<string, { machineId: number; cursor: TaskCursor; seq: number; bytes: number; changed: boolean }>();
     for (const p of batch) {
       const c = cursor(p.chunk.taskId);
       if (!c || c.machineId !== p.machineId) continue; // the owner was removed while the chunk waited
-      const t = touched.get(p.chunk.taskId) ?? { machineId: p.machineId, cursor: c, changed: false };
+      const t = touched.get(p.chunk.taskId) ?? { machineId: p.machineId, cursor: c, seq: c.seq, bytes: c.bytes, changed: false };
       touched.set(p.chunk.taskId, t);
-      if (p.chunk.seq <= c.seq) continue; // a replay of something already stored
+      if (p.chunk.seq <= t.seq) continue; // a replay of something already stored
       if (c.final) continue; // the task ended while the chunk waited: nothing new is stored for it
-      if (p.chunk.seq !== c.seq + 1) {
+      if (p.chunk.seq !== t.seq + 1) {
         // A gap: an earlier chunk is missing. Store nothing past it; the worker replays from its last ack.
-        warn.warn({ taskId: p.chunk.taskId, expected: c.seq + 1, got: p.chunk.seq }, 'output gap; waiting for replay');
+        warn.warn({ taskId: p.chunk.taskId, expected: t.seq + 1, got: p.chunk.seq }, 'output gap; waiting for replay');
         continue;
       }
       insert.run(p.chunk.taskId, p.chunk.seq, p.chunk.offset, p.chunk.stream, p.chunk.data, p.chunk.at);
-      c.seq = p.chunk.seq;
-      c.bytes += Buffer.byteLength(p.chunk.data);
+      t.seq = p.chunk.seq;
+      t.bytes += Buffer.byteLength(p.chunk.data);
       t.changed = true;
       stored.push(p);
     }
-    for (const [taskId, { cursor: c, changed }] of touched) if (changed) saveCursor.run(c.seq, c.bytes, taskId);
+    for (const [taskId, t] of touched) if (t.changed) saveCursor.run(t.seq, t.bytes, taskId);
     return { stored, touched };
   });
 
@@ -148,7 +155,20 @@ export function createOutputWriter(deps: {
     const batch = pending;
     pending = [];
     pendingBytes = 0;
-    const { stored, touched } = writeBatch(batch);
+    let written: ReturnType<typeof writeBatch>;
+    try {
+      written = writeBatch(batch);
+    } catch (err) {
+      // Nothing of the batch was stored or acknowledged; its senders will send it again (see storeFailed).
+      warn.warn({ err: err instanceof Error ? err.message : String(err), chunks: batch.length }, 'cannot store task output; the workers keep it and send it again');
+      deps.storeFailed?.([...new Set(batch.map((p) => p.machineId))], err);
+      return;
+    }
+    const { stored, touched } = written;
+    for (const [, t] of touched) {
+      t.cursor.seq = t.seq;
+      t.cursor.bytes = t.bytes;
+    }
     for (const [taskId, { machineId, cursor: c }] of touched) deps.ack(machineId, taskId, c.seq);
     const now = Date.now();
     for (const { machine, chunk } of stored) {
