@@ -62,4 +62,6 @@ export default tseslint.config(
   { files: ['src/mail/**'], rules: { 'no-restricted-imports': ['error', { patterns: [upward(['app', 'cli', 'bot', 'web'], 'Mail stands on its own; what front ends share is in src/present.')] }] } },
   { files: ['src/power/ssh/**'], rules: { 'no-restricted-imports': ['error', { patterns: [upward(['app', 'cli', 'bot', 'mail', 'web', 'hub', 'worker'], 'Power declares its ports.')] }] } },
   { files: ['test/**', 'bench/**'], rules: { 'no-restricted-imports': 'off' } },
+  // The dashboard's page: plain ES modules run by the browser as they are (no build step).
+  { files: ['src/web/assets/**/*.js'], languageOptions: { globals: { ...globals.browser }, sourceType: 'module' } },
 );

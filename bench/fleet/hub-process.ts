@@ -59,8 +59,10 @@ export async function startHub(opts: {
   cleanup: Cleanup;
   /** More settings for this benchmark's hub (they win over the defaults above). */
   env?: Record<string, string>;
+  /** Options for node itself (a CPU profile: `--cpu-prof`, `--cpu-prof-dir=...`). */
+  nodeArgs?: string[];
 }): Promise<HubProcess> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'bin', 'pia.js'), 'hub'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), path.join(projectRoot, 'bin', 'pia.js'), 'hub'], {
     env: hubEnv(opts),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -18,14 +18,21 @@ import { unwrittenBytes } from './proc.js';
 import { messageOf, progress } from './progress.js';
 import { runRaw } from './raw-phase.js';
 import { humanTable, jsonLine, loadAverage, machineInfo, missedTargets } from './report.js';
-import type { StreamResults } from './result.js';
+import type { RunResult, StreamResults } from './result.js';
 import { withTimeout } from '../fleet/with-timeout.js';
 
 /** File descriptors beyond the fan-out's sockets (stdio, SQLite, IPC, libuv). */
 const FD_HEADROOM = 200;
 
 /** Runs one phase in its own temp dir, bounded in time; a failure is recorded, not thrown. */
-async function phase<T>(name: PhaseName, args: StreamArgs, cleanup: Cleanup, results: StreamResults, run: (dir: string) => Promise<T>): Promise<T | null> {
+async function phase<T>(
+  name: PhaseName,
+  args: StreamArgs,
+  cleanup: Cleanup,
+  results: StreamResults,
+  run: (dir: string) => Promise<T>,
+  runIndex?: number,
+): Promise<T | null> {
   await settleDisk();
   const dir = mkdtempSync(path.join(os.tmpdir(), `pia-stream-${name}-`));
   const removeDir = cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +42,7 @@ async function phase<T>(name: PhaseName, args: StreamArgs, cleanup: Cleanup, res
     return await withTimeout(run(dir), limitMs, `${name} phase took longer than ${limitMs / 1000} s`);
   } catch (err) {
     progress(`${name}: not measured: ${messageOf(err)}`);
-    results.failures.push({ phase: name, error: messageOf(err) });
+    results.failures.push({ ...(runIndex !== undefined ? { run: runIndex + 1 } : {}), phase: name, error: messageOf(err) });
     return null;
   } finally {
     // Kill whatever the phase left (a timed-out phase leaves its processes) and remove its files.
@@ -71,10 +78,15 @@ async function main(): Promise<number> {
   }
   const cleanup = installCleanup();
   const machine = { ...machineInfo(), loadAtStart: loadAverage() };
-  const results: StreamResults = { pia: null, raw: null, fanout: null, failures: [] };
-  // The baseline first: it writes nothing to disk, so PIA's gigabytes of writeback cannot slow it down.
-  if (args.phases.includes('raw')) results.raw = await phase('raw', args, cleanup, results, () => runRaw(args, cleanup));
-  if (args.phases.includes('pia')) results.pia = await phase('pia', args, cleanup, results, (dir) => runPia(args, cleanup, dir));
+  const results: StreamResults = { runs: [], fanout: null, failures: [] };
+  for (let i = 0; i < args.runs && (args.phases.includes('raw') || args.phases.includes('pia')); i++) {
+    if (args.runs > 1) progress(`run ${i + 1} of ${args.runs}`);
+    const run: RunResult = { raw: null, pia: null };
+    results.runs.push(run);
+    // The baseline first: it writes nothing to disk, so PIA's writeback cannot slow it down.
+    if (args.phases.includes('raw')) run.raw = await phase('raw', args, cleanup, results, () => runRaw(args, cleanup), i);
+    if (args.phases.includes('pia')) run.pia = await phase('pia', args, cleanup, results, (dir) => runPia(args, cleanup, dir), i);
+  }
   if (args.phases.includes('fanout')) results.fanout = await phase('fanout', args, cleanup, results, (dir) => runFanout(args, cleanup, dir));
   process.stdout.write(`${jsonLine(results, args, machine)}\n\n${humanTable(results, args, machine)}\n`);
   return missedTargets(results).length ? 1 : 0;

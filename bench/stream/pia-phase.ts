@@ -13,11 +13,17 @@ import { BYTES, LATENCY, LOOP_DELAY, summarise, type Measured } from './pia-summ
 import { startWorkers, type WorkerProcs } from './pia-workers.js';
 import { messageOf, progress } from './progress.js';
 import { histogram, metricValue } from './prom.js';
+import { loadAverage } from './report.js';
 import type { PiaResult } from './result.js';
 import { startSampler } from './sampler.js';
 import { verifyStored } from './verify.js';
 
 const unfinished = ['queued', 'dispatched', 'running'] as const;
+
+/** The hub's database and its WAL, in bytes (the shared-memory index is a fixed few pages, not counted). */
+function diskBytes(dataDir: string): number {
+  return ['pia.db', 'pia.db-wal'].reduce((n, f) => n + (statSync(path.join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+}
 
 /**
  * Creates the tasks, round-robin over the machines, all at once (as a burst of requests would). The first tasks
@@ -56,10 +62,12 @@ async function waitAllFinal(api: HubApi, deadline: number, t0: number): Promise<
  * per second, the worker-to-hub latency histogram, hub memory and CPU, and checks every byte arrived.
  */
 export async function runPia(args: StreamArgs, cleanup: Cleanup, baseDir: string): Promise<PiaResult> {
+  const loadAtStart = loadAverage();
   const dataDir = path.join(baseDir, 'pia-hub');
   mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(24).toString('base64url');
-  const hub = await startHub({ dataDir, port: await freePort(), token, timeoutMs: 30_000, cleanup });
+  const nodeArgs = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${args.cpuProf}`] : [];
+  const hub = await startHub({ dataDir, port: await freePort(), token, timeoutMs: 30_000, cleanup, nodeArgs });
   const api = hubApi(hub.httpUrl, token);
   const errors: string[] = [];
   let workers: WorkerProcs | undefined;
@@ -75,11 +83,16 @@ export async function runPia(args: StreamArgs, cleanup: Cleanup, baseDir: string
     const procs = startSampler(500, () => readProcs(hub.pid, w.pids()));
     const loopDelays: number[] = [];
     const latencies: Measured['latencies'] = [];
+    const disk: Measured['disk'] = [];
     const stored = startSampler(500, async () => {
       const text = await api.metrics();
       loopDelays.push(metricValue(text, LOOP_DELAY) ?? NaN);
-      latencies.push({ at: Date.now(), value: histogram(text, LATENCY) });
-      return metricValue(text, BYTES) ?? NaN;
+      const at = Date.now();
+      latencies.push({ at, value: histogram(text, LATENCY) });
+      const bytes = metricValue(text, BYTES) ?? NaN;
+      // The files' sizes right after the counter: the disk taken for the output stored so far.
+      disk.push({ at, value: { diskBytes: diskBytes(dataDir), storedBytes: bytes } });
+      return bytes;
     });
     const t0 = Date.now();
     const ids = await createTasks(api, args, w.names);
@@ -96,15 +109,14 @@ export async function runPia(args: StreamArgs, cleanup: Cleanup, baseDir: string
     const after = await api.metrics();
     const views: TaskView[] = [];
     for (const id of ids) views.push(await api.task(id));
-    const dbMb = ['pia.db', 'pia.db-wal'].reduce((n, f) => n + (statSync(path.join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0) / 1e6;
-    measured = { t0, tEnd, createMs, before, after, views, dbMb, procs: procs.samples, stored: stored.samples, loopDelays, latencies };
+    measured = { t0, tEnd, createMs, before, after, views, diskBytes: diskBytes(dataDir), disk, procs: procs.samples, stored: stored.samples, loopDelays, latencies };
   } finally {
     await workers?.stop(5000);
     await hub.stop(10_000);
     mergeCounts(hubLog, hub.logCounts);
     if (workers) mergeCounts(workerLog, workers.logCounts);
   }
-  const result = summarise(args, measured, errors);
+  const result = { ...summarise(args, measured, errors), loadAtStart };
   progress(
     `pia: stored ${(result.storedBytes / 1e6).toFixed(0)} MB in ${result.overallWindowS.toFixed(1)} s = ${result.overallMBps.toFixed(1)} MB/s (steady ${result.steadyMBps.toFixed(1)}); ` +
       `latency p50 ${result.latency.p50Ms.toFixed(1)} ms, p99 ${result.latency.p99Beyond ? '>' : ''}${result.latency.p99Ms.toFixed(1)} ms; backlog drained ${result.drainS.toFixed(1)} s after the agents ended`,

@@ -24,7 +24,10 @@ export interface Measured {
   before: string;
   after: string;
   views: TaskView[];
-  dbMb: number;
+  /** The hub's database and WAL at the end (all tasks final, the hub still running). */
+  diskBytes: number;
+  /** The same with the output stored so far, at every scrape. */
+  disk: Sample<{ diskBytes: number; storedBytes: number }>[];
   procs: Sample<ProcReading>[];
   stored: Sample<number>[];
   /** The hub's longest event-loop delay in each scrape interval (seconds). */
@@ -35,12 +38,34 @@ export interface Measured {
 
 const epoch = (iso: string | null) => (iso ? Date.parse(iso) : NaN);
 
+/** Readings taken before this share of the output was stored are left out of the peak ratio (an empty database). */
+const PEAK_FROM_SHARE = 0.1;
+
+/**
+ * The disk the output took: database + WAL over the output stored, at the end and at its worst moment. The peak
+ * ratio is the largest ratio of any scrape once a tenth of the output was stored (the schema of an empty database
+ * would dominate before); it is at least the peak size over the output at the end.
+ */
+function summariseDisk(m: Measured, base: number, storedBytes: number): PiaResult['disk'] {
+  const readings = m.disk.map((d) => ({ at: d.at, disk: d.value.diskBytes, stored: d.value.storedBytes - base }));
+  const peakBytes = Math.max(m.diskBytes, ...readings.map((r) => r.disk));
+  const ratios = readings.filter((r) => r.stored >= storedBytes * PEAK_FROM_SHARE && r.stored > 0).map((r) => r.disk / r.stored);
+  const endRatio = m.diskBytes / storedBytes;
+  return {
+    endMb: m.diskBytes / 1e6,
+    peakMb: peakBytes / 1e6,
+    endRatio,
+    peakRatio: Math.max(endRatio, peakBytes / storedBytes, ...ratios),
+    series: readings.map((r) => [round((r.at - m.t0) / 1000, 1), round(r.disk / 1e6, 1)]),
+  };
+}
+
 /** Turns phase A's readings into figures (the byte check is added by the caller). */
 export function summarise(
   args: StreamArgs,
   m: Measured,
   errors: string[],
-): Omit<PiaResult, 'agentBytes' | 'storedStdoutBytes' | 'mismatches' | 'hubLog' | 'workerLog'> {
+): Omit<PiaResult, 'agentBytes' | 'storedStdoutBytes' | 'mismatches' | 'hubLog' | 'workerLog' | 'loadAtStart'> {
   const starts = m.views.map((v) => epoch(v.startedAt)).filter(Number.isFinite);
   const firstStart = starts.length ? Math.min(...starts) : m.t0;
   const lastStart = starts.length ? Math.max(...starts) : m.t0;
@@ -101,7 +126,7 @@ export function summarise(
     startSpreadS: (lastStart - firstStart) / 1000,
     drainS: (m.tEnd - lastAgentEnd) / 1000,
     states,
-    dbMb: m.dbMb,
+    disk: summariseDisk(m, base, storedBytes),
     errors,
   };
 }

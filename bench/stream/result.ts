@@ -83,8 +83,19 @@ export interface PiaResult {
   /** From the last agent's exit (its worker's report) to the hub recording the last task: the hub's backlog. */
   drainS: number;
   states: Record<string, number>;
-  /** Size of the hub's SQLite file and its WAL at the end, MB. */
-  dbMb: number;
+  /** The machine's 1-minute load average when the phase began (others' work skews every figure). */
+  loadAtStart: number;
+  /** The hub's SQLite file and its WAL against the output stored (1 MB = 10^6 bytes). */
+  disk: {
+    /** At the end (every task final, the hub still running) and the largest size seen during the run. */
+    endMb: number;
+    peakMb: number;
+    /** Database + WAL over the output stored: at the end, and the worst of any moment (see pia-summary). */
+    endRatio: number;
+    peakRatio: number;
+    /** [seconds since the tasks were created, MB of database + WAL]. */
+    series: [number, number][];
+  };
   mismatches: string[];
   hubLog: Record<string, number>;
   workerLog: Record<string, number>;
@@ -128,10 +139,15 @@ export interface FanoutResult {
   errors: string[];
 }
 
-/** Everything one run measured; a phase that could not run at all is null with its error in `failures`. */
-export interface StreamResults {
+/** One run: the raw baseline and PIA, measured one after the other (a phase not run, or failed, is null). */
+export interface RunResult {
   pia: PiaResult | null;
   raw: RawResult | null;
+}
+
+/** Everything the benchmark measured; a phase that could not run at all is null with its error in `failures`. */
+export interface StreamResults {
+  runs: RunResult[];
   fanout: FanoutResult | null;
-  failures: { phase: string; error: string }[];
+  failures: { run?: number; phase: string; error: string }[];
 }

@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ChatConfig } from '../bot/chat-config.js';
 import { createConsoleAdapter, type ConsoleNotices } from '../bot/console/console-adapter.js';
-import type { BotCore } from '../bot/port.js';
+import type { BotCore, ChatPort } from '../bot/port.js';
 import type { Logger } from '../common/logger.js';
 import type { RawRoute } from '../hub/http/raw-routes.js';
 
@@ -9,6 +9,8 @@ import type { RawRoute } from '../hub/http/raw-routes.js';
 export interface ChatGateways {
   /** Routes to mount on the hub's HTTP server before it listens (Slack's HTTP mode). */
   routes: RawRoute[];
+  /** The configured platforms' ports, by platform (`slack`, `discord`, `console`): where a schedule posts. */
+  ports: Map<string, ChatPort>;
   /** Connects the platforms (after the hub listens). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -33,6 +35,7 @@ export async function createChatGateways(deps: {
   core: BotCore;
   log: Logger;
   machineNames: () => string[];
+  agentNames?: (machine?: string) => string[];
   /** The terminal for the console chat; none: no console. */
   terminal?: ConsoleTerminal;
 }): Promise<ChatGateways> {
@@ -41,11 +44,20 @@ export async function createChatGateways(deps: {
     ? (await import('../bot/slack/slack-adapter.js')).createSlackAdapter({ ...config.slack, core, log: log.child({ component: 'slack' }) })
     : undefined;
   const discord = config.discord
-    ? (await import('../bot/discord/discord-adapter.js')).createDiscordAdapter({ ...config.discord, core, log: log.child({ component: 'discord' }), machineNames: deps.machineNames })
+    ? (await import('../bot/discord/discord-adapter.js')).createDiscordAdapter({
+        ...config.discord,
+        core,
+        log: log.child({ component: 'discord' }),
+        machineNames: deps.machineNames,
+        ...(deps.agentNames ? { agentNames: deps.agentNames } : {}),
+      })
     : undefined;
   const terminal = config.console && deps.terminal ? createConsoleAdapter({ core, ...deps.terminal }) : undefined;
+  const ports = new Map<string, ChatPort>();
+  for (const a of [slack, discord, terminal]) if (a) ports.set(a.port.platform, a.port);
   return {
     routes: slack?.routes ?? [],
+    ports,
     async start() {
       await slack?.start();
       if (slack) log.info({ mode: config.slack?.mode }, 'Slack connected');

@@ -1,6 +1,7 @@
+import { agentNamesFor } from '../hub/tasks/agent-choice.js';
 import type { AddressInfo } from 'node:net';
 import { createBotCore } from '../bot/core.js';
-import type { BotCore } from '../bot/port.js';
+import type { BotCore, ChatPort } from '../bot/port.js';
 import { createReporter } from '../bot/reporter/reporter.js';
 import { createThreadStore } from '../bot/thread-store.js';
 import { errorMessage } from '../common/errors.js';
@@ -15,10 +16,14 @@ import { createHubCore, type HubCoreHooks, type HubCoreOptions } from '../hub/hu
 import type { MailGateway } from '../mail/gateway.js';
 import { createPowerManager } from '../power/power-manager.js';
 import type { Worker } from '../worker/worker.js';
+import { createWeb, type WebFrontEnd } from '../web/web.js';
 import { createChatGateways, type ConsoleTerminal } from './chat-gateways.js';
 import type { PiaConfig } from './config.js';
 import { startLocalWorker } from './local-worker.js';
 import { powerPortsOf } from './power-ports.js';
+import { createScheduleReports } from './schedule-reports.js';
+import { createSchedules } from '../hub/schedules/schedules.js';
+import { createIdleWatcher } from '../hub/idle/idle-watcher.js';
 
 /** Everything PIA is built from: the config, the admin token, a logger, and knobs for tests. */
 export interface PiaOptions extends HubCoreOptions {
@@ -29,6 +34,14 @@ export interface PiaOptions extends HubCoreOptions {
   terminal?: ConsoleTerminal;
   /** Probe offline machines every PIA_PROBE_INTERVAL_S (default true). */
   periodicProbe?: boolean;
+  /** The clock schedules and idle sleep read (tests move it). */
+  now?: () => number;
+  /** The longest the scheduler sleeps before looking at the clock again (default 60 s; tests: a few ms). */
+  scheduleTickMs?: number;
+  /** How often idle machines are looked at (default PIA_IDLE_CHECK_S). */
+  idleCheckMs?: number;
+  /** How long after its last task a machine woken for it goes back to sleep (default 60 s). */
+  sleepAfterWakeMs?: number;
 }
 
 /** Where a started PIA listens. */
@@ -49,6 +62,10 @@ export interface Pia {
   chat: BotCore;
   /** The email gateway, when configured. */
   mail: MailGateway | undefined;
+  /** Adds a chat platform's port built elsewhere (another adapter): schedules may then post to its channels. */
+  connectChat(port: ChatPort): void;
+  /** The web dashboard, unless PIA_WEB=0: its one-time sign-in links. */
+  web: Pick<WebFrontEnd, 'link'> | undefined;
 }
 
 /**
@@ -68,7 +85,35 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     hubLinkUrl: () => linkUrlOf(core.publicUrl()),
     periodicProbe: opts.periodicProbe,
   });
-  const actions = createActions({ machines, tasks, approvals: core.approvals, power, users: core.users, audit: core.audit, lastSeen: (id) => links.get(id)?.lastSeenMs });
+  const now = opts.now ?? Date.now;
+  const reports: { deliver?: ReturnType<typeof createScheduleReports>['deliver'] } = {};
+  const schedules = createSchedules({
+    db,
+    audit: core.audit,
+    roleOf: (identity) => core.users.roleOf(identity),
+    execute: () => actions.execute,
+    deliver: (r) => reports.deliver!(r),
+    now,
+    graceMs: config.hub.scheduleGraceS * 1000,
+    defaultTz: config.hub.scheduleTz,
+    ...(opts.scheduleTickMs !== undefined ? { maxSleepMs: opts.scheduleTickMs } : {}),
+    log,
+  });
+  const web = config.web.enabled
+    ? createWeb({ config: config.web, db, roleOf: (id) => core.users.roleOf(id), adminToken: opts.adminToken, secure: config.hub.tls !== undefined, publicUrl: () => core.publicUrl() })
+    : undefined;
+  const actions = createActions({
+    machines,
+    tasks,
+    approvals: core.approvals,
+    power,
+    users: core.users,
+    audit: core.audit,
+    placement: core.placement,
+    schedules: schedules.service,
+    lastSeen: (id) => links.get(id)?.lastSeenMs,
+    ...(web ? { dashboardLink: (input: Parameters<WebFrontEnd['link']>[0]) => web.link(input) } : {}),
+  });
   const reporter = createReporter({
     bus,
     log: log.child({ component: 'chat' }),
@@ -97,12 +142,31 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
         log,
       })
     : undefined;
-  const chat = await createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
+  const chat = await createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), agentNames: (m) => agentNamesFor(machines.list(), m), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
+  const scheduleReports = createScheduleReports({ ports: () => chatPorts, chat: chatCore, mail, bus, log: log.child({ component: 'schedules' }) });
+  reports.deliver = scheduleReports.deliver;
+  /** Where schedules post: the platforms connected here, and any a test or another front end adds. */
+  const chatPorts = new Map(chat.ports);
+
+  const idle = createIdleWatcher({
+    machines,
+    pending: (id) => taskStore.active(id).length + taskStore.queued(id).length,
+    waitingApprovals: (machine) => core.approvals.list({ state: 'pending', machine, limit: 1 }).length,
+    power,
+    bus,
+    now,
+    checkMs: opts.idleCheckMs ?? config.hub.idleCheckS * 1000,
+    afterWakeMs: opts.sleepAfterWakeMs ?? 60_000,
+    log: log.child({ component: 'idle' }),
+  });
 
   hooks.current = {
     power: { answered: (machineId, result) => power.answered(machineId, result) },
     machineMail: mail?.relay ?? mailOff,
-    queuedOffline: (machineId, actor) => power.autoWake(machineId, actor),
+    queuedOffline: (machineId, actor) => {
+      if (machines.byId(machineId)?.capabilities.autoWake) idle.wokenForTask(machineId);
+      power.autoWake(machineId, actor);
+    },
   };
 
   const http = buildHttpApp({
@@ -115,12 +179,19 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     audit: core.audit,
     metrics: core.metrics,
     tasks,
+    storage: core.storage,
     power,
     users: core.users,
     actions,
+    placement: core.placement,
+    schedules: schedules.service,
+    labelsOf: (name) => core.labels.byName(name)?.labels.list,
     approvals: core.approvals,
     emailOf: mail ? (name: string) => mail.addresses.addressOf(name) : undefined,
+    events: bus,
+    ...(web ? { authenticate: web.authenticate } : {}),
   });
+  await web?.mount(http);
   if (chat.routes.length) await mountRawRoutes(http, chat.routes);
   http.server.on('upgrade', (req, socket, head) => {
     const pathname = (req.url ?? '/').split('?')[0];
@@ -139,6 +210,8 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     events: bus,
     chat: chatCore,
     mail,
+    connectChat: (port) => void chatPorts.set(port.platform, port),
+    web,
     async start() {
       // A deep accept queue: after a hub restart every worker reconnects at once, and a dropped SYN costs a
       // worker seconds of TCP retransmission. The kernel caps it at net.core.somaxconn.
@@ -152,6 +225,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
       mail?.start();
       log.info({ url: httpUrl, link: linkUrl }, 'hub listening');
       await chat.start();
+      schedules.scheduler.start();
       if (config.hub.localWorker) {
         worker = startLocalWorker({
           enrolment: {
@@ -172,10 +246,14 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await schedules.scheduler.stop();
+      scheduleReports.close();
+      idle.close();
       await chat.stop();
       await worker?.stop();
       await mail?.stop();
       power.close();
+      web?.close();
       actions.close();
       reporter.close();
       await core.stopServing();

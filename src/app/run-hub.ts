@@ -32,6 +32,9 @@ export async function runHub(): Promise<void> {
   const { httpUrl } = await pia.start();
 
   const lines = [`PIA hub is running at ${httpUrl}`];
+  // The dashboard is on the same port; this link signs the person at this terminal in once (pia dashboard makes more).
+  const link = pia.web?.link({ identity: 'admin-token', by: 'pia start' });
+  if (link) lines.push(`Dashboard: ${httpUrl}/\n  one-time sign-in link (${Math.round((Date.parse(link.expiresAt) - Date.now()) / 60_000)} min): ${link.url}`);
   if (created) {
     lines.push(
       `Admin token (shown once; kept in ${adminTokenFile(config.hub.dataDir)}):\n  ${token}`,

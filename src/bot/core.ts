@@ -23,12 +23,18 @@ export interface BotDeps {
   log: Logger;
 }
 
+/** Posting on the hub's own initiative (a schedule's result) into a channel, followed like an answer. */
+export interface ChatAnnouncer {
+  /** Starts a thread in `where.channel` with `heading` and the result, and follows the tasks it started. */
+  announce(port: ChatPort, where: ThreadRef, heading: string, result: ActionResult): Promise<void>;
+}
+
 /**
  * The chat core every adapter hands its input to: parse with the one grammar, execute through the hub's actions
  * (role check, audit), answer in a thread, and let the reporter follow what was started. A reply inside a task's
  * thread continues that task's agent session on the same machine (the `continue` command).
  */
-export function createBotCore(deps: BotDeps): BotCore {
+export function createBotCore(deps: BotDeps): BotCore & ChatAnnouncer {
   const { actions, reporter, threads } = deps;
 
   const requester = (port: ChatPort, actor: string, where: ThreadRef): Requester => ({
@@ -37,8 +43,9 @@ export function createBotCore(deps: BotDeps): BotCore {
   });
 
   /** Posts the answer (starting a thread when there is none) and follows whatever it started. */
-  async function answer(port: ChatPort, where: ThreadRef, result: ActionResult): Promise<void> {
-    const posted = await reporter.outbox(port).post(where, resultMessage(result));
+  async function answer(port: ChatPort, where: ThreadRef, result: ActionResult, heading?: string): Promise<void> {
+    const message = resultMessage(result);
+    const posted = await reporter.outbox(port).post(where, heading ? { ...message, text: `${heading}\n${message.text}` } : message);
     const thread = posted.thread;
     if (result.kind === 'tasks_started') {
       if (thread.thread) threads.link(port.platform, thread.channel, thread.thread, result.tasks.map((t) => t.id));
@@ -91,6 +98,8 @@ export function createBotCore(deps: BotDeps): BotCore {
   }
 
   return {
+    announce: (port, where, heading, result) => answer(port, { channel: where.channel }, result, heading),
+
     async handle(inbound, port) {
       try {
         if (inbound.isReply && inbound.where.thread && !explicitCommand.test(inbound.text)) {

@@ -48,7 +48,11 @@ export async function printOutput(
     from = page.nextSeq;
     if (page.chunks.length > 0) continue; // there may be more pages right now
     const { task } = await api.get(`/api/tasks/${encodeURIComponent(taskId)}`, schemas.task);
-    if (!opts.follow || (finished.has(task.state) && from > task.outputSeq)) return task;
+    if (task.outputPrunedAt && page.chunks.length === 0 && from === 1) {
+      opts.write(`(the output of ${task.id} was removed on ${task.outputPrunedAt.slice(0, 10)}: the hub keeps finished tasks' output for PIA_OUTPUT_KEEP_DAYS, within PIA_OUTPUT_MAX_GB)\n`);
+      return task;
+    }
+    if (!opts.follow || (finished.has(task.state) && (from > task.outputSeq || task.outputPrunedAt))) return task;
     if (!finished.has(task.state)) await opts.idle?.();
     await sleep(opts.pollMs ?? 250);
   }

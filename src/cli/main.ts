@@ -12,8 +12,10 @@ import { powerCommands } from './commands/power.js';
 import { usersCommand } from './commands/users.js';
 import { discordCommand } from './commands/discord.js';
 import { doCommand } from './commands/do.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { mailCommand } from './commands/mail.js';
 import { workerCommand } from './commands/worker.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { apiTarget } from './target.js';
 
 /** Builds the `pia` program. */
@@ -34,7 +36,9 @@ export function buildProgram(): Command {
   program.addCommand(usersCommand(api));
   program.addCommand(discordCommand());
   program.addCommand(doCommand(api));
+  program.addCommand(dashboardCommand(api));
   program.addCommand(auditCommand(api));
+  program.addCommand(scheduleCommand(api));
   program.addCommand(mailCommand());
   return program;
 }

@@ -25,6 +25,16 @@ export function ago(iso: string | null, now = Date.now()): string {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
+/** Bytes as a short decimal size (disk, output): 512 B, 3.4 MB, 1.2 GB. */
+export function size(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = bytes / 1000;
+  let i = 0;
+  for (; v >= 1000 && i < units.length - 1; i++) v /= 1000;
+  return `${v < 10 ? v.toFixed(1) : v.toFixed(0)} ${units[i]}`;
+}
+
 /** Bytes as a short human size (GiB for RAM). */
 export function gib(bytes: number | undefined): string {
   return bytes === undefined ? '-' : `${(bytes / 1024 ** 3).toFixed(1)} GiB`;

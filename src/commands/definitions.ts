@@ -1,7 +1,8 @@
-import type { Role } from './roles.js';
+import { roles, type Role } from './roles.js';
 import { approvalScopes, type ApprovalScope } from '../protocol/approvals.js';
 import { taskModes, type TaskMode } from '../protocol/tasks.js';
-import type { Command, CommandName, MachineSelector } from './command.js';
+import type { Command, CommandName, DeployTask, MachineSelector } from './command.js';
+import { describeTargetError, looksLikeTarget, parseTarget, splitTargets, TargetError } from './target.js';
 import { restOf, type Token } from './tokenize.js';
 
 /** Why a command line could not be understood, in words for the person who typed it. */
@@ -29,13 +30,35 @@ export interface CommandDefinition {
 
 const selectorPattern = /^(all|tag:[a-z0-9][a-z0-9_.-]{0,31}|[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)$/;
 
-/** Reads a machine word: a name or alias, `all`, or `tag:<t>`. */
+/** Reads a machine word: a name or alias, `all`, `tag:<t>`, or a target such as `any[gpu]` or `gpu.mem>=24`. */
 export function parseSelector(word: string, usage: string): MachineSelector {
   const w = word.trim().toLowerCase();
-  if (!selectorPattern.test(w)) throw new UsageError(`"${word.slice(0, 64)}" is not a machine name, "all" or tag:<tag>.`, usage);
+  if (looksLikeTarget(w)) {
+    try {
+      return parseTarget(word.trim());
+    } catch (err) {
+      if (err instanceof TargetError) throw new UsageError(describeTargetError(word.trim(), err), usage);
+      throw err;
+    }
+  }
+  if (!selectorPattern.test(w)) throw new UsageError(`"${word.slice(0, 64)}" is not a machine name, "all", tag:<tag> or any[<labels>].`, usage);
   if (w === 'all') return { kind: 'all' };
   if (w.startsWith('tag:')) return { kind: 'tag', tag: w.slice(4) };
   return { kind: 'name', name: w };
+}
+
+/**
+ * The machine word at `args[i]`. A target typed with spaces inside its brackets (`any[os=linux, gpu]`) arrives as
+ * several words: they are joined until the brackets close. Returns the word and the index after it.
+ */
+function machineWord(args: Token[], i: number): { word: string; next: number } {
+  let word = args[i]!.value;
+  let next = i + 1;
+  const open = (w: string) => (w.match(/\[/g)?.length ?? 0) > (w.match(/]/g)?.length ?? 0);
+  while (open(word) && next < args.length) word += ` ${args[next++]!.value}`;
+  // Never closed: the first word alone, so the error points into the target rather than at a missing prompt.
+  if (open(word)) return { word: args[i]!.value, next: i + 1 };
+  return { word, next };
 }
 
 function need(args: Token[], n: number, what: string, usage: string): void {
@@ -68,6 +91,30 @@ function agentName(word: string, usage: string): string {
   const name = word.trim().toLowerCase();
   if (!AGENT_NAME.test(name)) throw new UsageError(`"${word.slice(0, 40)}" is not an agent name.`, usage);
   return name;
+}
+
+/**
+ * Whether a word starts a machine's own task: `m2:fix the tests` (the quotes of `m2:"fix the tests"` are gone by
+ * now), `m2:` followed by the task as the next word, `tag:gpu:train it`. `tag:gpu` alone is a selector, not a task.
+ */
+function taskWord(word: string): boolean {
+  const body = /^tag:/i.test(word) ? word.slice(4) : word;
+  return /^[a-z0-9][a-z0-9_.-]{0,62}:/i.test(body);
+}
+
+/** Reads one `machine:task` (or `machine: task`) from `args[at]`. */
+function deployTask(args: Token[], at: number, usage: string): { task: DeployTask; next: number } {
+  const word = args[at]!.value;
+  const colon = word.indexOf(':', /^tag:/i.test(word) ? 4 : 0);
+  const machine = parseSelector(word.slice(0, colon), usage);
+  let prompt = word.slice(colon + 1).trim();
+  let next = at + 1;
+  if (!prompt && args[next] && !taskWord(args[next]!.value) && !args[next]!.value.startsWith('--')) {
+    prompt = args[next]!.value.trim();
+    next++;
+  }
+  if (!prompt) throw new UsageError(`Missing the task for ${word.slice(0, colon)}: write ${word.slice(0, colon)}:"what to do".`, usage);
+  return { task: { machine, prompt }, next };
 }
 
 function modeName(word: string, usage: string): TaskMode {
@@ -145,15 +192,16 @@ export const definitions: CommandDefinition[] = [
     usage: 'run <machine> [--agent A] [--mode M] <prompt...>',
     summary: "ask a machine's agent to do something (--mode plan|ask|edits|full)",
     role: 'operator',
-    examples: ['run m2 fix the flaky test', 'run tag:gpu "train the small model"', 'run m2 --agent codex "add a test"', 'run m2 --mode plan "how would you split this module?"'],
+    examples: ['run m2 fix the flaky test', 'run any[repo=acme/app] "fix the flaky test"', 'run any[gpu] "train the small model"', 'run m2 --agent codex "add a test"', 'run m2 --mode plan "how would you split this module?"'],
     parse(args, text) {
       need(args, 1, 'the machine', this.usage);
-      const { options, next } = takeOptions(args, 1, ['agent', 'mode'], this.usage);
+      const target = machineWord(args, 0);
+      const { options, next } = takeOptions(args, target.next, ['agent', 'mode'], this.usage);
       const prompt = restOf(text, args[next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
       return {
         name: 'run',
-        machine: parseSelector(args[0]!.value, this.usage),
+        machine: parseSelector(target.word, this.usage),
         prompt,
         ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}),
         ...(options.mode ? { mode: modeName(options.mode, this.usage) } : {}),
@@ -162,26 +210,46 @@ export const definitions: CommandDefinition[] = [
   },
   {
     name: 'deploy',
-    usage: 'deploy <git-url> <machine>[,...] [--ref R] [--agent A] [--mode M] <prompt...>',
-    summary: 'clone a repository on machines and run the agent there',
+    usage: 'deploy <git-url> <machine>[,<machine>...] [--ref R] [--agent A] [--mode M] <prompt...>',
+    summary: 'clone a repository on machines and run the agent there (or a task each: m2:"..." m3:"...")',
     role: 'operator',
-    examples: ['deploy https://github.com/acme/app m2,m3 fix the flaky test', 'deploy git@github.com:acme/app.git all --ref main "update deps"'],
+    examples: [
+      'deploy https://github.com/acme/app m2,m3 fix the flaky test',
+      'deploy git@github.com:acme/app.git all --ref main "update deps"',
+      'deploy https://github.com/acme/app m2:"fix the tests" m3:"update the docs"',
+      'deploy https://github.com/acme/app any[gpu]x3 "run the benchmarks"',
+    ],
     parse(args, text) {
       need(args, 2, 'the repository and the machines', this.usage);
-      const machines = args[1]!.value.split(',').filter(Boolean).map((w) => parseSelector(w, this.usage));
+      const allowed = ['ref', 'agent', 'mode'];
+      const first = takeOptions(args, 1, allowed, this.usage);
+      let next = first.next;
+      const options = first.options;
+      const choices = (o: Record<string, string>) => ({
+        ...(o.agent ? { agent: agentName(o.agent, this.usage) } : {}),
+        ...(o.mode ? { mode: modeName(o.mode, this.usage) } : {}),
+      });
+      if (args[next] && taskWord(args[next]!.value)) {
+        const tasks: DeployTask[] = [];
+        while (args[next] && taskWord(args[next]!.value)) {
+          const read = deployTask(args, next, this.usage);
+          tasks.push(read.task);
+          next = read.next;
+        }
+        const after = takeOptions(args, next, allowed, this.usage);
+        if (args[after.next]) throw new UsageError(`Unexpected "${args[after.next]!.value.slice(0, 40)}": quote each machine's task, e.g. m2:"fix the tests".`, this.usage);
+        const all = { ...options, ...after.options };
+        return { name: 'deploy', repo: args[0]!.value, ...(all.ref !== undefined ? { ref: all.ref } : {}), machines: tasks.map((t) => t.machine), prompt: '', ...choices(all), tasks };
+      }
+      need(args, next + 1, 'the machines', this.usage);
+      const list = machineWord(args, next);
+      const machines = splitTargets(list.word).map((p) => parseSelector(p.word, this.usage));
       if (machines.length === 0) throw new UsageError('Missing the machines.', this.usage);
-      const { options, next } = takeOptions(args, 2, ['ref', 'agent', 'mode'], this.usage);
-      const prompt = restOf(text, args[next - 1]!.end);
+      const rest = takeOptions(args, list.next, allowed, this.usage);
+      const all = { ...options, ...rest.options };
+      const prompt = restOf(text, args[rest.next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
-      return {
-        name: 'deploy',
-        repo: args[0]!.value,
-        ...(options.ref !== undefined ? { ref: options.ref } : {}),
-        machines,
-        prompt,
-        ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}),
-        ...(options.mode ? { mode: modeName(options.mode, this.usage) } : {}),
-      };
+      return { name: 'deploy', repo: args[0]!.value, ...(all.ref !== undefined ? { ref: all.ref } : {}), machines, prompt, ...choices(all) };
     },
   },
   {
@@ -205,10 +273,11 @@ export const definitions: CommandDefinition[] = [
     examples: ['sh m2 -- uptime', 'sh m2 -- df -h /'],
     parse(args) {
       need(args, 1, 'the machine', this.usage);
-      const sep = args[1]?.value === '--' ? 2 : 1;
+      const target = machineWord(args, 0);
+      const sep = args[target.next]?.value === '--' ? target.next + 1 : target.next;
       const argv = args.slice(sep).map((t) => t.value);
       if (argv.length === 0) throw new UsageError('Missing the command after --.', this.usage);
-      return { name: 'sh', machine: parseSelector(args[0]!.value, this.usage), argv };
+      return { name: 'sh', machine: parseSelector(target.word, this.usage), argv };
     },
   },
   {
@@ -297,6 +366,58 @@ export const definitions: CommandDefinition[] = [
   machineCommand('sleep', 'put a machine to sleep', 'admin'),
   machineCommand('shutdown', 'shut a machine down', 'admin'),
   machineCommand('restart', 'restart a machine', 'admin'),
+  {
+    name: 'schedule',
+    usage: 'schedule add <name> --cron "<cron>" [--tz Z] -- <command...>',
+    summary: 'run a command at cron times; also schedule list|pause|resume|rm <name>',
+    role: 'operator',
+    examples: ['schedule', 'schedule add nightly --cron "0 2 * * 1-5" --tz Europe/London -- run any[gpu] "run the nightly benchmarks"', 'schedule pause nightly', 'schedule rm nightly'],
+    parse(args, text) {
+      const action = (args[0]?.value ?? 'list').toLowerCase();
+      if (action === 'list') {
+        noMore(args, 1, this.usage);
+        return { name: 'schedule', action: 'list' };
+      }
+      if (action === 'pause' || action === 'resume' || action === 'rm' || action === 'remove') {
+        need(args, 2, 'the schedule name', this.usage);
+        noMore(args, 2, this.usage);
+        return { name: 'schedule', action: action === 'remove' ? 'rm' : action, schedule: args[1]!.value.toLowerCase() };
+      }
+      if (action !== 'add') throw new UsageError(`"${args[0]!.value.slice(0, 30)}" is not a schedule action: list, add, pause, resume or rm.`, this.usage);
+      need(args, 2, 'the schedule name', this.usage);
+      const { options, next } = takeOptions(args, 2, ['cron', 'tz', 'report'], this.usage);
+      if (options.cron === undefined) throw new UsageError('Missing --cron "<minute hour day month weekday>" (quote it).', this.usage);
+      if (args[next]?.value !== '--') {
+        const hint = args[next] && /^[\d*/,-]+$/.test(args[next]!.value) ? ' Quote the cron expression: --cron "0 2 * * 1-5".' : '';
+        throw new UsageError(`Put the command to run after --.${hint}`, this.usage);
+      }
+      const command = restOf(text, args[next]!.end);
+      if (!command) throw new UsageError('Missing the command after --.', this.usage);
+      return {
+        name: 'schedule',
+        action: 'add',
+        schedule: args[1]!.value.toLowerCase(),
+        cron: options.cron,
+        ...(options.tz ? { tz: options.tz } : {}),
+        ...(options.report ? { report: options.report } : {}),
+        command,
+      };
+    },
+  },
+  {
+    name: 'dashboard',
+    usage: 'dashboard [--as <identity>] [--role viewer|operator|admin]',
+    summary: 'a one-time sign-in link to the web dashboard (admins: for someone else with --as)',
+    role: 'viewer',
+    examples: ['dashboard', 'dashboard --as slack:U123 --role viewer'],
+    parse(args) {
+      const { options, next } = takeOptions(args, 0, ['as', 'role'], this.usage);
+      noMore(args, next, this.usage);
+      const role = options.role?.toLowerCase();
+      if (role !== undefined && !(roles as readonly string[]).includes(role)) throw new UsageError(`"${role.slice(0, 20)}" is not a role; use viewer, operator or admin.`, this.usage);
+      return { name: 'dashboard', ...(options.as ? { as: options.as.trim() } : {}), ...(role ? { role: role as Role } : {}) };
+    },
+  },
   {
     name: 'whoami',
     usage: 'whoami',

@@ -52,7 +52,7 @@ export function helpText(role: Role | undefined, topic?: string): string {
   if (allowed.length === 0) return 'You have no role in this PIA yet; ask an admin to add you (pia users add <identity> viewer|operator|admin).';
   const width = Math.max(...allowed.map((d) => d.usage.length));
   return [
-    'Commands (machines by name or alias, `all`, or `tag:<tag>`):',
+    'Commands (machines by name or alias, `all`, `tag:<tag>`, or `any[<labels>]` to let the fleet pick, e.g. `run any[gpu] ...`):',
     ...allowed.map((d) => `  ${d.usage.padEnd(width)}  ${d.summary}`),
   ].join('\n');
 }

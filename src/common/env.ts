@@ -17,6 +17,8 @@ export const portField = field('a port number (0-65535)', z.coerce.number().int(
 export const secondsField = field('a positive number of seconds', z.coerce.number().positive().max(10 ** 7));
 /** A positive integer. */
 export const positiveIntField = field('a positive whole number', z.coerce.number().int().positive());
+/** A number, 0 or more (0 usually turns the setting off). */
+export const nonNegativeField = field('a number, 0 or more', z.coerce.number().min(0).max(10 ** 9));
 /** A niceness, as `nice` takes it: 0 (normal) to 19 (lowest CPU priority). */
 export const niceField = field('a niceness from 0 to 19', z.coerce.number().int().min(0).max(19));
 /** 1/0, true/false, yes/no, on/off. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { boolField, enumField, listField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
+import { boolField, enumField, listField, nonNegativeField, parseEnv, portField, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { MachineName } from '../protocol/messages.js';
 import type { RoleConfig } from './auth/users.js';
@@ -28,9 +28,21 @@ export interface HubConfig {
   approvalTimeoutS: number;
   /** Allow file:/// repository URLs in deploys (tests, local mirrors). */
   allowFileRepos: boolean;
+  /** The agent of tasks that name none, where the machine has no default of its own (PIA_DEFAULT_AGENT). */
+  defaultAgent: string | undefined;
   /** The hub's address as workers on other machines reach it (start commands, identity file). */
   publicUrl: string | undefined;
   roles: Readonly<RoleConfig>;
+  /** A schedule's run missed while the hub was down runs on start when it is at most this old. */
+  scheduleGraceS: number;
+  /** The time zone of schedules added without --tz. */
+  scheduleTz: string;
+  /** How often machines with idle sleep are looked at. */
+  idleCheckS: number;
+  /** Task output retention: finished tasks' output older than this many days goes (0: kept however old). */
+  outputKeepDays: number;
+  /** ...and the oldest goes while all output takes more than this on disk, in bytes (0: no cap). */
+  outputMaxBytes: number;
 }
 
 /**
@@ -62,7 +74,19 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     PIA_OPERATORS: [listField, ''],
     PIA_VIEWERS: [listField, ''],
     PIA_DEFAULT_ROLE: [enumField(['none', 'viewer']), 'none'],
+    PIA_DEFAULT_AGENT: [textField, undefined],
+    PIA_SCHEDULE_GRACE_S: [secondsField, '3600'],
+    PIA_SCHEDULE_TZ: [textField, undefined],
+    PIA_IDLE_CHECK_S: [secondsField, '60'],
+    PIA_OUTPUT_KEEP_DAYS: [nonNegativeField, '90'],
+    PIA_OUTPUT_MAX_GB: [nonNegativeField, '10'],
   });
+  const scheduleTz = e.PIA_SCHEDULE_TZ ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: scheduleTz });
+  } catch {
+    throw new PiaError('config_invalid', `PIA_SCHEDULE_TZ must be an IANA time zone such as Europe/London or UTC, got '${scheduleTz}'`);
+  }
   if ((e.PIA_TLS_CERT === undefined) !== (e.PIA_TLS_KEY === undefined)) {
     throw new PiaError('config_invalid', 'PIA_TLS_CERT and PIA_TLS_KEY must be set together (paths to a PEM certificate and its key)');
   }
@@ -71,6 +95,9 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
   }
   if (!MachineName.safeParse(e.PIA_LOCAL_WORKER_NAME).success) {
     throw new PiaError('config_invalid', `PIA_LOCAL_WORKER_NAME must be a machine name (a-z, 0-9, -), got '${e.PIA_LOCAL_WORKER_NAME}'`);
+  }
+  if (e.PIA_DEFAULT_AGENT !== undefined && !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(e.PIA_DEFAULT_AGENT)) {
+    throw new PiaError('config_invalid', `PIA_DEFAULT_AGENT must be an agent name (claude, codex, gemini, opencode, cursor, aider, or one in a worker's PIA_AGENTS), got '${e.PIA_DEFAULT_AGENT}'`);
   }
   if (e.PIA_ADMIN_TOKEN !== undefined && e.PIA_ADMIN_TOKEN.length < 16) {
     throw new PiaError('config_invalid', 'PIA_ADMIN_TOKEN must be at least 16 characters, got a shorter one');
@@ -93,7 +120,13 @@ export function loadHubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Hu
     taskQueueExpiryH: e.PIA_TASK_QUEUE_EXPIRY_H,
     approvalTimeoutS: e.PIA_APPROVAL_TIMEOUT_S,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
+    defaultAgent: e.PIA_DEFAULT_AGENT,
     publicUrl: e.PIA_PUBLIC_URL?.replace(/\/+$/, ''),
+    scheduleGraceS: e.PIA_SCHEDULE_GRACE_S,
+    scheduleTz,
+    idleCheckS: e.PIA_IDLE_CHECK_S,
     roles: Object.freeze({ admins: e.PIA_ADMINS, operators: e.PIA_OPERATORS, viewers: e.PIA_VIEWERS, defaultRole: e.PIA_DEFAULT_ROLE }),
+    outputKeepDays: e.PIA_OUTPUT_KEEP_DAYS,
+    outputMaxBytes: Math.round(e.PIA_OUTPUT_MAX_GB * 1e9),
   });
 }

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '../common/logger.js';
 import { steadyClock } from '../common/steady-clock.js';
-import { CloseCode } from '../protocol/close-codes.js';
 import { projectRoot } from '../common/version.js';
 import { createUserStore, type UserStore } from './auth/users.js';
 import type { HubConfig } from './config.js';
@@ -18,11 +17,19 @@ import { createAuditLog, type AuditLog } from './registry/audit.js';
 import { createCredentialStore, type CredentialStore } from './registry/credentials.js';
 import { createMachineStore, type MachineStore } from './registry/machines.js';
 import { createDispatcher, type Dispatcher } from './tasks/dispatcher.js';
+import type { Compress } from './tasks/output-blocks.js';
+import { createOutputCompactor } from './tasks/output-compactor.js';
+import { createOutputRetention } from './tasks/output-retention.js';
+import { createOutputStorage, type OutputStorage } from './tasks/output-storage.js';
 import { createOutputWriter, type OutputWriter } from './tasks/output-writer.js';
 import { createTaskMessages, type TaskMessages } from './tasks/task-messages.js';
 import { createTaskService, type TaskService } from './tasks/task-service.js';
 import { createTaskStore, type TaskStore } from './tasks/task-store.js';
 import type { Actor } from './machine-admin.js';
+import { createLabelIndex, type LabelIndex } from './placement/label-index.js';
+import { createLoadTracker } from './placement/load.js';
+import { createPlacement, type PlacementService } from './placement/placement.js';
+import { createWakeTimes, type WakeTimes } from './placement/wake-times.js';
 import { createApprovalService, type ApprovalService } from './approvals/approval-service.js';
 import { createApprovalStore } from './approvals/approval-store.js';
 
@@ -33,6 +40,10 @@ export interface HubCoreOptions {
   lastSeenFlushMs?: number;
   /** Longest an output chunk waits in the hub before its batch is written. */
   outputFlushMs?: number;
+  /** How output blocks are compressed (tests hand in one that fails). */
+  outputCompress?: Compress;
+  /** The longest pause between two tries of an output write that failed (a full disk). */
+  outputRetryMaxMs?: number;
   /** How often queued tasks are checked for expiry. */
   expirySweepMs?: number;
   /** How often approvals are checked for their time-out. */
@@ -57,8 +68,16 @@ export interface HubCore {
   taskStore: TaskStore;
   tasks: TaskService;
   output: OutputWriter;
+  /** The disk task output takes, and pruning it (retention). */
+  storage: OutputStorage;
   dispatcher: Dispatcher;
   taskMessages: TaskMessages;
+  /** Every machine's labels, kept current. */
+  labels: LabelIndex;
+  /** Measured wake times per machine. */
+  wakeTimes: WakeTimes;
+  /** Picks machines for `any[...]` targets. */
+  placement: PlacementService;
   approvals: ApprovalService;
   /** The address workers on other machines reach the hub at (set once it listens). */
   publicUrl(): string;
@@ -115,26 +134,34 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     // Read lazily: the metrics need the link count, the links need the metrics.
     metrics: () => metrics,
     onMessage: (link, message) => routeWorkerMessage(handlers, link, message),
+    onOutput: (link, chunk) => handlers.tasks.output(link, chunk),
   });
-  const metrics = createMetrics({ bus, machines, linkedCount: () => links.count() });
+  // Read lazily: storage is built with the tasks below.
+  const metrics = createMetrics({ bus, machines, linkedCount: () => links.count(), storage: () => storage.figures() });
   const observers = createObserverServer({ bus, log });
   const admin = createMachineAdmin({ machines, credentials, audit, bus, links, joinTokenTtlMs: config.joinTokenTtlH * 3600_000 });
 
   const taskStore = createTaskStore(db);
+  const retention = createOutputRetention({ db, log: log.child({ component: 'retention' }), policy: { keepDays: config.outputKeepDays, maxBytes: config.outputMaxBytes } });
+  const storage = createOutputStorage({ db, dbFile, retention, keepDays: config.outputKeepDays, maxBytes: config.outputMaxBytes });
   const output = createOutputWriter({
     db,
     bus,
     log,
-    ack: (machineId, taskId, seq) => links.get(machineId)?.send({ type: 'output.ack', taskId, seq }),
+    ack: (machineId, acks) => links.get(machineId)?.send({ type: 'output.ack', acks }),
     observe: (bytes, latencyMs) => {
       metrics.outputBytes.inc(bytes);
       metrics.outputLatency.observe(Math.max(0, latencyMs) / 1000);
     },
-    options: { flushMs: opts.outputFlushMs },
-    // Closing the link makes its worker reconnect and replay from its last acknowledgement: spooled, nothing lost.
-    storeFailed: (machineIds) => {
-      for (const id of machineIds) links.get(id)?.close(CloseCode.tryAgainLater, 'the hub cannot store output now (disk full?); send it again later');
-    },
+    failed: (what) => metrics.outputFailures.inc({ what }),
+    stored: (outputBytes, diskBytes) => retention.stored(outputBytes, diskBytes),
+    options: { flushMs: opts.outputFlushMs, compress: opts.outputCompress, retryMaxMs: opts.outputRetryMaxMs },
+  });
+  const compactor = createOutputCompactor({
+    db,
+    bus,
+    log: log.child({ component: 'output' }),
+    resized: (diskDelta) => retention.usage.added(0, diskDelta),
   });
   let publicUrl = '';
   const tasksLog = log.child({ component: 'tasks' });
@@ -179,10 +206,15 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     links,
     bus,
     audit,
-    policy: { defaultTimeoutS: config.taskTimeoutS, queueExpiryMs: config.taskQueueExpiryH * 3600_000, allowFileRepos: config.allowFileRepos },
+    policy: { defaultTimeoutS: config.taskTimeoutS, queueExpiryMs: config.taskQueueExpiryH * 3600_000, allowFileRepos: config.allowFileRepos, ...(config.defaultAgent ? { defaultAgent: config.defaultAgent } : {}) },
     onQueuedOffline: (machineId, actor) => hooks().queuedOffline(machineId, actor),
     deadlineNow,
   });
+
+  const labels = createLabelIndex({ machines, bus });
+  const wakeTimes = createWakeTimes({ db, bus, machineId: (name) => machines.find(name)?.id });
+  const load = createLoadTracker({ db, bus });
+  const placement = createPlacement({ index: labels, load: load.read, linked: (id) => links.get(id), wakeTimes });
 
   return {
     db,
@@ -198,15 +230,24 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     taskStore,
     tasks,
     output,
+    storage,
     dispatcher,
     taskMessages,
+    labels,
+    wakeTimes,
+    placement,
     approvals,
     publicUrl: () => publicUrl,
     setPublicUrl(url) {
       publicUrl = url;
     },
     async stopServing() {
+      labels.close();
+      load.close();
+      wakeTimes.close();
       dispatcher.close();
+      retention.close();
+      compactor.close();
       approvals.close();
       output.close();
       await links.close();

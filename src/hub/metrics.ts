@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StorageView } from '../protocol/api.js';
 import type { EventBus } from './events.js';
 import type { MachineStore } from './registry/machines.js';
 
@@ -16,13 +17,15 @@ export interface HubMetrics {
   outputLatency: Histogram;
   /** Output bytes stored. */
   outputBytes: Counter;
+  /** Output blocks stored uncompressed because compression failed, and output batches that could not be written. */
+  outputFailures: Counter<'what'>;
 }
 
 /**
  * Creates the metrics. Machine counts are read from the registry when scraped, so they are never stale;
  * events are counted per type from the bus.
  */
-export function createMetrics(deps: { bus: EventBus; machines: MachineStore; linkedCount: () => number }): HubMetrics {
+export function createMetrics(deps: { bus: EventBus; machines: MachineStore; linkedCount: () => number; storage?: () => StorageView }): HubMetrics {
   const registry = new Registry();
   new Gauge({
     name: 'pia_machines',
@@ -74,6 +77,43 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
     registers: [registry],
   });
   const outputBytes = new Counter({ name: 'pia_output_bytes_total', help: 'Task output bytes stored', registers: [registry] });
+  const outputFailures = new Counter({
+    name: 'pia_output_failures_total',
+    help: 'Output blocks stored as they are because compression failed (what="compress"), and output writes that failed and are retried (what="store")',
+    labelNames: ['what'],
+    registers: [registry],
+  });
+  if (deps.storage) {
+    const storage = deps.storage;
+    new Gauge({
+      name: 'pia_output_kept_bytes',
+      help: 'Task output the hub keeps, before compression (output retention removes finished tasks\' output)',
+      registers: [registry],
+      collect() {
+        this.set(storage().outputKeptBytes);
+      },
+    });
+    new Gauge({
+      name: 'pia_output_disk_bytes',
+      help: 'The disk kept task output takes (compressed blocks)',
+      registers: [registry],
+      collect() {
+        this.set(storage().outputDiskBytes);
+      },
+    });
+    new Gauge({
+      name: 'pia_database_bytes',
+      help: "The hub's SQLite files: the database (file=\"db\"), its write-ahead log (file=\"wal\"), free pages inside the database (file=\"free\")",
+      labelNames: ['file'],
+      registers: [registry],
+      collect() {
+        const s = storage();
+        this.set({ file: 'db' }, s.databaseBytes);
+        this.set({ file: 'wal' }, s.walBytes);
+        this.set({ file: 'free' }, s.freeBytes);
+      },
+    });
+  }
   // Everything the hub does runs on one event loop: a long synchronous step (a big SQLite commit, say) delays every
   // link, request and event behind it. The longest delay since the previous scrape shows such stalls.
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -87,5 +127,5 @@ export function createMetrics(deps: { bus: EventBus; machines: MachineStore; lin
       loopDelay.reset();
     },
   });
-  return { registry, handshakesRefused, linkFaults, messagesRefused, linkedWorkers, outputLatency, outputBytes };
+  return { registry, handshakesRefused, linkFaults, messagesRefused, linkedWorkers, outputLatency, outputBytes, outputFailures };
 }

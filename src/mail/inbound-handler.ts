@@ -11,7 +11,8 @@ import type { AddressBook } from './addresses.js';
 import { createRefusals, refusalText } from './auth/refusals.js';
 import { senderVerdict } from './auth/sender-verdict.js';
 import type { MailConfig } from './config.js';
-import { mailCommand } from './mail-commands.js';
+import { ANY, mailCommand } from './mail-commands.js';
+import { UsageError } from '../commands/definitions.js';
 import type { MailboxPlace, MailStore } from './mail-store.js';
 import type { MailRelay } from './machine-mail.js';
 import { approvalReply } from './parse/approval-reply.js';
@@ -119,7 +120,9 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
 
     const loop = loopReason(mail);
     if (loop) return record('ignored', loop);
-    const targets = [...new Set([...mail.to, ...mail.cc].map((a) => addresses.machineOf(a)).filter((m): m is string => m !== undefined).map((m) => deps.machineName(m)).filter((m): m is string => m !== undefined))];
+    // `any` (pia+any@...) is the fleet's own choice, placed by the hub: no machine may have that name.
+    const named = (m: string) => deps.machineName(m) ?? (m === ANY ? ANY : undefined);
+    const targets = [...new Set([...mail.to, ...mail.cc].map((a) => addresses.machineOf(a)).filter((m): m is string => m !== undefined).map(named).filter((m): m is string => m !== undefined))];
     // Not for the fleet (a person's own mail in a shared mailbox): remembered so it is not read again, never touched.
     if (targets.length === 0) return record('foreign', 'not addressed to a machine of this fleet');
     // Who it is from, as the fleet's own receiving server vouches: a forged mail is dropped without a word (an answer
@@ -168,7 +171,7 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       return 'command';
     }
 
-    const intent = mailIntent({ subject: mail.subject, text: mail.text });
+    const intent = mailIntent({ subject: mail.subject, text: mail.text, machines: targets });
     if (intent.kind === 'empty') return record('ignored', 'nothing to do: no subject or text');
     if (intent.kind === 'command') {
       record('command', intent.text.slice(0, 200));
@@ -185,10 +188,23 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
     const thread = store.tasksOfMessages([...(mail.inReplyTo ? [mail.inReplyTo] : []), ...mail.references]).map((id) => deps.task(id)).filter((t): t is Task => t !== undefined);
     const started: Task[] = [];
     const problems: string[] = [];
+    /** Why the fleet chose the machine of a task placed by `any`, for its acknowledgement. */
+    const why = new Map<string, string>();
     let refusal: ActionResult | undefined;
     for (const machine of targets) {
-      const result = await deps.actions.execute(mailCommand(intent, machine, thread, newText(mail.text)), who, { idempotencyKey: key });
-      if (result.kind === 'tasks_started') started.push(...result.tasks);
+      let command;
+      try {
+        command = mailCommand(intent, machine, thread, newText(mail.text));
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        problems.push(err.message);
+        continue;
+      }
+      const result = await deps.actions.execute(command, who, { idempotencyKey: key });
+      if (result.kind === 'tasks_started') {
+        started.push(...result.tasks);
+        if (result.placement) for (const t of result.tasks) why.set(t.id, result.placement);
+      }
       else if (result.kind === 'refused') refusal = result;
       else problems.push(resultMessage(result).text.replace(/^⚠️ /, ''));
     }
@@ -198,7 +214,8 @@ export function createInboundHandler(deps: InboundDeps): InboundHandler {
       for (const task of started) {
         const from = addresses.addressOf(task.machine);
         rememberOrigin(task, mail, from, [sender]);
-        store.linkMessage(answerIn(mail, from, sender, ackText(task), { kind: 'ack', taskId: task.id }), task.id);
+        const placed = why.get(task.id);
+        store.linkMessage(answerIn(mail, from, sender, `${placed ? `${placed}\n` : ''}${ackText(task)}`, { kind: 'ack', taskId: task.id }), task.id);
       }
       // A refused repository URL, an unknown agent...: answered with the reason, once.
       if (problems.length) answerIn(mail, firstFrom, sender, `Nothing was started${started.length ? ' on some machines' : ''}: ${problems.join('\n')}\n`);

@@ -33,8 +33,11 @@ export interface PowerManager {
   bootstrap(name: string, actor: PowerActor): PowerOperation;
   /** Wakes a machine a task was just queued for, when it allows auto-wake and is not linked. */
   autoWake(machineId: number, actor: PowerActor): void;
-  /** Asks a machine's worker to sleep, shut down or restart it (the OS's own command). */
-  command(name: string, action: PowerAction, actor: PowerActor): Promise<PowerAnswer>;
+  /**
+   * Asks a machine's worker to sleep, shut down or restart it (the OS's own command). `unlessLoggedIn`: the worker
+   * refuses when someone is logged in on it (idle sleep).
+   */
+  command(name: string, action: PowerAction, actor: PowerActor, opts?: { unlessLoggedIn?: boolean }): Promise<PowerAnswer>;
   /** A worker's `power.result` (routed here by the hub's link). */
   answered(machineId: number, result: { requestId: string } & PowerAnswer): void;
   /** The SSH host key fingerprint the machine presents now (to be checked by the operator before trusting). */
@@ -98,13 +101,13 @@ export function createPowerManager(
       operations.start('wake', m, `${actor.id} (auto-wake for a task)`);
     },
 
-    async command(name, action, actor) {
+    async command(name, action, actor, opts = {}) {
       const m = machines.get(name);
       if (!isLinked(m.id)) {
         audit.record({ actor: actor.id, origin: actor.origin, action: `power.${action}`, target: m.name, outcome: 'failed', detail: 'offline' });
         throw new PiaError('machine_offline', `${m.name} is offline: its worker must be linked to ${action} it.`);
       }
-      const result = await requests.ask(m.id, m.name, { type: 'power.command', action }, 40_000);
+      const result = await requests.ask(m.id, m.name, { type: 'power.command', action, ...(opts.unlessLoggedIn ? { unlessLoggedIn: true } : {}) }, 40_000);
       audit.record({ actor: actor.id, origin: actor.origin, action: `power.${action}`, target: m.name, outcome: result.ok ? 'ok' : 'failed', detail: result.message });
       if (result.ok) bus.emit('machine.power', { machine: m.name, state: 'unknown', evidence: `${action} requested by ${actor.id}` });
       return result;

@@ -65,7 +65,7 @@ export function taskResult(task: Task, tail: string, opts: { tailShown?: boolean
   const sayError = task.error && task.state !== 'succeeded' && task.error !== `exited with code ${task.exitCode}` && !visible.includes(task.error.replace(/^pia: /, ''));
   if (sayError) lines.push(task.error!);
   if (summary) lines.push(summary.length > 1500 ? summary.slice(0, 1499) + '…' : summary);
-  if (task.sessionId) lines.push('Reply in this thread to continue the same session.');
+  if (task.sessionId) lines.push(`Reply in this thread to continue the same session${task.agent ? ` (${task.agent})` : ''}.`);
   return { text: lines.join('\n'), ...(showCode ? { code: tail } : {}) };
 }
 
@@ -84,6 +84,16 @@ function fleetTable(machines: MachineJson[], total: number): string {
   const w = Math.max(4, ...shown.map((m) => m.name.length));
   const rows = shown.map((m) => `${m.name.padEnd(w)}  ${m.status.padEnd(7)}  ${m.powerState.padEnd(8)}  ${m.facts ? `${m.facts.os.platform}/${m.facts.arch}` : '-'}`);
   return [`${'NAME'.padEnd(w)}  STATUS   POWER     OS`, ...rows, ...(total > shown.length ? [`… and ${total - shown.length} more (pia machines lists them all)`] : [])].join('\n');
+}
+
+/** Schedules as a table: name, state, next run, cron and zone, command, last outcome. */
+export function scheduleTable(list: Array<Extract<ActionResultView, { kind: 'schedules' }>['schedules'][number]>): string {
+  const w = Math.max(4, ...list.map((s) => s.name.length));
+  const rows = list.map((s) => {
+    const state = s.state === 'paused' ? `paused${s.pausedReason ? ` (${s.pausedReason.slice(0, 80)})` : ''}` : `next ${s.nextRunAt?.replace(/:00\.000Z$/, 'Z') ?? '-'}`;
+    return `${s.name.padEnd(w)}  ${`${s.cron} ${s.tz}`.padEnd(28)}  ${s.command.slice(0, 60).padEnd(20)}  ${state}${s.lastOutcome ? `; last: ${s.lastOutcome}` : ''}`;
+  });
+  return [`${'NAME'.padEnd(w)}  ${'WHEN'.padEnd(28)}  ${'COMMAND'.padEnd(20)}  STATE`, ...rows].join('\n');
 }
 
 /** An action's immediate answer, as a message. */
@@ -115,19 +125,33 @@ export function resultMessage(r: ActionResultView): OutMessage {
       return { text: r.readings.map((x) => `${x.machine}: ${x.powerState} (${x.evidence})`).join('\n') };
     case 'operations':
       return { text: r.operations.map((o) => `${o.kind === 'wake' ? 'Waking' : 'Starting the worker on'} ${o.machine}…`).join('\n') };
-    case 'tasks_started':
-      return { text: r.tasks.map((t) => `${t.kind === 'deploy' ? 'Deploying to' : 'Running on'} ${t.machine}: task ${t.id} ${t.state}`).join('\n') };
+    case 'tasks_started': {
+      const lines = r.tasks.map((t) => `${t.kind === 'deploy' ? 'Deploying to' : 'Running on'} ${t.machine}: task ${t.id} ${t.state}`);
+      return { text: [...(r.placement ? [r.placement] : []), ...lines].join('\n') };
+    }
     case 'tasks':
       return {
         text: r.tasks.length ? `Last ${r.tasks.length} task(s):` : 'No tasks yet.',
         ...(r.tasks.length ? { code: r.tasks.map((t) => `${t.id}  ${t.machine.padEnd(12)}  ${t.state.padEnd(10)}  ${what(t).slice(0, 60)}`).join('\n') } : {}),
       };
     case 'logs':
-      return { text: `Output of ${r.task.id} on ${r.task.machine} (${r.task.state}):`, code: r.text || '(no output yet)' };
+      return {
+        text: `Output of ${r.task.id} on ${r.task.machine} (${r.task.state}):`,
+        code: r.text || (r.task.outputPrunedAt ? `(removed on ${r.task.outputPrunedAt.slice(0, 10)}: the hub keeps finished tasks' output for a while)` : '(no output yet)'),
+      };
     case 'task':
       return { text: r.task.state === 'cancelled' ? `Task ${r.task.id} cancelled.` : `Cancelling task ${r.task.id} on ${r.task.machine}…` };
     case 'power_commands':
       return { text: r.results.map((x) => `${x.ok ? '✅' : '❌'} ${x.machine}: ${x.message}`).join('\n') };
+    case 'schedules':
+      return {
+        text: r.schedules.length ? `${r.schedules.length} schedule(s):` : 'No schedules yet. Add one: schedule add nightly --cron "0 2 * * 1-5" -- run any[gpu] "..."',
+        ...(r.schedules.length ? { code: scheduleTable(r.schedules) } : {}),
+      };
+    case 'schedule':
+      return { text: r.text };
+    case 'link':
+      return { text: `Sign-in link to the dashboard for ${r.identity} (${r.role}); it works once, until ${r.expiresAt.slice(11, 16)} UTC:\n${r.url}` };
     case 'confirm':
       return {
         text: `${r.text} This cannot be undone from here.`,

@@ -28,10 +28,15 @@ export const CapabilitiesView = z
     os: z.enum(['linux', 'darwin', 'win32']),
     probePorts: z.array(z.number()),
     sshHost: z.string(),
+    sleepWhenIdleS: z.number(),
+    idleAction: z.enum(['sleep', 'shutdown']),
+    idleForce: z.boolean(),
+    sleepAfterWake: z.boolean(),
     /** Tasks here may run in `full` mode (never asking); admins only. */
     allowFull: z.boolean(),
     /** The mode of tasks that name none. */
     defaultMode: z.enum(taskModes),
+    defaultAgent: z.string().max(64),
   })
   .partial();
 
@@ -51,6 +56,8 @@ export const MachineView = z.object({
   email: z.string().optional(),
   /** The MAC its worker reported on its default route: used to wake it unless `capabilities.mac` is set. */
   learnedMac: z.object({ mac: z.string(), interface: z.string() }).optional(),
+  /** Its labels (`os=linux`, `gpu=nvidia`, `repo=acme/app`, its tags): what `any[...]` targets match. */
+  labels: z.array(z.string()).optional(),
 });
 export type MachineView = z.infer<typeof MachineView>;
 
@@ -88,8 +95,33 @@ export const TaskView = z.object({
   cancelledBy: z.string().nullable(),
   outputSeq: z.number(),
   outputBytes: z.number(),
+  /** When retention removed the task's output (null: it is kept). */
+  outputPrunedAt: isoTime.nullable(),
 });
 export type TaskView = z.infer<typeof TaskView>;
+
+/** The disk task output takes on the hub, and the retention policy (bytes; 0 days or bytes: no limit). */
+export const StorageView = z.object({
+  /** Output kept, before compression, and the disk it takes (compressed blocks). */
+  outputKeptBytes: z.number(),
+  outputDiskBytes: z.number(),
+  /** The database file and its write-ahead log; free pages inside the file are reused before it grows. */
+  databaseBytes: z.number(),
+  walBytes: z.number(),
+  freeBytes: z.number(),
+  keepDays: z.number(),
+  maxBytes: z.number(),
+});
+export type StorageView = z.infer<typeof StorageView>;
+
+/** What a prune removed (or, for a dry run, would remove). */
+export const PrunedView = z.object({
+  tasks: z.number(),
+  outputBytes: z.number(),
+  diskBytes: z.number(),
+  newestFinishedAt: isoTime.nullable(),
+  dryRun: z.boolean(),
+});
 
 export const approvalStates = ['pending', 'allowed', 'denied', 'timed_out', 'withdrawn'] as const;
 
@@ -184,6 +216,25 @@ export const UserView = z.object({
   addedAt: z.string().optional(),
 });
 
+/** A schedule: a command run at cron times, as its owner. */
+export const ScheduleView = z.object({
+  name: z.string(),
+  cron: z.string(),
+  tz: z.string(),
+  command: z.string(),
+  owner: z.string(),
+  /** Where results go (`slack:C123`, `mail:ada@example.com`), or null. */
+  report: z.string().nullable(),
+  state: z.enum(['active', 'paused']),
+  pausedReason: z.string().nullable(),
+  nextRunAt: isoTime.nullable(),
+  lastRunAt: isoTime.nullable(),
+  lastOutcome: z.string().nullable(),
+  createdAt: isoTime,
+  createdBy: z.string(),
+});
+export type ScheduleView = z.infer<typeof ScheduleView>;
+
 /** What a command of the chat language produced (`POST /api/commands`), as every front end renders it. */
 export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('text'), text: z.string() }),
@@ -194,12 +245,15 @@ export const ActionResultView = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('machine'), machine: MachineView, findings: z.array(FindingView).optional() }),
   z.object({ kind: z.literal('power'), readings: z.array(PowerReadingView) }),
   z.object({ kind: z.literal('operations'), operations: z.array(OperationView) }),
-  z.object({ kind: z.literal('tasks_started'), tasks: z.array(TaskView) }),
+  z.object({ kind: z.literal('tasks_started'), tasks: z.array(TaskView), placement: z.string().optional() }),
   z.object({ kind: z.literal('tasks'), tasks: z.array(TaskView) }),
   z.object({ kind: z.literal('logs'), task: TaskView, text: z.string() }),
   z.object({ kind: z.literal('task'), task: TaskView }),
   z.object({ kind: z.literal('power_commands'), results: z.array(z.object({ machine: z.string(), ok: z.boolean(), message: z.string() })) }),
   z.object({ kind: z.literal('confirm'), text: z.string(), token: z.string() }),
+  z.object({ kind: z.literal('schedules'), schedules: z.array(ScheduleView) }),
+  z.object({ kind: z.literal('schedule'), text: z.string(), schedule: ScheduleView }),
+  z.object({ kind: z.literal('link'), url: z.string(), expiresAt: isoTime, identity: z.string(), role: z.enum(['viewer', 'operator', 'admin']) }),
   z.object({ kind: z.literal('approvals'), approvals: z.array(ApprovalView) }),
   /** An approval just settled by this request. */
   z.object({ kind: z.literal('approval'), approval: ApprovalView }),
@@ -216,8 +270,9 @@ export const api = {
   revoked: z.object({ revoked: z.number() }),
   removed: z.object({ removed: z.string(), revoked: z.number() }),
   task: z.object({ task: TaskView }),
-  tasks: z.object({ tasks: z.array(TaskView) }),
-  deployed: z.object({ deployId: z.string(), tasks: z.array(TaskView) }),
+  /** `placement`: why `any[...]` chose these machines, in one line. */
+  tasks: z.object({ tasks: z.array(TaskView), placement: z.string().optional() }),
+  deployed: z.object({ deployId: z.string(), tasks: z.array(TaskView), placement: z.string().optional() }),
   output: z.object({ chunks: z.array(ChunkView), nextSeq: z.number(), done: z.boolean() }),
   powerState: PowerReadingView,
   operation: z.object({ operation: OperationView }),
@@ -230,9 +285,14 @@ export const api = {
   user: z.object({ user: UserView }),
   userRemoved: z.object({ removed: z.string() }),
   command: z.object({ result: ActionResultView }),
+  schedules: z.object({ schedules: z.array(ScheduleView) }),
+  schedule: z.object({ schedule: ScheduleView }),
+  scheduleRemoved: z.object({ removed: z.string() }),
+  storage: z.object({ storage: StorageView }),
+  pruned: z.object({ pruned: PrunedView }),
   approvals: z.object({ approvals: z.array(ApprovalView) }),
   approval: z.object({ approval: ApprovalView }),
-  error: z.object({ error: z.object({ code: z.string(), message: z.string() }) }),
+  error: z.object({ error: z.object({ code: z.string(), message: z.string(), fields: z.record(z.string(), z.string()).optional() }) }),
 } as const;
 
 /** The type of a route's answer. */

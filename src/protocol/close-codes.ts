@@ -11,8 +11,10 @@ export const CloseCode = {
   unsupportedVersion: 4002,
   /** The frame had a known type but a wrong shape. */
   invalidMessage: 4003,
-  /** Binary frames are not part of the protocol. */
+  /** A binary frame where only JSON may come: before the hello (and, to a worker, anything binary from the hub). */
   binaryFrame: 4004,
+  /** A binary output frame that does not decode (see output-frame.ts). */
+  invalidOutputFrame: 4006,
   /** A message arrived out of order (anything before hello, a second hello). */
   protocolViolation: 4005,
   /** No hello within the handshake deadline. */
@@ -25,10 +27,10 @@ export const CloseCode = {
   revoked: 4403,
   /** The same machine linked again; the older link is closed. */
   replaced: 4409,
+  /** The hub holds too much output it could not store yet (a full disk): reconnect later and replay. */
+  tryAgainLater: 1013,
   /** The hub is shutting down. */
   hubShutdown: 1001,
-  /** The hub cannot take this link's data now (its disk is full); reconnect later and send it again. */
-  tryAgainLater: 1013,
   /** Frame over the size limit (set by the ws library itself). */
   tooBig: 1009,
 } as const;

@@ -19,6 +19,8 @@ export const PowerCommand = z.object({
   type: z.literal('power.command'),
   requestId: RequestId,
   action: z.enum(['shutdown', 'sleep', 'restart']),
+  /** Refuse when someone is logged in on the machine (idle sleep); the worker checks right before acting. */
+  unlessLoggedIn: z.boolean().optional(),
 });
 export type PowerAction = z.infer<typeof PowerCommand>['action'];
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentEvent } from './agent-events.js';
 
 /** Task ids: short, lowercase, easy to type in chat (`logs k3x9q2mf`). */
 export const TaskId = z.string().regex(/^[a-z0-9]{8,32}$/, 'a task id is 8-32 of a-z and 0-9');
@@ -59,25 +60,20 @@ export type TaskSpec = z.infer<typeof TaskSpec>;
 export const OutputStream = z.enum(['stdout', 'stderr', 'event']);
 export type OutputStream = z.infer<typeof OutputStream>;
 
-/** A progress event inside an `event` chunk. */
+/**
+ * A progress event inside an `event` chunk: the worker's own steps, and the agent's events (one model for every
+ * agent, see agent-events.ts).
+ */
 export const ProgressEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('step'), step: z.enum(['cloning', 'fetching', 'checked_out', 'agent_started', 'finished']), message: z.string().max(4096) }),
-  z.object({ kind: z.literal('text'), text: z.string().max(100_000) }),
-  z.object({ kind: z.literal('tool'), tool: z.string().max(256), detail: z.string().max(4096) }),
-  z.object({ kind: z.literal('session'), sessionId: z.string().max(256) }),
-  /** The agent was refused a tool without anyone being asked (its configuration, its mode, no way to ask). */
-  z.object({ kind: z.literal('denied'), tool: z.string().max(256), detail: z.string().max(1000), reason: z.string().max(2000) }),
-  z.object({
-    kind: z.literal('result'),
-    text: z.string().max(100_000),
-    isError: z.boolean(),
-    costUsd: z.number().nonnegative().optional(),
-    turns: z.number().int().nonnegative().optional(),
-  }),
+  ...AgentEvent.options,
 ]);
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
 
-/** One numbered piece of a task's output. */
+/**
+ * One numbered piece of a task's output, as protocol 1 sent it in JSON (`task.output`). Output now travels in binary
+ * frames (output-frame.ts) with the same fields; this shape remains for reading a spool an older worker left.
+ */
 export const OutputChunk = z.object({
   taskId: TaskId,
   /** 1, 2, 3... per task, across all streams. */
@@ -98,6 +94,8 @@ export const TaskOutcome = z.object({
   exitCode: z.number().int().nullable(),
   error: z.string().max(4096).optional(),
   sessionId: z.string().max(256).optional(),
+  /** The agent that ran (the worker's default when the task named none): a follow-up continues with it. */
+  agent: z.string().max(64).optional(),
   summary: z.string().max(100_000).optional(),
   costUsd: z.number().nonnegative().optional(),
   cancelledBy: z.string().max(256).optional(),

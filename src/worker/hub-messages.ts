@@ -24,7 +24,8 @@ export function routeHubMessage(handlers: HubMessageHandlers, msg: HubMessage): 
     case 'task.cancel':
       return handlers.tasks.cancel(msg.taskId, msg.by);
     case 'output.ack':
-      return handlers.tasks.acked(msg.taskId, msg.seq);
+      for (const a of msg.acks) handlers.tasks.acked(a.taskId, a.seq);
+      return;
     case 'task.recorded':
       return handlers.tasks.recorded(msg.taskId);
     case 'approval.answer':

@@ -42,8 +42,8 @@ export interface WorkerLink {
   stop(): Promise<void>;
   /** Sends a message if linked; returns false when not linked. */
   send(message: WorkerMessage): boolean;
-  /** Sends a frame already encoded as protocol JSON (output chunks, serialised once for spool and wire). */
-  sendEncoded(frame: string): boolean;
+  /** Sends a binary output frame, already encoded (once, for spool and wire: see output-frame.ts). */
+  sendOutput(frame: Buffer): boolean;
   /** Bytes queued on the socket and not yet written: for backpressure. */
   bufferedAmount(): number;
   readonly linked: boolean;
@@ -101,7 +101,7 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
       ws.on('pong', () => (pongSinceTick = true));
 
       ws.on('message', async (data, isBinary) => {
-        if (isBinary) return ws.close(4004, 'binary frames are not part of the protocol');
+        if (isBinary) return ws.close(CloseCode.binaryFrame, 'the hub sends no binary frames');
         const decoded = decodeHubMessage(data.toString());
         if (!decoded.ok) {
           opts.log.warn({ code: decoded.code, reason: decoded.reason }, 'bad frame from hub');
@@ -179,9 +179,10 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
     }
   }
 
-  function sendEncoded(frame: string): boolean {
+  /** Sends a text frame (JSON) or a binary one (task output) if linked. */
+  function sendFrame(frame: string | Buffer): boolean {
     if (!linked || !socket || socket.readyState !== WebSocket.OPEN) return false;
-    socket.send(frame);
+    socket.send(frame, { binary: typeof frame !== 'string' });
     return true;
   }
 
@@ -202,8 +203,8 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
       }
       await running?.catch(() => undefined);
     },
-    send: (message) => sendEncoded(encode(message)),
-    sendEncoded,
+    send: (message) => sendFrame(encode(message)),
+    sendOutput: (frame) => sendFrame(frame),
     bufferedAmount() {
       return socket?.bufferedAmount ?? 0;
     },

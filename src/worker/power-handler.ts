@@ -8,6 +8,7 @@ import type { PowerAction } from '../protocol/power.js';
 import { buildMagicPacket } from '../wol/magic-packet.js';
 import { createWolSender, type WolSender } from '../wol/wol-sender.js';
 import { formatWolTarget } from '../wol/wol-targets.js';
+import { loggedIn, type Session } from './facts/sessions.js';
 
 const run = promisify(execFile);
 
@@ -48,7 +49,8 @@ export function powerCommand(action: PowerAction, env: NodeJS.ProcessEnv, platfo
  * Handles the hub's power requests on a worker: relay a magic-packet burst from this machine's network, and sleep,
  * shut down or restart this machine with the OS's own command. Each answers with a `power.result`.
  */
-export function createPowerHandler(deps: { send: (m: WorkerMessage) => boolean; env: NodeJS.ProcessEnv; log: Logger; sender?: WolSender }) {
+export function createPowerHandler(deps: { send: (m: WorkerMessage) => boolean; env: NodeJS.ProcessEnv; log: Logger; sender?: WolSender; sessions?: () => Promise<Session[] | undefined> }) {
+  const sessions = deps.sessions ?? (() => loggedIn(deps.env));
   const sender = deps.sender ?? createWolSender();
   const reply = (requestId: string, ok: boolean, message: string) => deps.send({ type: 'power.result', requestId, ok, message: message.slice(0, 4000) });
 
@@ -72,6 +74,14 @@ export function createPowerHandler(deps: { send: (m: WorkerMessage) => boolean; 
       }
       void (async () => {
         try {
+          if (msg.unlessLoggedIn) {
+            // Checked now, not from the last facts: someone may have logged in a minute ago.
+            const people = await sessions();
+            if (people?.length) {
+              const who = [...new Set(people.map((p) => `${p.user}${p.where ? ` (${p.where})` : ''}`))].join(', ');
+              return reply(msg.requestId, false, `not doing ${msg.action}: logged in: ${who}`);
+            }
+          }
           const argv = powerCommand(msg.action, deps.env);
           deps.log.warn({ action: msg.action, argv }, 'power command from the hub');
           const { stdout } = await run(argv[0]!, argv.slice(1), { timeout: 30_000 });

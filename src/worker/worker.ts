@@ -7,6 +7,8 @@ import type { Facts } from '../protocol/facts.js';
 import type { LinkAuth } from '../protocol/messages.js';
 import type { WorkerConfig } from './config.js';
 import { collectFacts } from './facts/collect.js';
+import { findGpus } from './facts/gpus.js';
+import { loggedIn } from './facts/sessions.js';
 import { createWorkerLink, type WorkerLink } from './link.js';
 import { readWorkerState, writeWorkerState, type WorkerState } from './state.js';
 import { routeHubMessage } from './hub-messages.js';
@@ -62,8 +64,22 @@ export function createWorker(deps: {
   let facts: Facts | undefined;
   let factsJson = '';
 
+  const env = deps.env ?? process.env;
+  // Graphics cards do not change while the worker runs: looked for once.
+  let gpus: ReturnType<typeof findGpus> | undefined;
   async function refreshFacts(): Promise<Facts> {
-    facts = await collectFacts({ repoRoots: config.repoRoots, agentNames: config.agentNames, workerVersion: version });
+    facts = await collectFacts({
+      repoRoots: config.repoRoots,
+      agentNames: config.agentNames,
+      workerVersion: version,
+      agents: config.agents,
+      defaultAgent: config.defaultAgent,
+      // Agents are looked for on the PATH the worker runs them with (its own environment, as for the tasks).
+      pathEnv: env.PATH ?? '',
+      workspace: config.workspace,
+      gpus: () => (gpus ??= findGpus()),
+      sessions: () => loggedIn(env),
+    });
     factsJson = JSON.stringify(facts);
     return facts;
   }
@@ -71,7 +87,7 @@ export function createWorker(deps: {
   // The link is created below; the task manager reaches it through this port.
   const hubPort = {
     send: (m: Parameters<WorkerLink['send']>[0]) => link.send(m),
-    sendEncoded: (frame: string) => link.sendEncoded(frame),
+    sendOutput: (frame: Buffer) => link.sendOutput(frame),
     get linked() {
       return link.linked;
     },
@@ -98,7 +114,7 @@ export function createWorker(deps: {
     log: log.child({ component: 'tasks' }),
   });
 
-  const power = createPowerHandler({ send: (m) => link.send(m), env: deps.env ?? process.env, log });
+  const power = createPowerHandler({ send: (m) => link.send(m), env, log });
   const mail = createMailRequests({ send: (m) => link.send(m), linked: () => link.linked });
 
   const link = createWorkerLink({

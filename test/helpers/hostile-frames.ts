@@ -1,4 +1,5 @@
 // Hostile frames against the worker link, shared by the link fuzz test and the faults benchmark (scenario 7).
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.js';
 import { mutateOne, type Rng } from './fuzz.js';
 import { rawLink, sampleFacts } from './raw-link.js';
 import { clientFrame, flood, Opcode, rawSocket } from './raw-socket.js';
@@ -118,7 +119,7 @@ const within = (p: Promise<unknown>, ms: number) => Promise.race([p.then(() => t
 /** A hello as "evil" (with its real secret) or as a stranger (a wrong secret, a bad join token). */
 export function helloFrame(rng: Rng, tg: Targets, authenticated: boolean, evilSecret: string): string {
   const auth = authenticated ? { kind: 'secret', secret: evilSecret } : rng.pick([{ kind: 'secret', secret: rng.text(20) || 'x' }, { kind: 'join', token: 'nope' }]);
-  return JSON.stringify({ type: 'hello', protocol: 1, auth, facts: sampleFacts('evil'), maxTasks: 2, ledger: [{ taskId: tg.evilTask, state: 'running' }] });
+  return JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth, facts: sampleFacts('evil'), maxTasks: 2, ledger: [{ taskId: tg.evilTask, state: 'running' }] });
 }
 
 /** A session through the ws library: a well-behaved client that sends bad things. */

@@ -1,5 +1,7 @@
 import WebSocket from 'ws';
 import type { Facts } from '../../src/protocol/facts.js';
+import { encodeOutputFrame } from '../../src/protocol/output-frame.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/messages.js';
 
 /** Facts that pass the schema, for hand-made hellos. */
 export function sampleFacts(hostname = 'test-host'): Facts {
@@ -22,8 +24,10 @@ export interface RawLink {
   ws: WebSocket;
   opened: Promise<void>;
   closed: Promise<{ code: number; reason: string }>;
-  /** Messages received from the hub, parsed. */
+  /** Messages received from the hub, parsed (an `output.ack` of several tasks as one `{type, taskId, seq}` each). */
   received: unknown[];
+  /** Every text frame received from the hub, as it came. */
+  frames: string[];
   next(): Promise<unknown>;
   /** The first message (received or still to come) that `match` accepts, taken out of `received`. */
   waitFor<T = Record<string, unknown>>(match: (m: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<T>;
@@ -33,20 +37,28 @@ export interface RawLink {
 export function rawLink(url: string, opts: WebSocket.ClientOptions = {}): RawLink {
   const ws = new WebSocket(url, { perMessageDeflate: false, ...opts });
   const received: unknown[] = [];
+  const frames: string[] = [];
   const waiters: Array<(m: unknown) => void> = [];
   const matchers: Array<{ match: (m: Record<string, unknown>) => boolean; resolve: (m: unknown) => void }> = [];
-  ws.on('message', (data) => {
-    const msg = JSON.parse(data.toString());
-    const m = matchers.findIndex((x) => x.match(msg));
+  const take = (msg: unknown) => {
+    const m = matchers.findIndex((x) => x.match(msg as Record<string, unknown>));
     if (m >= 0) return matchers.splice(m, 1)[0]!.resolve(msg);
     const w = waiters.shift();
     if (w) w(msg);
     else received.push(msg);
+  };
+  ws.on('message', (data) => {
+    frames.push(data.toString());
+    const msg = JSON.parse(data.toString()) as { type?: string; acks?: Array<{ taskId: string; seq: number }> };
+    // One acknowledgement of several tasks is seen as one message per task (`frames` keeps the wire's own).
+    if (msg.type === 'output.ack' && Array.isArray(msg.acks)) for (const a of msg.acks) take({ type: 'output.ack', ...a });
+    else take(msg);
   });
   ws.on('error', () => undefined);
   return {
     ws,
     received,
+    frames,
     opened: new Promise((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -98,14 +110,14 @@ export async function linkRaw(
   const link = rawLink(url);
   await link.opened;
   const ledger = running.map((taskId) => ({ taskId, state: 'running' }));
-  link.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth, facts: sampleFacts(name), maxTasks: 4, ledger }));
+  link.ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth, facts: sampleFacts(name), maxTasks: 4, ledger }));
   const welcome = await link.waitFor<{ secret?: string }>((m) => m.type === 'welcome');
   const secret = auth.kind === 'secret' ? auth.secret : welcome.secret;
   if (!secret) throw new Error('the hub sent no secret for a join');
   return { link, name, secret };
 }
 
-/** A chunk of task output as a worker sends it. */
-export function outputFrame(taskId: string, seq: number, data: string, stream: 'stdout' | 'stderr' | 'event' = 'stdout', offset = 0): string {
-  return JSON.stringify({ type: 'task.output', chunk: { taskId, seq, offset, stream, data, at: Date.now() } });
+/** A chunk of task output as a worker sends it: a binary frame (ws sends a Buffer as binary). */
+export function outputFrame(taskId: string, seq: number, data: string, stream: 'stdout' | 'stderr' | 'event' = 'stdout', offset = 0): Buffer {
+  return encodeOutputFrame({ taskId, seq, offset, stream, at: Date.now() }, data);
 }

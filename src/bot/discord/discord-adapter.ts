@@ -22,6 +22,8 @@ export interface DiscordAdapterDeps {
   log: Logger;
   /** Machine names offered by autocomplete. */
   machineNames?: () => string[];
+  /** Agent names offered by autocomplete (those of a machine, when one is picked). */
+  agentNames?: (machine?: string) => string[];
   /** The clock that ages interaction tokens (15 minutes); `Date.now` by default. */
   now?: () => number;
 }
@@ -59,6 +61,7 @@ export function createDiscordAdapter(deps: DiscordAdapterDeps): DiscordAdapter {
     replies,
     log,
     machineNames: deps.machineNames ?? (() => []),
+    agentNames: deps.agentNames ?? (() => []),
     now,
   });
   const onMessage = createThreadReplyHandler({ core: deps.core, port, log, botUserId: () => client.user?.id });

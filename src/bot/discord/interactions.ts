@@ -10,7 +10,7 @@ import type { Logger } from '../../common/logger.js';
 import type { BotCore, Button } from '../port.js';
 import type { DiscordChatPort } from './chat-port.js';
 import type { DeferredReplies } from './deferred-replies.js';
-import { machineChoices } from './machine-choices.js';
+import { agentChoices, machineChoices } from './machine-choices.js';
 import { actorOf, displayNameOf } from './people.js';
 import { threadName } from './render-message.js';
 import { forLog } from './rest-errors.js';
@@ -24,6 +24,8 @@ export interface InteractionDeps {
   replies: DeferredReplies;
   log: Logger;
   machineNames: () => string[];
+  /** Agent names for autocomplete: those of the machine picked so far, if any. */
+  agentNames: (machine?: string) => string[];
   now: () => number;
 }
 
@@ -100,7 +102,14 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
   async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
     const kind = machineOptionKind(interaction.options.getSubcommand(false) ?? '', focused.name);
-    const choices = kind ? machineChoices(String(focused.value), deps.machineNames(), kind === 'machines') : [];
+    // For the agent: those installed on the machine chosen (the first of a list), else the fleet's.
+    const picked = (interaction.options.getString('machine') ?? interaction.options.getString('machines') ?? '').split(',')[0]?.trim() || undefined;
+    const choices =
+      kind === 'agent'
+        ? agentChoices(String(focused.value), deps.agentNames(picked))
+        : kind
+          ? machineChoices(String(focused.value), deps.machineNames(), kind === 'machines')
+          : [];
     await interaction.respond(choices);
   }
 

@@ -8,6 +8,14 @@ export interface Choice {
   value: string;
 }
 
+/** Agent suggestions for what was typed so far: names starting with it, then names containing it. */
+export function agentChoices(typed: string, names: readonly string[]): Choice[] {
+  const partial = typed.trim().toLowerCase();
+  const starts = names.filter((n) => n.startsWith(partial));
+  const contains = names.filter((n) => !n.startsWith(partial) && n.includes(partial));
+  return [...starts, ...contains].slice(0, MAX_CHOICES).map((n) => ({ name: n.slice(0, MAX_CHOICE), value: n.slice(0, MAX_CHOICE) }));
+}
+
 /**
  * Machine suggestions for what was typed so far: names starting with it first, then names containing it, then
  * `all`. For a comma-separated list (`m1,m`) the last item is completed and the ones before it kept.

@@ -20,7 +20,7 @@ export const SLASH_COMMAND = 'pia';
  * How an option's value goes into the command line. `machine`, `machines` and `word` must stay one word of the
  * core's grammar; `rest` is the verbatim tail (a prompt, a command line), which the core reads as typed.
  */
-type OptionKind = 'machine' | 'machines' | 'word' | 'rest';
+type OptionKind = 'machine' | 'machines' | 'agent' | 'word' | 'rest';
 
 interface OptionSpec {
   name: string;
@@ -37,7 +37,7 @@ interface SubcommandSpec {
   words?(value: (name: string) => string | undefined): (string | undefined)[];
 }
 
-const machine = (required: boolean, description = 'machine name, alias, "all" or tag:<tag>'): OptionSpec => ({
+const machine = (required: boolean, description = 'machine name, alias, "all", tag:<tag>, or any[<labels>] to let PIA pick'): OptionSpec => ({
   name: 'machine',
   description,
   kind: 'machine',
@@ -45,6 +45,7 @@ const machine = (required: boolean, description = 'machine name, alias, "all" or
 });
 const task: OptionSpec = { name: 'task', description: 'task id', kind: 'word', required: true };
 const mode: OptionSpec = { name: 'mode', description: 'plan, ask (default), edits or full (admins)', kind: 'word', required: false };
+const agent: OptionSpec = { name: 'agent', description: 'which agent: claude, codex, gemini, opencode, cursor, aider (default: the machine\'s)', kind: 'agent', required: false };
 const code: OptionSpec = { name: 'code', description: 'the approval code, e.g. 4kq2mf', kind: 'word', required: true };
 const onMachine = (name: string, description: string): SubcommandSpec => ({ name, description, options: [machine(true)] });
 
@@ -58,8 +59,8 @@ const subcommands: SubcommandSpec[] = [
   {
     name: 'run',
     description: "ask a machine's agent to do something",
-    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode],
-    words: (v) => ['run', v('machine'), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), v('prompt')],
+    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode, agent],
+    words: (v) => ['run', v('machine'), ...(v('agent') !== undefined ? ['--agent', v('agent')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), v('prompt')],
   },
   {
     name: 'deploy',
@@ -70,8 +71,17 @@ const subcommands: SubcommandSpec[] = [
       { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true },
       { name: 'ref', description: 'branch, tag or commit to check out', kind: 'word', required: false },
       mode,
+      agent,
     ],
-    words: (v) => ['deploy', v('repo'), v('machines'), ...(v('ref') !== undefined ? ['--ref', v('ref')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), v('prompt')],
+    words: (v) => [
+      'deploy',
+      v('repo'),
+      v('machines'),
+      ...(v('ref') !== undefined ? ['--ref', v('ref')] : []),
+      ...(v('agent') !== undefined ? ['--agent', v('agent')] : []),
+      ...(v('mode') !== undefined ? ['--mode', v('mode')] : []),
+      v('prompt'),
+    ],
   },
   {
     name: 'sh',
@@ -90,14 +100,20 @@ const subcommands: SubcommandSpec[] = [
   onMachine('shutdown', 'shut a machine down'),
   onMachine('restart', 'restart a machine'),
   { name: 'whoami', description: 'who PIA thinks you are, and what you may do', options: [] },
+  {
+    name: 'schedule',
+    description: 'run a command at cron times: list, add, pause, resume, rm',
+    options: [{ name: 'args', description: 'e.g. add nightly --cron "0 2 * * 1-5" -- run any[gpu] "train"; empty: list', kind: 'rest', required: false }],
+    words: (v) => ['schedule', v('args')],
+  },
 ];
 
 const byName = new Map(subcommands.map((s) => [s.name, s]));
 
-/** Names of the options whose values autocomplete from the machine list, and how (one name or a list). */
-export function machineOptionKind(subcommand: string, option: string): 'machine' | 'machines' | undefined {
+/** Options whose values autocomplete, and from what: the machine list (one name or a list) or the agents. */
+export function machineOptionKind(subcommand: string, option: string): 'machine' | 'machines' | 'agent' | undefined {
   const kind = byName.get(subcommand)?.options.find((o) => o.name === option)?.kind;
-  return kind === 'machine' || kind === 'machines' ? kind : undefined;
+  return kind === 'machine' || kind === 'machines' || kind === 'agent' ? kind : undefined;
 }
 
 function optionJson(o: OptionSpec): APIApplicationCommandBasicOption {
@@ -106,7 +122,7 @@ function optionJson(o: OptionSpec): APIApplicationCommandBasicOption {
     name: o.name,
     description: o.description,
     required: o.required,
-    ...(o.kind === 'machine' || o.kind === 'machines' ? { autocomplete: true } : {}),
+    ...(o.kind === 'machine' || o.kind === 'machines' || o.kind === 'agent' ? { autocomplete: true } : {}),
   };
 }
 

@@ -9,6 +9,14 @@ import { ago, formatTable, gib, printJson } from '../output.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** "30m", "2h", "90s", "45" (minutes) as seconds. */
+export function durationS(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr|d)?$/i.exec(text.trim());
+  if (!m) throw new PiaError('invalid_flag', `${flag} takes a duration such as 30m, 2h or 90s (or off), got '${text}'`);
+  const unit = (m[2] ?? 'm').toLowerCase()[0]!;
+  return Math.round(Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400 } as Record<string, number>)[unit]!);
+}
+
 /** One line per machine: the fleet at a glance. */
 export function machinesTable(machines: MachineJson[]): string {
   if (machines.length === 0) return 'No machines yet. Add one with: pia machines add <name>\n';
@@ -46,14 +54,21 @@ export function machineDetails(m: MachineJson): string {
   if (c.tags?.length) lines.push(`  tags:         ${c.tags.join(', ')}`);
   if (c.wolTargets?.length) lines.push(`  wol targets:  ${c.wolTargets.join(', ')}`);
   if (c.autoWake !== undefined) lines.push(`  auto-wake:    ${c.autoWake ? 'on' : 'off'}`);
+  if (c.sleepWhenIdleS !== undefined) lines.push(`  idle sleep:   ${c.idleAction ?? 'sleep'} after ${Math.round(c.sleepWhenIdleS / 60)} min idle${c.idleForce ? ', even with someone logged in' : ''}`);
+  if (c.sleepAfterWake) lines.push('  after a wake: back to sleep once its tasks end');
   if (c.startCommand) lines.push(`  start:        ${c.startCommand.join(' ')}`);
+  if (c.defaultAgent) lines.push(`  agent:        ${c.defaultAgent} (for tasks that name none)`);
+  if (m.labels?.length) lines.push(`  labels:       ${m.labels.join(' ')}`);
   if (c.defaultMode || c.allowFull !== undefined) lines.push(`  modes:        default ${c.defaultMode ?? 'ask'}${c.allowFull ? ', full allowed (admins)' : ', no full mode'}`);
   const f = m.facts;
   if (f) {
     lines.push(`  host:         ${f.hostname}, ${f.os.platform} ${f.os.release} ${f.arch}, ${f.cpus} CPUs, ${gib(f.memoryBytes)}`);
     for (const i of f.interfaces.filter((i) => !i.internal)) lines.push(`  interface:    ${i.name} ${i.address} (${i.cidr}) ${i.mac}`);
     if (f.gateway) lines.push(`  gateway:      ${f.gateway}`);
-    lines.push(`  agents:       ${f.agents.map((a) => a.name).join(', ') || 'none found on PATH'}`);
+    for (const g of f.gpus ?? []) lines.push(`  gpu:          ${g.name}${g.memoryBytes ? `, ${gib(g.memoryBytes)}` : ''}`);
+    if (f.sessions) lines.push(`  logged in:    ${f.sessions.map((x) => x.user + (x.where ? ` (${x.where})` : '')).join(', ') || 'nobody'}`);
+    const agentText = f.agents.map((a) => `${a.name}${a.version ? ` ${a.version}` : ''}${a.default ? ' (default)' : ''}${a.approvals === false ? ' (cannot ask)' : ''}`);
+    lines.push(`  agents:       ${agentText.join(', ') || 'none found on PATH'}`);
     lines.push(`  repos:        ${f.repos.length}`);
     for (const r of f.repos.slice(0, 20)) lines.push(`    ${r.name} (${r.branch ?? 'detached'}) ${r.path}`);
   } else {
@@ -137,10 +152,15 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
     .addOption(new Option('--os <os>', 'its OS, when its worker never linked').choices(['linux', 'darwin', 'win32']))
     .option('--start-command <json>', 'argv that starts its worker over SSH, as a JSON array')
     .addOption(new Option('--probe-port <port>', 'a TCP port that shows it is awake (repeatable)').argParser((v, prev: number[] = []) => [...prev, Number(v)]))
+    .option('--sleep-when-idle <duration|off>', 'put it to sleep after this long with no task (e.g. 30m, 2h; at least 1m)')
+    .addOption(new Option('--idle-action <action>', 'what idle sleep does').choices(['sleep', 'shutdown']))
+    .addOption(new Option('--idle-force <on|off>', 'idle sleep even while someone is logged in on it').choices(['on', 'off']))
+    .addOption(new Option('--sleep-after-wake <on|off>', 'when PIA woke it for a task, put it back to sleep after').choices(['on', 'off']))
     .option('--allow-full', 'let admins run tasks here in full mode (the agent never asks)')
     .option('--no-allow-full', 'no full mode here (the default)')
     .addOption(new Option('--default-mode <mode>', 'the mode of tasks here that name none').choices([...taskModes]))
-    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, allowFull, defaultMode)', collect)
+    .option('--agent <name>', 'the agent of tasks here that name none (claude, codex, gemini, opencode, cursor, aider, ...)')
+    .option('--unset <key>', 'remove a capability (mac, ip, sshUser, sshPort, sshHost, sshHostKey, workerPath, tags, wolTargets, secureOn, autoWake, os, startCommand, probePorts, sleepWhenIdleS, idleAction, idleForce, sleepAfterWake, allowFull, defaultMode, defaultAgent)', collect)
     .option('--json', 'print JSON')
     .action(async (name: string, opts: Record<string, unknown> & { unset?: string[]; alias?: string[]; json?: boolean }) => {
       const capabilities: Record<string, unknown> = {};
@@ -158,9 +178,14 @@ export function machinesCommand(api: () => ApiClient, hubUrl: () => string): Com
         probePort: 'probePorts',
         allowFull: 'allowFull',
         defaultMode: 'defaultMode',
+        agent: 'defaultAgent',
       };
       for (const [flag, key] of Object.entries(map)) if (opts[flag] !== undefined) capabilities[key] = opts[flag];
       if (opts.autoWake !== undefined) capabilities.autoWake = opts.autoWake === 'on';
+      if (typeof opts.sleepWhenIdle === 'string') capabilities.sleepWhenIdleS = opts.sleepWhenIdle === 'off' ? null : durationS(opts.sleepWhenIdle, '--sleep-when-idle');
+      if (opts.idleAction !== undefined) capabilities.idleAction = opts.idleAction;
+      if (opts.idleForce !== undefined) capabilities.idleForce = opts.idleForce === 'on';
+      if (opts.sleepAfterWake !== undefined) capabilities.sleepAfterWake = opts.sleepAfterWake === 'on';
       if (typeof opts.startCommand === 'string') {
         try {
           capabilities.startCommand = JSON.parse(opts.startCommand);

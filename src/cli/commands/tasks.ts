@@ -5,7 +5,9 @@ import { taskModes, taskStates } from '../../protocol/tasks.js';
 import type { ApiClient } from '../api-client.js';
 import { approvalNotices } from '../approval-notices.js';
 import { printOutput, resultLine } from '../follow.js';
-import { ago, formatTable, printJson } from '../output.js';
+import { PiaError } from '../../common/errors.js';
+import { ago, formatTable, printJson, size } from '../output.js';
+import { splitTargets } from '../../commands/target.js';
 
 const write = (text: string) => void process.stdout.write(text);
 
@@ -14,11 +16,13 @@ function exitFor(task: Task): number {
   return task.state === 'succeeded' ? 0 : 1;
 }
 
-async function afterCreate(api: ApiClient, tasks: Task[], opts: { follow?: boolean; json?: boolean }): Promise<void> {
+async function afterCreate(api: ApiClient, tasks: Task[], opts: { follow?: boolean; json?: boolean }, placement?: string): Promise<void> {
   if (opts.json && !opts.follow) {
-    printJson(tasks.length === 1 ? { taskId: tasks[0]!.id, task: tasks[0] } : { taskIds: tasks.map((t) => t.id), tasks });
+    const where = placement ? { placement } : {};
+    printJson(tasks.length === 1 ? { taskId: tasks[0]!.id, task: tasks[0], ...where } : { taskIds: tasks.map((t) => t.id), tasks, ...where });
     return;
   }
+  if (placement) write(`${placement}\n`);
   for (const t of tasks) process.stdout.write(`Task ${t.id} ${t.state} on ${t.machine}.${opts.follow ? '' : ` Follow it with: pia logs ${t.id} -f`}\n`);
   if (!opts.follow) return;
   const ends = [];
@@ -41,7 +45,7 @@ const timeoutOption = () => new Option('--timeout <seconds>', 'stop the task aft
 export function taskCommands(api: () => ApiClient): Command[] {
   const run = new Command('run')
     .description('ask a machine\'s agent to do something')
-    .argument('<machine>', 'machine name or alias')
+    .argument('<machine>', 'machine name or alias, or a target: any[gpu], any[os=linux,repo=acme/app], gpu.mem>=24')
     .argument('<prompt...>', 'what the agent should do')
     .option('--agent <name>', 'which configured agent (default: the worker\'s)')
     .option('--workspace <folder>', 'a folder under the worker\'s workspace')
@@ -52,7 +56,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--json', 'print JSON: {"taskId": ...}')
     .action(async (machine: string, words: string[], opts: { agent?: string; workspace?: string; continue?: string; mode?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
-      const [task] = (await client.post('/api/tasks', schemas.tasks, {
+      const created = await client.post('/api/tasks', schemas.tasks, {
         kind: 'run',
         machine,
         prompt: words.join(' '),
@@ -62,14 +66,14 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ...(opts.mode ? { mode: opts.mode } : {}),
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
-      })).tasks;
-      await afterCreate(client, [task!], opts);
+      });
+      await afterCreate(client, created.tasks, opts, created.placement);
     });
 
   const deploy = new Command('deploy')
     .description('clone (or update) a repository on machines and run the agent there')
     .argument('<git-url>', 'https:// or ssh repository URL')
-    .argument('<machines>', 'comma-separated machine names')
+    .argument('<machines>', 'comma-separated machine names or targets (any[gpu]x3)')
     .argument('<prompt...>', 'what the agent should do on each')
     .option('--ref <ref>', 'branch, tag or commit (default: the default branch)')
     .option('--agent <name>', 'which configured agent')
@@ -79,8 +83,8 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--json', 'print JSON: {"taskIds": [...]}')
     .action(async (url: string, machines: string, words: string[], opts: { ref?: string; agent?: string; mode?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
-      const names = machines.split(',').map((m) => m.trim()).filter(Boolean);
-      const { tasks } = await client.post('/api/tasks', schemas.tasks, {
+      const names = splitTargets(machines).map((m) => m.word.trim()).filter(Boolean);
+      const { tasks, placement } = await client.post('/api/tasks', schemas.tasks, {
         kind: 'deploy',
         repo: url,
         ...(opts.ref ? { ref: opts.ref } : {}),
@@ -91,7 +95,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
       });
-      await afterCreate(client, tasks, opts);
+      await afterCreate(client, tasks, opts, placement);
     });
 
   const sh = new Command('sh')
@@ -106,8 +110,8 @@ export function taskCommands(api: () => ApiClient): Command[] {
       const client = api();
       // With pass-through options commander keeps the separator; everything after it is the command, verbatim.
       const argv = words[0] === '--' ? words.slice(1) : words;
-      const { tasks } = await client.post('/api/tasks', schemas.tasks, { kind: 'shell', machine, argv, ...(opts.timeout ? { timeoutS: opts.timeout } : {}), origin: { kind: 'cli' } });
-      await afterCreate(client, tasks, opts);
+      const { tasks, placement } = await client.post('/api/tasks', schemas.tasks, { kind: 'shell', machine, argv, ...(opts.timeout ? { timeoutS: opts.timeout } : {}), origin: { kind: 'cli' } });
+      await afterCreate(client, tasks, opts, placement);
     });
 
   const list = new Command('tasks')
@@ -128,6 +132,33 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ),
       );
     });
+
+  // `pia tasks prune --json`: the subcommand's own options, not the list's.
+  list.enablePositionalOptions().addCommand(
+    new Command('prune')
+      .description("remove finished tasks' output, oldest first (running tasks' output is never touched; the tasks stay listed)")
+      .option('--older-than <days>', 'output of tasks that finished more than this many days ago', Number)
+      .option('--max-gb <gb>', 'and the oldest until what is left takes at most this many GB on disk', Number)
+      .option('--dry-run', 'say what would go, remove nothing')
+      .option('--json', 'print JSON')
+      .action(async (opts: { olderThan?: number; maxGb?: number; dryRun?: boolean; json?: boolean }) => {
+        if (opts.olderThan === undefined && opts.maxGb === undefined) {
+          throw new PiaError('usage', 'Say which output goes: pia tasks prune --older-than <days> and/or --max-gb <gb> (add --dry-run to see first).');
+        }
+        for (const [flag, v] of [['--older-than', opts.olderThan], ['--max-gb', opts.maxGb]] as const) {
+          if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new PiaError('usage', `${flag} takes a number, 0 or more.`);
+        }
+        const { pruned } = await api().post('/api/tasks/prune', schemas.pruned, {
+          ...(opts.olderThan !== undefined ? { olderThanDays: opts.olderThan } : {}),
+          ...(opts.maxGb !== undefined ? { maxGb: opts.maxGb } : {}),
+          dryRun: opts.dryRun ?? false,
+        });
+        if (opts.json) return printJson({ pruned });
+        if (pruned.tasks === 0) return write(`No finished task's output ${pruned.dryRun ? 'would go' : 'went'}.\n`);
+        const until = pruned.newestFinishedAt ? `, of tasks finished until ${pruned.newestFinishedAt.slice(0, 16).replace('T', ' ')}` : '';
+        write(`${pruned.dryRun ? 'Would remove' : 'Removed'} the output of ${pruned.tasks} task(s): ${size(pruned.outputBytes)} (${size(pruned.diskBytes)} on disk)${until}.\n`);
+      }),
+  );
 
   const logs = new Command('logs')
     .description('a task\'s output (and, with -f, the rest as it comes)')

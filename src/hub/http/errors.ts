@@ -4,7 +4,8 @@ import { PiaError } from '../../common/errors.js';
 
 /** The body of every error response. */
 export interface ErrorBody {
-  error: { code: string; message: string };
+  /** `fields`: for a request that failed validation, the message for each field that failed (`capabilities.mac`). */
+  error: { code: string; message: string; fields?: Record<string, string> };
 }
 
 /** Turns a thrown error into a status and `{"error":{"code","message"}}`; the one boundary for HTTP. The status comes from the error table. */
@@ -13,7 +14,12 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
   if (err instanceof ZodError) {
     const issue = err.issues[0];
     const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    return { status: 400, body: { error: { code: 'invalid_request', message: `${where}${issue?.message ?? 'invalid request'}` } } };
+    const fields: Record<string, string> = {};
+    for (const i of err.issues) {
+      const key = i.path.map(String).join('.');
+      if (key && !(key in fields)) fields[key] = i.message;
+    }
+    return { status: 400, body: { error: { code: 'invalid_request', message: `${where}${issue?.message ?? 'invalid request'}`, ...(Object.keys(fields).length ? { fields } : {}) } } };
   }
   const fe = err as Partial<FastifyError>;
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -5,7 +5,8 @@ import { errorMessage, PiaError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { CloseCode } from '../../protocol/close-codes.js';
 import { decodeWorkerMessage } from '../../protocol/codec.js';
-import { PROTOCOL_VERSION, type WorkerMessage, type WorkerMessageType } from '../../protocol/messages.js';
+import { decodeOutputFrame, type OutputFrame } from '../../protocol/output-frame.js';
+import { PROTOCOL_VERSION, type WorkerMessage } from '../../protocol/messages.js';
 import type { EventBus } from '../events.js';
 import type { HubMetrics } from '../metrics.js';
 import type { AuditLog } from '../registry/audit.js';
@@ -15,6 +16,7 @@ import { guardConnection } from './connection-guard.js';
 import { admit } from './handshake.js';
 import { createLink, type Link } from './link.js';
 import { createLogBudget } from './log-budget.js';
+import type { RefusedType } from './worker-messages.js';
 
 /** Settings of the worker link server. */
 export interface LinkServerOptions {
@@ -46,7 +48,7 @@ export interface LinkServer {
    * Records that a handler refused a message it may not act on (another machine's task, a finished task): counted
    * in metrics every time, logged at a bounded rate, since a peer can send such messages as fast as it likes.
    */
-  refused(link: Link, type: WorkerMessageType, reason: string, detail?: Record<string, unknown>): void;
+  refused(link: Link, type: RefusedType, reason: string, detail?: Record<string, unknown>): void;
   /** Calls `listener` each time a worker links, after its welcome. */
   onLinked(listener: (link: Link, hello: Hello) => void): void;
   /** Closes a machine's link (revoked, removed). */
@@ -74,6 +76,8 @@ export function createLinkServer(deps: {
    * violation: the link is closed with it.
    */
   onMessage: (link: Link, message: WorkerMessage) => string | undefined;
+  /** Each chunk of task output from a linked worker (a binary frame, decoded and checked). */
+  onOutput: (link: Link, chunk: OutputFrame) => void;
   nowMs?: () => number;
   /** The clock liveness is judged by; monotonic, so stepping the wall clock marks no machine offline. */
   monoMs?: () => number;
@@ -132,7 +136,7 @@ export function createLinkServer(deps: {
     ws.on('message', (data: RawData, isBinary: boolean) => {
       // Frames already read when the connection failed are still emitted by ws: none of them is handled.
       if (guard.failed) return;
-      if (isBinary) return fault(CloseCode.binaryFrame, 'binary frames are not part of the protocol');
+      if (isBinary) return onBinary(data);
       const decoded = decodeWorkerMessage(data.toString());
       if (!decoded.ok) return fault(decoded.code, decoded.reason);
       const msg = decoded.message;
@@ -141,9 +145,7 @@ export function createLinkServer(deps: {
         clearTimeout(helloTimer);
         return onHello(msg);
       }
-      link.lastSeenMs = nowMs();
-      link.heardMonoMs = monoMs();
-      dirtySeen.set(link.machineId, link.lastSeenMs);
+      seen(link);
       let violation: string | undefined;
       try {
         violation = deps.onMessage(link, msg);
@@ -152,6 +154,19 @@ export function createLinkServer(deps: {
       }
       if (violation) fault(CloseCode.protocolViolation, violation);
     });
+
+    /** A binary frame: task output, and only from a linked worker. No JSON, no zod: a header checked field by field. */
+    function onBinary(data: RawData): void {
+      if (!link) return fault(CloseCode.binaryFrame, 'a binary frame before the hello: only task output is binary, once linked');
+      const decoded = decodeOutputFrame(Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+      if (!decoded.ok) return fault(decoded.code, decoded.reason);
+      seen(link);
+      try {
+        deps.onOutput(link, decoded.message);
+      } catch (err) {
+        log.error({ err, machine: link.machine }, 'link output handler failed');
+      }
+    }
 
     ws.on('close', () => {
       clearTimeout(helloTimer);
@@ -198,6 +213,12 @@ export function createLinkServer(deps: {
         }
       }
     }
+  }
+
+  function seen(link: Link): void {
+    link.lastSeenMs = nowMs();
+    link.heardMonoMs = monoMs();
+    dirtySeen.set(link.machineId, link.lastSeenMs);
   }
 
   function goneOffline(link: Link, reason: string): void {

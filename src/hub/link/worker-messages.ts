@@ -1,17 +1,22 @@
 import { assertNever } from '../../common/errors.js';
 import type { Facts } from '../../protocol/facts.js';
 import type { WorkerMessage } from '../../protocol/messages.js';
-import type { OutputChunk, TaskOutcome } from '../../protocol/tasks.js';
+import type { OutputFrame } from '../../protocol/output-frame.js';
+import type { TaskOutcome } from '../../protocol/tasks.js';
 import type { Link } from './link.js';
 
 type Of<K extends WorkerMessage['type']> = Extract<WorkerMessage, { type: K }>;
+
+/** What a refused message is counted as: a JSON message's type, or `task.output` for a binary output frame. */
+export type RefusedType = WorkerMessage['type'] | 'task.output';
 
 /** Where each kind of message from a linked worker goes. Each side declares what it handles. */
 export interface WorkerMessageHandlers {
   facts(link: Link, facts: Facts): void;
   tasks: {
     started(link: Link, message: Of<'task.started'>): void;
-    output(link: Link, chunk: OutputChunk): void;
+    /** A chunk of output (a binary frame, decoded: see output-frame.ts). */
+    output(link: Link, chunk: OutputFrame): void;
     finished(link: Link, outcome: TaskOutcome): void;
   };
   power: {
@@ -47,9 +52,6 @@ export function routeWorkerMessage(handlers: WorkerMessageHandlers, link: Link, 
       return undefined;
     case 'task.started':
       handlers.tasks.started(link, msg);
-      return undefined;
-    case 'task.output':
-      handlers.tasks.output(link, msg.chunk);
       return undefined;
     case 'task.finished':
       handlers.tasks.finished(link, msg.outcome);

@@ -24,8 +24,8 @@ export interface AuditLog {
   record(entry: AuditRecord): void;
   /** Runs `work` and records it: `ok`, or `failed` with the error's message (which is rethrown). */
   around<T>(actor: { id: string; origin: string }, action: string, target: string, work: () => T): T;
-  /** The newest entries first. */
-  list(limit?: number): AuditEntry[];
+  /** The newest entries first; with `target`, only those about it (a machine, and its tasks `m2/<id>`). */
+  list(limit?: number, target?: string): AuditEntry[];
 }
 
 /** Creates the audit log over an open, migrated database. */
@@ -33,6 +33,7 @@ export function createAuditLog(db: Db, now: () => Date = () => new Date()): Audi
   const insert = db.prepare(`INSERT INTO audit_log (at, actor, action, target, outcome, detail, origin)
       VALUES (@at, @actor, @action, @target, @outcome, @detail, @origin)`);
   const recent = db.prepare<[number], AuditEntry>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?');
+  const about = db.prepare<[string, string, number], AuditEntry>("SELECT * FROM audit_log WHERE target = ? OR target LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT ?");
   return {
     /** Appends one entry. */
     record(entry: AuditRecord): void {
@@ -49,9 +50,11 @@ export function createAuditLog(db: Db, now: () => Date = () => new Date()): Audi
         throw err;
       }
     },
-    /** The newest entries first. */
-    list(limit = 100): AuditEntry[] {
-      return recent.all(Math.min(Math.max(1, limit), 10_000));
+    /** The newest entries first; with `target`, only those about it. */
+    list(limit = 100, target?: string): AuditEntry[] {
+      const n = Math.min(Math.max(1, limit), 10_000);
+      if (target === undefined) return recent.all(n);
+      return about.all(target, `${target.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`, n);
     },
   };
 }

@@ -50,10 +50,20 @@ const fields = {
   probePorts: z.array(z.number().int().min(1).max(65535)).min(1).max(16),
   /** Host name or address for SSH, when not its IP. */
   sshHost: z.string().regex(/^[A-Za-z0-9.:-]{1,255}$/, 'must be a host name or address').refine((v) => !v.startsWith('-'), 'must not start with -'),
+  /** Put it to sleep (see idleAction) after this many seconds with no task running or waiting for it. */
+  sleepWhenIdleS: z.number().int().min(60, 'must be at least 60 seconds').max(7 * 86400, 'must be at most 7 days'),
+  /** What idle sleep does: sleep (default) or shut down. */
+  idleAction: z.enum(['sleep', 'shutdown']),
+  /** Idle sleep even while someone is logged in on it (by default it waits). */
+  idleForce: z.boolean(),
+  /** When PIA woke it for a task: put it back to sleep soon after its tasks end. */
+  sleepAfterWake: z.boolean(),
   /** Tasks here may run in `full` mode (the agent never asks); still for admins only. */
   allowFull: z.boolean(),
   /** The mode of tasks that name none (default: ask). */
   defaultMode: TaskMode,
+  /** The agent of tasks that name none (default: the hub's PIA_DEFAULT_AGENT, else the worker's). */
+  defaultAgent: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be an agent name such as claude or codex'),
 };
 
 /**
@@ -80,8 +90,13 @@ export const CapabilitiesPatch = z
     os: fields.os.nullable(),
     probePorts: fields.probePorts.nullable(),
     sshHost: fields.sshHost.nullable(),
+    sleepWhenIdleS: fields.sleepWhenIdleS.nullable(),
+    idleAction: fields.idleAction.nullable(),
+    idleForce: fields.idleForce.nullable(),
+    sleepAfterWake: fields.sleepAfterWake.nullable(),
     allowFull: fields.allowFull.nullable(),
     defaultMode: fields.defaultMode.nullable(),
+    defaultAgent: fields.defaultAgent.nullable(),
   })
   .partial()
   .strict();

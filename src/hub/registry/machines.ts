@@ -59,7 +59,7 @@ export interface MachineStore {
   /** A machine by id (internal use: links and credentials hold ids). */
   byId(id: number): Machine | undefined;
   /** Every machine as the API's JSON objects, a page at a time, by name (see the method). */
-  listJsonPages(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, string>, pageSize?: number): Generator<string>;
+  listJsonPages(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, unknown>, pageSize?: number): Generator<string>;
   /** Every machine, by name. */
   list(): Machine[];
   /** The first `limit` machines, offline ones first, then by name. */
@@ -171,7 +171,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
      * is never one 15 MB string: it added about 90 MB to the hub's peak RSS. `liveLastSeen` gives the fresher
      * heartbeat of a linked machine; `extra` adds fields (the mail address).
      */
-    *listJsonPages(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, string>, pageSize = 500): Generator<string> {
+    *listJsonPages(liveLastSeen: (id: number) => number | undefined, extra?: (name: string) => Record<string, unknown>, pageSize = 500): Generator<string> {
       let after = '';
       for (;;) {
         // Each page is read whole and at once: a statement left open between pages would hold the connection.
@@ -180,7 +180,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
         const parts: string[] = [];
         for (const r of rows) {
           const live = liveLastSeen(r.id);
-          const more = extra ? Object.entries(extra(r.name)).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('') : '';
+          const more = extra ? Object.entries(extra(r.name)).filter(([, v]) => v !== undefined).map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`).join('') : '';
           parts.push(
             `{"name":${JSON.stringify(r.name)},"aliases":${r.aliases ?? '[]'},"status":${JSON.stringify(r.status)},` +
               `"powerState":${JSON.stringify(r.power_state)},"powerStateAt":${jsonOrNull(r.power_state_at)},"powerEvidence":${jsonOrNull(r.power_evidence)},` +
@@ -215,6 +215,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
       if (!parsedName.success) {
         throw new PiaError('invalid_name', `"${name.slice(0, 64)}" is not a valid machine name: ${parsedName.error.issues[0]?.message}`);
       }
+      refuseSelectorWord(name, 'machine name');
       const caps = Capabilities.parse(capabilities);
       const id = db.transaction(() => {
         if (aliasTaken.get(name, name)) {
@@ -240,6 +241,7 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
         for (const alias of new Set(aliases)) {
           const ok = MachineName.safeParse(alias);
           if (!ok.success) throw new PiaError('invalid_name', `Alias "${alias.slice(0, 64)}" is not valid: ${ok.error.issues[0]?.message}`);
+          refuseSelectorWord(alias, 'alias');
           if (aliasTaken.get(alias, alias)) throw new PiaError('alias_taken', `"${alias}" is already a machine name or alias.`);
           addAlias.run(alias, id);
         }
@@ -300,4 +302,14 @@ export function createMachineStore(db: Db, now: () => Date = () => new Date()): 
     },
   };
   return store;
+}
+
+/**
+ * `all`, `any` and `anyx<n>` are words of the command language (every machine; a target the fleet places): a
+ * machine or alias so named could never be addressed, so it is refused when it is made.
+ */
+function refuseSelectorWord(name: string, what: string): void {
+  if (/^(?:all|any|anyx\d+)$/.test(name)) {
+    throw new PiaError('invalid_name', `"${name}" cannot be a ${what}: in commands it means ${name === 'all' ? 'every machine' : 'a machine the fleet picks'}. Pick another name.`);
+  }
 }

@@ -1,8 +1,14 @@
 import type { Db } from '../db/database.js';
 import type { Logger } from '../../common/logger.js';
-import { finalStates, ProgressEvent, type OutputChunk, type TaskState } from '../../protocol/tasks.js';
+import { errorMessage } from '../../common/errors.js';
+import { MAX_ACKS, type OutputAck } from '../../protocol/messages.js';
+import type { OutputFrame } from '../../protocol/output-frame.js';
 import type { EventBus } from '../events.js';
 import { createLogBudget } from '../link/log-budget.js';
+import { deflateFast, diskBytesOf, encodeBlock, type Compress, type StoredBlock } from './output-blocks.js';
+import { createOutputCursors, type TaskCursor } from './output-cursors.js';
+import { outputEvent, publishProgress } from './output-events.js';
+import { outputStatements } from './output-store.js';
 
 /** Options for the batched output writer. */
 export interface OutputWriterOptions {
@@ -10,127 +16,108 @@ export interface OutputWriterOptions {
   flushMs?: number;
   /** A batch this large is written at once. */
   maxBatchBytes?: number;
+  /** Output held while writes fail (a full disk); past it, new chunks are refused (not acknowledged). */
+  maxPendingBytes?: number;
+  /** The longest wait between two tries of a failed write. */
+  retryMaxMs?: number;
+  /** How a block's data is compressed (tests hand in one that fails). */
+  compress?: Compress;
 }
 
 interface Pending {
   machineId: number;
   machine: string;
-  chunk: OutputChunk;
+  chunk: OutputFrame;
 }
 
-interface TaskCursor {
-  /** The machine the task was given to: the only one whose chunks are stored (null once it was removed). */
-  machineId: number | null;
-  seq: number;
-  bytes: number;
-  /** The task has ended: nothing new is stored, replays of stored chunks are only acknowledged. */
-  final: boolean;
-}
+/**
+ * Why a chunk was not taken: no such task, another machine's task, a new chunk for a task that has ended, or the
+ * hub holds too much output it could not store yet.
+ */
+export type OutputRefusal = 'unknown_task' | 'not_owner' | 'finished' | 'overloaded';
 
-/** Why a chunk was not taken: no such task, another machine's task, or a new chunk for a task that has ended. */
-export type OutputRefusal = 'unknown_task' | 'not_owner' | 'finished';
+/** The largest block (before compression): a reader decompresses a whole block to serve one chunk of it. */
+const MAX_BLOCK_BYTES = 1024 * 1024;
 
-/** Cursors of ended (and unknown) tasks kept for replays and refusals; the oldest are dropped past this many. */
-const SETTLED_MAX = 4096;
-
-/** Writes output chunks in batches, exactly once each, acknowledges them, then publishes them. */
+/** Writes output chunks in compressed blocks, exactly once each, acknowledges them, then publishes them. */
 export interface OutputWriter {
   /**
    * Takes a chunk from the machine `machineId`, or says why not: only the machine a task was given to may write
    * its output, and only until the task ends. Checked against a cached cursor, without a query per chunk.
    */
-  accept(machineId: number, machine: string, chunk: OutputChunk): OutputRefusal | undefined;
+  accept(machineId: number, machine: string, chunk: OutputFrame): OutputRefusal | undefined;
   /** Writes whatever is pending now (before a task is finalised, and at shutdown). */
   flush(): void;
   /** The highest contiguous seq stored for a task. */
   storedSeq(taskId: string): number;
+  /**
+   * Calls `then` once a task's output is stored up to `seq` (a finish that came before its last chunks were
+   * written: writes were failing, or a replay is under way). One waiter per task: a later call replaces it.
+   */
+  whenStored(taskId: string, seq: number, then: () => void): void;
   /** Marks a task as ended: from now on its chunks are only acknowledged, never stored. */
   forget(taskId: string): void;
   close(): void;
 }
 
+/** A task's part of a batch: what it will have stored once the batch commits. */
+interface Plan {
+  machineId: number;
+  cursor: TaskCursor;
+  seq: number;
+  bytes: number;
+  fresh: Pending[];
+}
+
 /**
- * Creates the writer. Chunks are appended to SQLite in one transaction per batch; a chunk whose seq is already
- * stored (a replay after a reconnect) is skipped, so each is stored once. Only after the commit are the chunks
- * acknowledged to the worker (which then drops them from its spool) and published as `task.output`: nothing a
- * worker forgets is lost, and nothing an observer sees is not in the database. A chunk is taken only from the
- * machine that owns its task, and only while the task runs: one machine cannot write into another's log.
+ * Creates the writer. Each batch (every `flushMs`, or at `maxBatchBytes`) stores each task's new chunks as one
+ * block, compressed, in one transaction; a chunk whose seq is already stored (a replay after a reconnect) is
+ * skipped, so each is stored once. Only after the commit are the chunks acknowledged to the worker (which then
+ * drops them from its spool) and published as `task.output`: nothing a worker forgets is lost, and nothing an
+ * observer sees is not in the database. A chunk that cannot be compressed is stored as it is. A batch that cannot
+ * be written (a full disk) is kept and tried again, with a growing pause, and acknowledged only once it is stored;
+ * meanwhile the workers' flow control holds their agents and their spools keep the rest.
  */
 export function createOutputWriter(deps: {
   db: Db;
   bus: EventBus;
   log: Logger;
-  ack: (machineId: number, taskId: string, seq: number) => void;
-  /**
-   * A batch could not be stored (the disk is full): nothing of it was kept or acknowledged. The machines that sent
-   * it should send it again later (their workers keep it spooled until it is acknowledged).
-   */
-  storeFailed?: (machineIds: number[], err: unknown) => void;
+  /** Acknowledges stored output to a machine: one call per machine and write, for all its tasks in it. */
+  ack: (machineId: number, acks: OutputAck[]) => void;
   /** Called for each stored chunk with its size and the time since the worker read it. */
   observe?: (bytes: number, latencyMs: number) => void;
+  /** Called when compression failed (the block was stored as it is) and when a batch could not be written. */
+  failed?: (what: 'compress' | 'store') => void;
+  /** Called after each write with the output it stored and the disk that took (retention keeps count). */
+  stored?: (outputBytes: number, diskBytes: number) => void;
   options?: OutputWriterOptions;
 }): OutputWriter {
   const flushMs = deps.options?.flushMs ?? 3;
   const maxBatchBytes = deps.options?.maxBatchBytes ?? 2 * 1024 * 1024;
-  const insert = deps.db.prepare('INSERT OR IGNORE INTO task_output (task_id, seq, offset, stream, data, at) VALUES (?, ?, ?, ?, ?, ?)');
-  const cursorOf = deps.db.prepare<[string], { machineId: number | null; state: TaskState; seq: number; bytes: number }>(
-    'SELECT machine_id AS machineId, state, output_seq AS seq, output_bytes AS bytes FROM tasks WHERE id = ?',
-  );
-  const saveCursor = deps.db.prepare('UPDATE tasks SET output_seq = ?, output_bytes = ? WHERE id = ?');
-  // Tasks that may still get output, and (bounded) tasks that have ended or do not exist (null). Either way one
-  // query per task, not per chunk: at 100 MB/s of output the check must be a map lookup.
-  const live = new Map<string, TaskCursor>();
-  const settled = new Map<string, TaskCursor | null>();
+  const maxPendingBytes = deps.options?.maxPendingBytes ?? 64 * 1024 * 1024;
+  const retryMaxMs = deps.options?.retryMaxMs ?? 5000;
+  const compress = deps.options?.compress ?? deflateFast;
+  const store = outputStatements(deps.db);
+  // One statement per task and write: where its output stands, and the disk its new blocks take.
+  const saveCursor = deps.db.prepare('UPDATE tasks SET output_seq = ?, output_bytes = ?, output_disk_bytes = output_disk_bytes + ? WHERE id = ?');
+  const cursors = createOutputCursors(deps.db, deps.bus);
   const warn = createLogBudget(deps.log);
   let pending: Pending[] = [];
   let pendingBytes = 0;
   let timer: NodeJS.Timeout | undefined;
+  /** Failed writes in a row, and when the next try is due (0: none failed). */
+  let failures = 0;
+  let retryAt = 0;
+  const waiters = new Map<string, { seq: number; then: () => void }>();
 
-  function cursor(taskId: string): TaskCursor | null {
-    const c = live.get(taskId) ?? settled.get(taskId);
-    if (c !== undefined) return c;
-    const row = cursorOf.get(taskId);
-    if (!row) return remember(taskId, null);
-    const loaded = { machineId: row.machineId, seq: row.seq, bytes: row.bytes, final: finalStates.has(row.state) };
-    if (loaded.final) return remember(taskId, loaded);
-    live.set(taskId, loaded);
-    return loaded;
-  }
-
-  function remember(taskId: string, c: TaskCursor | null): TaskCursor | null {
-    settled.set(taskId, c);
-    if (settled.size > SETTLED_MAX) settled.delete(settled.keys().next().value!);
-    return c;
-  }
-
-  function settle(taskId: string): void {
-    const c = live.get(taskId);
-    if (!c) return; // not cached as running: if it is ever needed, it is loaded afresh, and final
-    live.delete(taskId);
-    c.final = true;
-    remember(taskId, c);
-  }
-
-  const offs = [
-    // Every way a task ends is published; the ones that do not pass through `forget` are caught here.
-    deps.bus.on('task.finished', ({ task }) => settle(task.id)),
-    // A removed machine's id can be given to the next machine added: owners are read afresh from the database.
-    deps.bus.on('machine.removed', () => {
-      live.clear();
-      settled.clear();
-    }),
-  ];
-
-  // The cursors move only once the transaction has committed: if it fails (a full disk), memory still says what
-  // the database holds, so the replayed chunks are stored rather than taken for duplicates.
-  const writeBatch = deps.db.transaction((batch: Pending[]) => {
-    const stored: Pending[] = [];
-    const touched = new Map<string, { machineId: number; cursor: TaskCursor; seq: number; bytes: number; changed: boolean }>();
+  /** Sorts a batch into each task's new chunks (in order, from the next seq on); replays and gaps are left out. */
+  function plan(batch: Pending[]): Map<string, Plan> {
+    const plans = new Map<string, Plan>();
     for (const p of batch) {
-      const c = cursor(p.chunk.taskId);
+      const c = cursors.get(p.chunk.taskId);
       if (!c || c.machineId !== p.machineId) continue; // the owner was removed while the chunk waited
-      const t = touched.get(p.chunk.taskId) ?? { machineId: p.machineId, cursor: c, seq: c.seq, bytes: c.bytes, changed: false };
-      touched.set(p.chunk.taskId, t);
+      let t = plans.get(p.chunk.taskId);
+      if (!t) plans.set(p.chunk.taskId, (t = { machineId: p.machineId, cursor: c, seq: c.seq, bytes: c.bytes, fresh: [] }));
       if (p.chunk.seq <= t.seq) continue; // a replay of something already stored
       if (c.final) continue; // the task ended while the chunk waited: nothing new is stored for it
       if (p.chunk.seq !== t.seq + 1) {
@@ -138,14 +125,43 @@ export function createOutputWriter(deps: {
         warn.warn({ taskId: p.chunk.taskId, expected: t.seq + 1, got: p.chunk.seq }, 'output gap; waiting for replay');
         continue;
       }
-      insert.run(p.chunk.taskId, p.chunk.seq, p.chunk.offset, p.chunk.stream, p.chunk.data, p.chunk.at);
+      t.fresh.push(p);
       t.seq = p.chunk.seq;
-      t.bytes += Buffer.byteLength(p.chunk.data);
-      t.changed = true;
-      stored.push(p);
     }
-    for (const [taskId, t] of touched) if (t.changed) saveCursor.run(t.seq, t.bytes, taskId);
-    return { stored, touched };
+    return plans;
+  }
+
+  /** A task's new chunks as blocks of at most MAX_BLOCK_BYTES; offsets are the hub's own count. */
+  function blocksOf(t: Plan): StoredBlock[] {
+    const blocks: StoredBlock[] = [];
+    for (let i = 0; i < t.fresh.length; ) {
+      const part: Pending[] = [];
+      let size = 0;
+      while (i < t.fresh.length && (part.length === 0 || size + t.fresh[i]!.chunk.data.length <= MAX_BLOCK_BYTES)) {
+        size += t.fresh[i]!.chunk.data.length;
+        part.push(t.fresh[i++]!);
+      }
+      const block = encodeBlock(part[0]!.chunk.seq, t.bytes, part.map((p) => p.chunk), compress);
+      if (block.failed) {
+        deps.failed?.('compress');
+        warn.warn({ taskId: part[0]!.chunk.taskId, seq: block.firstSeq }, 'output could not be compressed; stored as it is');
+      }
+      t.bytes += size;
+      blocks.push(block);
+    }
+    return blocks;
+  }
+
+  const writeBatch = deps.db.transaction((plans: Map<string, Plan>, blocks: Map<string, StoredBlock[]>) => {
+    for (const [taskId, list] of blocks) {
+      let disk = 0;
+      for (const b of list) {
+        store.insert(taskId, b);
+        disk += diskBytesOf(b);
+      }
+      const t = plans.get(taskId)!;
+      saveCursor.run(t.seq, t.bytes, disk, taskId);
+    }
   });
 
   function flush(): void {
@@ -155,65 +171,97 @@ export function createOutputWriter(deps: {
     const batch = pending;
     pending = [];
     pendingBytes = 0;
-    let written: ReturnType<typeof writeBatch>;
+    const plans = plan(batch);
+    const blocks = new Map<string, StoredBlock[]>();
+    for (const [taskId, t] of plans) if (t.fresh.length) blocks.set(taskId, blocksOf(t));
     try {
-      written = writeBatch(batch);
+      writeBatch(plans, blocks);
     } catch (err) {
-      // Nothing of the batch was stored or acknowledged; its senders will send it again (see storeFailed).
-      warn.warn({ err: err instanceof Error ? err.message : String(err), chunks: batch.length }, 'cannot store task output; the workers keep it and send it again');
-      deps.storeFailed?.([...new Set(batch.map((p) => p.machineId))], err);
-      return;
+      return retryLater(batch, err);
     }
-    const { stored, touched } = written;
-    for (const [, t] of touched) {
+    if (failures) deps.log.info({ after: failures }, 'task output is stored again');
+    failures = 0;
+    retryAt = 0;
+    let outputBytes = 0;
+    let diskBytes = 0;
+    for (const b of [...blocks.values()].flat()) {
+      outputBytes += b.bytes;
+      diskBytes += diskBytesOf(b);
+    }
+    if (outputBytes) deps.stored?.(outputBytes, diskBytes);
+    const acks = new Map<number, OutputAck[]>();
+    for (const [taskId, t] of plans) {
       t.cursor.seq = t.seq;
       t.cursor.bytes = t.bytes;
+      const list = acks.get(t.machineId);
+      if (list) list.push({ taskId, seq: t.seq });
+      else acks.set(t.machineId, [{ taskId, seq: t.seq }]);
     }
-    for (const [taskId, { machineId, cursor: c }] of touched) deps.ack(machineId, taskId, c.seq);
+    for (const [machineId, list] of acks) {
+      for (let i = 0; i < list.length; i += MAX_ACKS) deps.ack(machineId, list.slice(i, i + MAX_ACKS));
+    }
     const now = Date.now();
-    for (const { machine, chunk } of stored) {
-      deps.observe?.(Buffer.byteLength(chunk.data), now - chunk.at);
-      deps.bus.emit('task.output', { taskId: chunk.taskId, machine, seq: chunk.seq, stream: chunk.stream, data: chunk.data, at: chunk.at });
-      if (chunk.stream === 'event') publishProgress(machine, chunk);
+    for (const t of plans.values()) {
+      for (const { machine, chunk } of t.fresh) {
+        deps.observe?.(chunk.data.length, now - chunk.at);
+        deps.bus.emit('task.output', outputEvent(machine, chunk));
+        if (chunk.stream === 'event') publishProgress(deps.bus, warn, machine, chunk);
+      }
+    }
+    for (const [taskId, t] of plans) {
+      const w = waiters.get(taskId);
+      if (!w || t.seq < w.seq) continue;
+      waiters.delete(taskId);
+      w.then();
     }
   }
 
-  function publishProgress(machine: string, chunk: OutputChunk): void {
-    for (const line of chunk.data.split('\n')) {
-      if (!line) continue;
-      let parsed;
-      try {
-        parsed = ProgressEvent.safeParse(JSON.parse(line));
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed?.success) deps.bus.emit('task.progress', { taskId: chunk.taskId, machine, event: parsed.data });
-      else warn.warn({ taskId: chunk.taskId }, 'malformed progress event ignored');
-    }
+  /** Keeps a batch that could not be written (in front of what came since) and tries again later. */
+  function retryLater(batch: Pending[], err: unknown): void {
+    failures++;
+    deps.failed?.('store');
+    const waitMs = Math.min(retryMaxMs, 50 * 2 ** Math.min(failures, 10));
+    retryAt = Date.now() + waitMs;
+    warn.warn({ err: errorMessage(err), retryInMs: waitMs, failures }, 'cannot store task output (disk full?); it is kept and not acknowledged');
+    pending = batch.concat(pending);
+    pendingBytes = pending.reduce((n, p) => n + p.chunk.data.length, 0);
+    timer = setTimeout(flush, waitMs);
   }
 
   return {
     accept(machineId, machine, chunk) {
-      const c = cursor(chunk.taskId);
+      const c = cursors.get(chunk.taskId);
       if (!c) return 'unknown_task';
       if (c.machineId !== machineId) return 'not_owner';
       // A replay of a stored chunk of an ended task goes on, to be acknowledged; anything new for it is refused.
       if (c.final && chunk.seq > c.seq) return 'finished';
+      if (pendingBytes + chunk.data.length > maxPendingBytes) return 'overloaded';
       pending.push({ machineId, machine, chunk });
       pendingBytes += chunk.data.length;
+      if (retryAt) return undefined; // writes are failing: the retry's timer is set
       if (pendingBytes >= maxBatchBytes) flush();
       else timer ??= setTimeout(flush, flushMs);
       return undefined;
     },
-    flush,
-    storedSeq(taskId) {
-      return cursor(taskId)?.seq ?? 0;
+    flush() {
+      if (!retryAt || Date.now() >= retryAt) flush();
     },
-    forget: settle,
+    storedSeq(taskId) {
+      return cursors.get(taskId)?.seq ?? 0;
+    },
+    whenStored(taskId, seq, then) {
+      waiters.set(taskId, { seq, then });
+    },
+    forget(taskId) {
+      waiters.delete(taskId);
+      cursors.settle(taskId);
+    },
     close() {
       flush();
+      if (timer) clearTimeout(timer);
+      waiters.clear();
       warn.close();
-      for (const off of offs) off();
+      cursors.close();
     },
   };
 }

@@ -1,10 +1,10 @@
 import type { Logger } from '../../common/logger.js';
-import type { WorkerMessageType } from '../../protocol/messages.js';
+import { CloseCode } from '../../protocol/close-codes.js';
 import type { TaskOutcome } from '../../protocol/tasks.js';
 import type { EventBus } from '../events.js';
 import type { Link } from '../link/link.js';
 import { createLogBudget } from '../link/log-budget.js';
-import type { WorkerMessageHandlers } from '../link/worker-messages.js';
+import type { RefusedType, WorkerMessageHandlers } from '../link/worker-messages.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { OutputWriter } from './output-writer.js';
 import type { TaskStore } from './task-store.js';
@@ -25,7 +25,7 @@ export function createTaskMessages(deps: {
   bus: EventBus;
   log: Logger;
   /** A message a machine may not act on: counted and logged at a bounded rate (the link server's). */
-  refused(link: Link, type: WorkerMessageType, reason: string, detail?: Record<string, unknown>): void;
+  refused(link: Link, type: RefusedType, reason: string, detail?: Record<string, unknown>): void;
 }): TaskMessages {
   const { tasks, output, bus } = deps;
   // A worker may repeat a finish as often as it likes: the warning about it stays within a budget.
@@ -57,8 +57,9 @@ export function createTaskMessages(deps: {
     output.flush();
     const stored = output.storedSeq(outcome.taskId);
     if (stored < outcome.lastSeq) {
-      // Chunks are still missing (a replay is under way); the worker reports the outcome again after it.
+      // Chunks are still missing (a replay is under way, or writes are failing): recorded once they are stored.
       warn.warn({ taskId: outcome.taskId, stored, lastSeq: outcome.lastSeq }, 'finish before all output; waiting');
+      output.whenStored(outcome.taskId, outcome.lastSeq, () => finished(link, outcome));
       return;
     }
     const recorded = tasks.finish(
@@ -68,6 +69,7 @@ export function createTaskMessages(deps: {
         exitCode: outcome.exitCode,
         error: outcome.error ?? null,
         sessionId: outcome.sessionId ?? null,
+        agent: outcome.agent ?? null,
         summary: outcome.summary ?? null,
         costUsd: outcome.costUsd ?? null,
         cancelledBy: outcome.cancelledBy ?? null,
@@ -86,8 +88,11 @@ export function createTaskMessages(deps: {
     started,
     output(link, chunk) {
       const refused = output.accept(link.machineId, link.machine, chunk);
+      if (!refused) return;
       // Not acknowledged either: an ack would tell the sender how far another machine's output reaches.
-      if (refused) deps.refused(link, 'task.output', refused, { taskId: chunk.taskId, seq: chunk.seq });
+      deps.refused(link, 'task.output', refused, { taskId: chunk.taskId, seq: chunk.seq });
+      // The hub holds too much output it cannot store yet: this worker reconnects later and replays from its spool.
+      if (refused === 'overloaded') link.close(CloseCode.tryAgainLater, 'the hub cannot store output right now; reconnect later');
     },
     finished,
   };

@@ -8,6 +8,7 @@ import type { Actor } from '../machine-admin.js';
 import type { AuditLog } from '../registry/audit.js';
 import type { Machine } from '../registry/machine.js';
 import type { MachineStore } from '../registry/machines.js';
+import { chooseAgent } from './agent-choice.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { NewTask, StoredChunk, Task } from './task.js';
 import { newTaskId, readOutput, type TaskStore } from './task-store.js';
@@ -17,6 +18,8 @@ export interface TaskPolicy {
   defaultTimeoutS: number;
   queueExpiryMs: number;
   allowFileRepos: boolean;
+  /** The agent of tasks that name none, on machines without their own default (PIA_DEFAULT_AGENT). */
+  defaultAgent?: string;
 }
 
 const maxPrompt = 100_000;
@@ -90,6 +93,8 @@ export interface TaskService {
   cancel(actor: Actor, id: string): Task;
   /** A task by id; `task_unknown` otherwise. */
   get(id: string): Task;
+  /** The tasks an earlier request with this idempotency key created (none: it is new). */
+  keyed(key: string): Task[];
   list(q: { machine?: string; state?: TaskState; deployId?: string; limit?: number }): Task[];
   /** Stored output from `fromSeq` on. */
   output(id: string, fromSeq?: number, limit?: number): { chunks: StoredChunk[]; nextSeq: number; done: boolean };
@@ -152,13 +157,15 @@ export function createTaskService(deps: {
       if (input.workspace !== undefined && !workspaceName.test(input.workspace)) {
         throw new PiaError('workspace_invalid', 'A workspace is a folder name (letters, digits, . _ -), not a path.');
       }
+      const mode = modeOf(machine, input.mode);
+      const agent = chooseAgent(machine, input.agent, mode, policy.defaultAgent);
       return submit(actor, 'task.run', [
         {
           ...base(machine, actor, input.origin, input.timeoutS),
           kind: 'run',
           prompt: checkPrompt(input.prompt),
-          mode: modeOf(machine, input.mode),
-          ...(input.agent ? { agent: input.agent } : {}),
+          mode,
+          ...(agent ? { agent } : {}),
           ...(input.workspace ? { workspace: input.workspace } : {}),
           ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}),
         },
@@ -200,15 +207,17 @@ export function createTaskService(deps: {
         const machine = machines.get(target.machine);
         if (seen.has(machine.name)) throw new PiaError('duplicate_machine', `${machine.name} is named twice in this deploy.`);
         seen.add(machine.name);
+        const mode = modeOf(machine, input.mode);
+        const agent = chooseAgent(machine, input.agent, mode, policy.defaultAgent);
         return {
           ...base(machine, actor, input.origin, input.timeoutS),
           kind: 'deploy' as const,
           prompt: checkPrompt(target.prompt),
           repo: { url, ...(ref ? { ref } : {}) },
           workspace: repoFolderName(url),
-          mode: modeOf(machine, input.mode),
+          mode,
           deployId,
-          ...(input.agent ? { agent: input.agent } : {}),
+          ...(agent ? { agent } : {}),
           ...(input.idempotencyKey ? { requestKey: `${input.idempotencyKey}:${machine.name}` } : {}),
         };
       });
@@ -241,6 +250,8 @@ export function createTaskService(deps: {
     },
 
     /** A task by id; `task_unknown` otherwise. */
+    keyed: (key) => tasks.byKeyFamily(key),
+
     get(id: string): Task {
       const task = tasks.get(id.trim().toLowerCase());
       if (!task) throw new PiaError('task_unknown', `No task "${id.slice(0, 40)}". List recent ones with: pia tasks`);
@@ -257,7 +268,8 @@ export function createTaskService(deps: {
       const task = service.get(id);
       const chunks = readOutput(deps.db, task.id, Math.max(1, fromSeq), Math.min(Math.max(limit, 1), 10_000));
       const nextSeq = chunks.length ? chunks[chunks.length - 1]!.seq + 1 : Math.max(1, fromSeq);
-      return { chunks, nextSeq, done: finalStates.has(task.state) && nextSeq > task.outputSeq };
+      // Output removed by retention never comes: a reader following it stops.
+      return { chunks, nextSeq, done: finalStates.has(task.state) && (nextSeq > task.outputSeq || task.outputPrunedAt !== null) };
     },
 
     logText(id: string, maxBytes = 10_000_000): string {

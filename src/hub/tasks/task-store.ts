@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { Origin, TaskMode, TaskState } from '../../protocol/tasks.js';
-import type { NewTask, StoredChunk, Task, TaskEnd } from './task.js';
+import type { NewTask, Task, TaskEnd } from './task.js';
 
 interface TaskRow {
   id: string;
@@ -36,6 +36,7 @@ interface TaskRow {
   cancelled_by: string | null;
   output_seq: number;
   output_bytes: number;
+  output_pruned_at: string | null;
 }
 
 function rowToTask(r: TaskRow): Task {
@@ -71,6 +72,7 @@ function rowToTask(r: TaskRow): Task {
     cancelledBy: r.cancelled_by,
     outputSeq: r.output_seq,
     outputBytes: r.output_bytes,
+    outputPrunedAt: r.output_pruned_at,
   };
 }
 
@@ -99,6 +101,8 @@ export interface TaskStore {
   get(id: string): Task | undefined;
   /** The task a request with this key created, if any. */
   byKey(key: string): Task | undefined;
+  /** Every task a request with this key created: the key itself and `<key>:<part>` (one per machine). */
+  byKeyFamily(key: string): Task[];
   list(q?: TaskQuery): Task[];
   /** Queued tasks of a machine, oldest first. */
   queued(machineId: number): Task[];
@@ -123,6 +127,8 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
     VALUES (@id, @machineId, @machine, @kind, 'queued', @prompt, @agent, @argv, @repoUrl, @repoRef, @workspace, @parentId,
       @deployId, @resumeSession, @mode, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey)`);
   const byKey = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE request_key = ?');
+  // `<key>:...` sorts from `<key>:` up to `<key>;` (the next character): a range on the request key index.
+  const byKeyFamily = db.prepare<[string, string, string], TaskRow>('SELECT * FROM tasks WHERE request_key = ? OR (request_key >= ? AND request_key < ?) ORDER BY created_at, id');
   const byId = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE id = ?');
   const queuedFor = db.prepare<[number], TaskRow>(
     "SELECT * FROM tasks WHERE machine_id = ? AND state = 'queued' ORDER BY created_at, rowid",
@@ -137,7 +143,7 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
   );
   const setRequeued = db.prepare("UPDATE tasks SET state = 'queued', dispatched_at = NULL WHERE id = ? AND state = 'dispatched'");
   const setFinished = db.prepare(`UPDATE tasks SET state = @state, finished_at = @at, exit_code = @exitCode, error = @error,
-      session_id = coalesce(@sessionId, session_id), summary = @summary, cost_usd = @costUsd, cancelled_by = @cancelledBy
+      session_id = coalesce(@sessionId, session_id), agent = coalesce(agent, @agent), summary = @summary, cost_usd = @costUsd, cancelled_by = @cancelledBy
       WHERE id = @id AND state NOT IN ('succeeded', 'failed', 'cancelled', 'timed_out', 'lost')`);
   const setCancelRequested = db.prepare('UPDATE tasks SET cancel_requested_by = ? WHERE id = ?');
   const setSession = db.prepare('UPDATE tasks SET session_id = ? WHERE id = ?');
@@ -180,6 +186,10 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
     byKey(key: string): Task | undefined {
       const row = byKey.get(key);
       return row ? rowToTask(row) : undefined;
+    },
+
+    byKeyFamily(key: string): Task[] {
+      return byKeyFamily.all(key, `${key}:`, `${key};`).map(rowToTask);
     },
 
     list(q: TaskQuery = {}): Task[] {
@@ -239,6 +249,7 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
           exitCode: end.exitCode,
           error: end.error ?? null,
           sessionId: end.sessionId ?? null,
+          agent: end.agent ?? null,
           summary: end.summary ?? null,
           costUsd: end.costUsd ?? null,
           cancelledBy: end.cancelledBy ?? null,
@@ -256,9 +267,5 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
   };
 }
 
-/** Chunks of a task's output from `fromSeq` on. */
-export function readOutput(db: Db, taskId: string, fromSeq: number, limit: number): StoredChunk[] {
-  return db
-    .prepare<[string, number, number], StoredChunk>('SELECT seq, offset, stream, data, at FROM task_output WHERE task_id = ? AND seq >= ? ORDER BY seq LIMIT ?')
-    .all(taskId, fromSeq, limit);
-}
+/** Chunks of a task's output from `fromSeq` on (stored in blocks: see output-store.ts). */
+export { readOutput } from './output-store.js';

@@ -36,6 +36,8 @@ export interface TaskEnd {
   exitCode: number | null;
   error?: string | null;
   sessionId?: string | null;
+  /** The agent that ran it, when the task named none (the worker's default). */
+  agent?: string | null;
   summary?: string | null;
   costUsd?: number | null;
   cancelledBy?: string | null;

@@ -5,8 +5,13 @@ import { fencedLines, joinTidy, splitLines } from './text-lines.js';
 export interface DeployLines {
   repo: string;
   ref?: string;
+  /** A machine's own task from a `m2: fix the tests` line, by machine name (only machines the caller named). */
+  tasks?: Record<string, string>;
   rest: string;
 }
+
+/** "m2: fix the tests": a machine name, a colon, its task. */
+const TASK_LINE = /^\s*([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)\s*:\s*(\S.*?)\s*$/i;
 
 /** "repo: <url>" (or "repository:"), the URL one word, optionally in angle brackets. */
 const REPO_LINE = /^\s*repo(?:sitory)?\s*:\s*<?([^\s<>]+)>?\s*$/i;
@@ -50,8 +55,11 @@ function validUrl(url: string): boolean {
  * `checkRef`; one they refuse (`--upload-pack=...`, `ext::`, `file:`, ...) is no repository, and its line stays in
  * the text. A refused ref means no deploy at all rather than a deploy of some other ref. Lines inside code fences
  * are code, not requests. Returns null when no repository is named.
+ *
+ * With `machines` (the machines the mail is for), a line `<machine>: <task>` for one of them gives that machine its own
+ * task, one line each; such lines are taken out of the text the others share.
  */
-export function findDeployLines(body: string): DeployLines | null {
+export function findDeployLines(body: string, machines: readonly string[] = []): DeployLines | null {
   const lines = splitLines(body);
   const fenced = fencedLines(lines);
   const open = (i: number): boolean => !fenced[i];
@@ -74,6 +82,16 @@ export function findDeployLines(body: string): DeployLines | null {
       return null;
     }
   }
-  const keep = (_: unknown, i: number): boolean => i !== at && i !== refAt;
-  return { repo, ...(ref !== undefined ? { ref } : {}), rest: joinTidy(lines.filter(keep), fenced.filter(keep)) };
+  const names = new Set(machines.map((m) => m.toLowerCase()));
+  const tasks: Record<string, string> = {};
+  const taskAt = new Set<number>();
+  lines.forEach((l, i) => {
+    const m = open(i) && i !== at && i !== refAt ? TASK_LINE.exec(l) : null;
+    const name = m?.[1]!.toLowerCase();
+    if (!m || !name || !names.has(name) || Object.hasOwn(tasks, name)) return;
+    tasks[name] = m[2]!;
+    taskAt.add(i);
+  });
+  const keep = (_: unknown, i: number): boolean => i !== at && i !== refAt && !taskAt.has(i);
+  return { repo, ...(ref !== undefined ? { ref } : {}), ...(taskAt.size ? { tasks } : {}), rest: joinTidy(lines.filter(keep), fenced.filter(keep)) };
 }

@@ -14,8 +14,8 @@ import { cleanSubject, isReplySubject, subjectCommand } from './subject.js';
  */
 export type MailIntent =
   | { kind: 'command'; text: string }
-  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode }
-  | { kind: 'run'; prompt: string; mode?: TaskMode }
+  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode; target?: string; tasks?: Record<string, string> }
+  | { kind: 'run'; prompt: string; mode?: TaskMode; target?: string }
   | { kind: 'empty' };
 
 /**
@@ -29,16 +29,19 @@ export type MailIntent =
  * a URL that `checkRepoUrl` refuses is no deploy and stays in the prompt as text. Anything else is a run. The prompt
  * is the subject, a blank line, and the new text, or whichever of the two there is.
  */
-export function mailIntent(mail: { subject: string; text: string }): MailIntent {
+export function mailIntent(mail: { subject: string; text: string; machines?: readonly string[] }): MailIntent {
   const subject = cleanSubject(mail.subject);
   const body = newText(mail.text);
   const command = body !== '' && isReplySubject(mail.subject) ? null : subjectCommand(subject);
   if (command !== null) return { kind: 'command', text: command };
-  const { mode, rest } = modeLine(body);
-  const withMode = mode ? { mode } : {};
-  const deploy = findDeployLines(rest);
+  const { mode, rest: afterMode } = modeLine(body);
+  const { target, rest } = targetLine(afterMode);
+  const withMode = { ...(mode ? { mode } : {}), ...(target ? { target } : {}) };
+  const deploy = findDeployLines(rest, mail.machines);
   if (deploy) {
-    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest), ...withMode };
+    // A machine with its own line gets the subject, its line and the text the machines share.
+    const own = deploy.tasks ? { tasks: Object.fromEntries(Object.entries(deploy.tasks).map(([m, task]) => [m, joinPrompt(subject, joinPrompt(task, deploy.rest))])) } : {};
+    return { kind: 'deploy', repo: deploy.repo, ...(deploy.ref !== undefined ? { ref: deploy.ref } : {}), prompt: joinPrompt(subject, deploy.rest), ...withMode, ...own };
   }
   const prompt = joinPrompt(subject, rest);
   return prompt === '' ? { kind: 'empty' } : { kind: 'run', prompt, ...withMode };
@@ -53,6 +56,17 @@ function modeLine(body: string): { mode?: TaskMode; rest: string } {
   // A mode that is not one stays in the text: the agent, and the person reading the thread, see what was written.
   if (!parsed.success) return { rest: body };
   return { mode: parsed.data, rest: [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n').trim() };
+}
+
+/**
+ * A `target: any[gpu]` line alone: where a mail to the fleet's `any` address runs (the constraints the fleet places
+ * by). Taken out of the prompt; read as a target by the caller, which answers a bad one.
+ */
+function targetLine(body: string): { target?: string; rest: string } {
+  const lines = body.split('\n');
+  const i = lines.findIndex((l) => /^\s*target:\s*\S+.*$/i.test(l));
+  if (i < 0) return { rest: body };
+  return { target: lines[i]!.replace(/^\s*target:/i, '').trim().slice(0, 500), rest: [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n').trim() };
 }
 
 function joinPrompt(subject: string, body: string): string {

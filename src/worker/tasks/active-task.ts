@@ -1,4 +1,5 @@
 import type { ProgressEvent, TaskSpec } from '../../protocol/tasks.js';
+import type { AgentParser } from '../agents/adapter.js';
 import type { ClaudeSession } from './claude-session.js';
 import type { Refusals } from './claude-stream.js';
 import type { FlowTask } from './flow-control.js';
@@ -31,6 +32,12 @@ export interface ActiveTask {
   stopReason?: 'cancelled' | 'timed_out';
   deadline?: NodeJS.Timeout;
   sessionId?: string;
+  /** The agent that runs it (for its outcome: a follow-up continues with the same one). */
+  agentName?: string;
+  /** Reads the agent's output into events, while it runs. */
+  parser?: AgentParser;
+  /** The run's cost so far, from the agent's usage reports. */
+  costUsd?: number;
   result?: Extract<ProgressEvent, { kind: 'result' }>;
   /** The agent's control protocol, while its process runs (Claude Code over stdin/stdout). */
   session?: ClaudeSession;

@@ -2,14 +2,17 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { PiaError } from '../../common/errors.js';
+import { AGENT_CATALOG } from '../../protocol/agent-catalog.js';
 import type { TaskMode } from '../../protocol/tasks.js';
 
 /**
  * How an agent is driven and its output read: Claude Code over its control protocol (the prompt and the answers to
  * its permission prompts on stdin, stream-json on stdout), Claude Code's stream-json with the prompt in argv (no way
- * to ask: what it may not do is refused), or plain text passed through.
+ * to ask: what it may not do is refused), another agent's own output format (its adapter in src/worker/agents parses
+ * it into events), or plain text passed through.
  */
-export type AgentFormat = 'claude-control' | 'claude-stream-json' | 'text';
+export const agentFormats = ['claude-control', 'claude-stream-json', 'text', 'codex', 'gemini', 'opencode', 'cursor', 'aider'] as const;
+export type AgentFormat = (typeof agentFormats)[number];
 
 /** One configured agent: argv templates for a new session and for continuing one. */
 export interface AgentDefinition {
@@ -19,12 +22,17 @@ export interface AgentDefinition {
   /** argv to continue a session ({session} and {prompt}); absent: the agent cannot continue sessions. */
   resume?: string[];
   format: AgentFormat;
+  /**
+   * A built-in agent: its adapter makes the argv (its own flags for each mode, `ask` refused where it cannot ask);
+   * `programs` are tried on PATH in order (Cursor's CLI is `cursor-agent`, or `agent` in newer installs).
+   */
+  builtin?: { adapter: string; programs: string[] };
 }
 
 const AgentJson = z.object({
   command: z.array(z.string()).min(1),
   resume: z.array(z.string()).min(1).optional(),
-  format: z.enum(['claude-control', 'claude-stream-json', 'text']).optional(),
+  format: z.enum(agentFormats).optional(),
 });
 
 /**
@@ -38,14 +46,23 @@ export const CLAUDE_AGENT: AgentDefinition = {
   command: ['claude', '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio', '--permission-mode={mode}'],
   resume: ['claude', '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio', '--permission-mode={mode}', '--resume={session}'],
   format: 'claude-control',
+  builtin: { adapter: 'claude', programs: ['claude'] },
 };
+
+/** The other built-in agents: argv from their adapters, so the templates only name the program. */
+const BUILTIN_AGENTS: AgentDefinition[] = AGENT_CATALOG.filter((a) => a.name !== 'claude').map((a) => ({
+  name: a.name,
+  command: [a.programs[0]!],
+  format: a.name as AgentFormat,
+  builtin: { adapter: a.name, programs: a.programs },
+}));
 
 /** Claude Code's permission modes for PIA's task modes. */
 const claudeModes: Record<TaskMode, string> = { plan: 'plan', ask: 'default', edits: 'acceptEdits', full: 'bypassPermissions' };
 
 /** The value of `{mode}` for an agent: Claude Code's name of the mode for Claude formats, PIA's own otherwise. */
 export function modeFor(format: AgentFormat, mode: TaskMode): string {
-  return format === 'text' ? mode : claudeModes[mode];
+  return format === 'claude-control' || format === 'claude-stream-json' ? claudeModes[mode] : mode;
 }
 
 /** Placeholders whose text comes from a user or an agent, not from PIA: never to be read as an option. */
@@ -100,7 +117,7 @@ export function loadAgents(env: { PIA_AGENTS?: string; PIA_AGENT_CMD?: string; P
   defaultAgent: string;
   warnings: string[];
 } {
-  const agents = new Map<string, AgentDefinition>([[CLAUDE_AGENT.name, CLAUDE_AGENT]]);
+  const agents = new Map<string, AgentDefinition>([CLAUDE_AGENT, ...BUILTIN_AGENTS].map((a) => [a.name, a]));
   if (env.PIA_AGENTS?.trim()) {
     let raw: unknown;
     try {
@@ -137,7 +154,7 @@ export function loadAgents(env: { PIA_AGENTS?: string; PIA_AGENT_CMD?: string; P
   if (!agents.has(defaultAgent)) {
     throw new PiaError('config_invalid', `PIA_AGENT must name a configured agent (${[...agents.keys()].join(', ')}), got '${defaultAgent}'`);
   }
-  const warnings = [...agents.values()].filter((a) => a !== CLAUDE_AGENT).flatMap(optionWarnings);
+  const warnings = [...agents.values()].filter((a) => !a.builtin).flatMap(optionWarnings);
   return { agents, defaultAgent, warnings };
 }
 
@@ -173,6 +190,18 @@ export async function resolveProgram(program: string, pathEnv: string, hint: str
     }
   }
   throw new PiaError('agent_missing', `${program} is not installed on this machine (not found on PATH). ${hint}`);
+}
+
+/** The first of `programs` found on PATH (see {@link resolveProgram}); the error names the first. */
+export async function resolveFirst(programs: string[], pathEnv: string, hint: string): Promise<string> {
+  for (const program of programs) {
+    try {
+      return await resolveProgram(program, pathEnv, hint);
+    } catch {
+      // the next name
+    }
+  }
+  return resolveProgram(programs[0]!, pathEnv, hint);
 }
 
 /** Variables never passed to an agent: the hub's, the worker's, chat and mail credentials. */

@@ -26,6 +26,8 @@ export function createClaudeSession(deps: {
   approvals: WorkerApprovals;
   onEvent(line: string): void;
   asked(toolUseId: string): void;
+  /** The agent asked about a tool use (for the log: "✋ asked to use Bash npm test"). */
+  onAsk?(tool: string, input: Record<string, unknown>): void;
   now?: () => number;
 }): ClaudeSession {
   const { taskId, approvals } = deps;
@@ -37,6 +39,7 @@ export function createClaudeSession(deps: {
     onPermission(req) {
       waiting.set(req.requestId, req);
       if (req.toolUseId) deps.asked(req.toolUseId);
+      deps.onAsk?.(req.tool, req.input);
       approvals.ask(approvalOf(taskId, req, now()), (answer) => {
         if (!waiting.delete(req.requestId)) return;
         answerPermission(control, req, answer);

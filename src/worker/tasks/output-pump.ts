@@ -2,13 +2,12 @@ import type { WorkerMessage } from '../../protocol/messages.js';
 import type { OutputStream, ProgressEvent } from '../../protocol/tasks.js';
 import type { ActiveTask } from './active-task.js';
 import { createFlowControl } from './flow-control.js';
-import { outputFrame } from './spool.js';
 
 /** How the worker's tasks reach the hub: the worker's link. */
 export interface HubPort {
   send(message: WorkerMessage): boolean;
-  /** Sends a frame already encoded (see {@link outputFrame}). */
-  sendEncoded(frame: string): boolean;
+  /** Sends a binary output frame, already encoded (see output-frame.ts). */
+  sendOutput(frame: Buffer): boolean;
   readonly linked: boolean;
   bufferedAmount(): number;
 }
@@ -68,12 +67,13 @@ export function createOutputPump(deps: { hub: HubPort; tasks: () => Iterable<Act
     t.flushTimer = undefined;
     if (!t.pendingStream || !t.pendingData) return;
     const data = t.pendingData;
-    const chunk = { taskId: t.spec.id, seq: t.spool.lastSeq + 1, offset: t.offset, stream: t.pendingStream, data, at: Date.now() };
-    t.offset += Buffer.byteLength(data);
+    const chunk = { taskId: t.spec.id, seq: t.spool.lastSeq + 1, offset: t.offset, stream: t.pendingStream, at: Date.now() };
+    const bytes = Buffer.byteLength(data);
+    t.offset += bytes;
     t.pendingData = '';
     t.pendingStream = undefined;
-    t.spool.append(chunk);
-    flow.sent(t.flow, chunk.seq, t.offset - chunk.offset);
+    t.spool.append(chunk, data);
+    flow.sent(t.flow, chunk.seq, bytes);
     pump(t);
   }
 
@@ -86,7 +86,7 @@ export function createOutputPump(deps: { hub: HubPort; tasks: () => Iterable<Act
         return;
       }
       for (const chunk of t.spool.read(t.sentSeq + 1, 256 * 1024)) {
-        if (!hub.sendEncoded(outputFrame(chunk))) return;
+        if (!hub.sendOutput(chunk.frame)) return;
         t.sentSeq = chunk.seq;
       }
     }

@@ -2,11 +2,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { errorMessage, PiaError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { agentEventText, type AgentEvent } from '../../protocol/agent-events.js';
 import type { FinalState, TaskOutcome } from '../../protocol/tasks.js';
+import type { AgentParser } from '../agents/adapter.js';
+import { adapterOf } from '../agents/registry.js';
 import type { ActiveTask } from './active-task.js';
-import { resolveProgram, type AgentDefinition } from './agent-templates.js';
+import { resolveFirst, type AgentDefinition } from './agent-templates.js';
 import { createClaudeSession } from './claude-session.js';
-import { createLineSplitter, newRefusals, renderClaudeLine } from './claude-stream.js';
+import { createLineSplitter, describeTool, newRefusals, type Refusals } from './claude-stream.js';
 import { prepareWorkspace } from './git-workspace.js';
 import { writeIdentity } from './identity.js';
 import { commandFor, taskEnv, workspaceOf } from './launch.js';
@@ -49,6 +52,13 @@ function refusalNote(refused: string[]): string {
   return `✋ The agent was refused ${refused.length} tool use${refused.length === 1 ? '' : 's'}: ${shown}`;
 }
 
+/** The parser of an agent's output into events; none for plain text (passed through as it is). */
+function parserFor(agent: AgentDefinition, taskId: string, resumeSession: string | undefined, refusals: Refusals): AgentParser | undefined {
+  if (agent.format === 'text') return undefined;
+  const adapter = adapterOf(agent.format === 'claude-control' || agent.format === 'claude-stream-json' ? 'claude' : agent.format);
+  return adapter?.parser({ agent: agent.name, taskId, refusals, ...(resumeSession ? { resumeSession } : {}) });
+}
+
 /** Creates the runner. */
 export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; output: OutputPump; ledger: TaskLedger; approvals: WorkerApprovals; log: Logger }): TaskRunner {
   const { config, hub, output, ledger, log } = deps;
@@ -73,19 +83,21 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
         mkdirSync(workspace, { recursive: true });
       }
       if (t.stopReason) return finishStopped(t);
-      const { argv, agent, hint } = commandFor(spec, workspace, config.agents, config.defaultAgent);
-      argv[0] = await resolveProgram(argv[0]!, config.env.PATH ?? '', hint);
+      const { argv, programs, agent, env, hint } = commandFor(spec, workspace, config.agents, config.defaultAgent);
+      argv[0] = await resolveFirst(programs, config.env.PATH ?? '', hint);
+      t.agentName = agent?.name;
       if (agent) writeIdentity(workspace, spec, config.hostname, (text) => output.emit(t, 'stderr', `pia: ${text}\n`));
       if (t.stopReason) return finishStopped(t);
       output.emitEvent(t, { kind: 'step', step: 'agent_started', message: agent ? `${agent.name} started` : `${path.basename(argv[0]!)} started` });
 
       const controlled = agent?.format === 'claude-control';
       t.refusals = newRefusals();
-      const splitter = agent && agent.format !== 'text' ? createLineSplitter((line) => (t.session ? t.session.line(line) : onAgentLine(t, line))) : undefined;
+      t.parser = agent ? parserFor(agent, spec.id, spec.resumeSession, t.refusals) : undefined;
+      const splitter = t.parser ? createLineSplitter((line) => (t.session ? t.session.line(line) : onAgentLine(t, line))) : undefined;
       t.process = startProcess({
         argv,
         cwd: workspace,
-        env: taskEnv(config.env, spec, t.token, config.agentSocket, config.agentBinDir),
+        env: { ...taskEnv(config.env, spec, t.token, config.agentSocket, config.agentBinDir), ...env },
         timeoutMs: 2 ** 31 - 1, // the task's own deadline governs
         ...(config.nice ? { nice: config.nice } : {}),
         graceMs: config.graceMs,
@@ -95,11 +107,19 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
       });
       if (controlled && t.process.stdin) {
         const refusals = t.refusals;
-        t.session = createClaudeSession({ taskId: spec.id, input: t.process.stdin, approvals: deps.approvals, onEvent: (line) => onAgentLine(t, line), asked: (id) => refusals.asked.add(id) });
+        t.session = createClaudeSession({
+          taskId: spec.id,
+          input: t.process.stdin,
+          approvals: deps.approvals,
+          onEvent: (line) => onAgentLine(t, line),
+          asked: (id) => refusals.asked.add(id),
+          onAsk: (tool, input) => emitEvents(t, [{ kind: 'approval', tool: tool.slice(0, 256), detail: `${tool} ${describeTool(tool, input)}`.trim().slice(0, 1000) }]),
+        });
         t.session.start(spec.prompt ?? '');
       }
       const end = await t.process.done;
       splitter?.end();
+      if (t.parser) emitEvents(t, t.parser.end());
       t.session?.ended();
       t.session = undefined;
       if (end.reason === 'spawn_failed') throw new PiaError('spawn_failed', `could not start ${argv[0]}: ${end.error}`);
@@ -121,13 +141,24 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
   }
 
   function onAgentLine(t: ActiveTask, line: string): void {
-    const { text, events } = renderClaudeLine(line, t.refusals);
-    output.emit(t, 'stdout', text);
+    if (t.parser) emitEvents(t, t.parser.line(line));
+  }
+
+  /** The log is rendered from the events (never the agent's raw format), then the events follow it. */
+  function emitEvents(t: ActiveTask, events: AgentEvent[]): void {
+    if (events.length === 0) return;
+    let text = '';
     for (const e of events) {
+      text += agentEventText(e);
       if (e.kind === 'session') t.sessionId = e.sessionId;
-      if (e.kind === 'result') t.result = e;
-      output.emitEvent(t, e);
+      if (e.kind === 'result') {
+        t.result = e;
+        if (e.sessionId) t.sessionId = e.sessionId;
+      }
+      if (e.kind === 'usage' && e.costUsd !== undefined) t.costUsd = e.costUsd;
     }
+    if (text) output.emit(t, 'stdout', text);
+    for (const e of events) output.emitEvent(t, e);
   }
 
   function finishStopped(t: ActiveTask): void {
@@ -148,8 +179,9 @@ export function createTaskRunner(deps: { config: RunnerConfig; hub: HubPort; out
       taskId: t.spec.id,
       ...end,
       ...(t.sessionId ? { sessionId: t.sessionId } : {}),
+      ...(t.agentName ? { agent: t.agentName } : {}),
       ...(summary ? { summary: summary.slice(0, 100_000) } : {}),
-      ...(t.result?.costUsd !== undefined ? { costUsd: t.result.costUsd } : {}),
+      ...((t.result?.costUsd ?? t.costUsd) !== undefined ? { costUsd: t.result?.costUsd ?? t.costUsd } : {}),
       lastSeq: t.spool.lastSeq,
       finishedAt: Date.now(),
     };

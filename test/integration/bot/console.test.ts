@@ -35,7 +35,7 @@ describe('the console chat', () => {
     expect(screen).toMatch(/#1 │ ⏳ run on local \(\w+\): (?:queued|dispatched)\n/);
     expect(screen).not.toContain('*run*');
     expect(screen).toMatch(/#1 │ {5}line 3\n/);
-    expect(screen).toMatch(/#1 │ ✅ local: succeeded in \d+ s, exit 0, \$0\.0123\n {2}#1 │ All done: fixed the flaky test\.\n {2}#1 │ Reply in this thread to continue the same session\./);
+    expect(screen).toMatch(/#1 │ ✅ local: succeeded in \d+ s, exit 0, \$0\.0123\n {2}#1 │ All done: fixed the flaky test\.\n {2}#1 │ Reply in this thread to continue the same session \(claude\)\./);
     // The output streamed into the thread once; the result does not print it again.
     expect(screen.match(/line 3\n/g)).toHaveLength(1);
   });
@@ -109,5 +109,12 @@ describe('the console chat', () => {
     type('status');
     await until(() => screen.slice(before).includes('machine(s) online'), 5000);
     expect(screen.slice(before)).toMatch(/1 of 1 machine\(s\) online\.\n {2}#\d+ │ {5}NAME +STATUS +POWER +OS\n {2}#\d+ │ {5}local +online +online +linux\/x64/);
+  });
+
+  it('dashboard gives the person at the console a one-time sign-in link', async () => {
+    const before = screen.length;
+    type('dashboard');
+    await until(() => screen.slice(before).includes('/login/pia_l_'), 5000);
+    expect(screen.slice(before)).toMatch(/Sign-in link to the dashboard for console:ada \(admin\); it works once, until \d\d:\d\d UTC:\n {2}#\d+ │ http:\/\/127\.0\.0\.1:\d+\/login\/pia_l_[\w-]{43}\n/);
   });
 });

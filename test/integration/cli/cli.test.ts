@@ -35,6 +35,19 @@ describe('the pia command', () => {
     expect(existsSync(path.join(dataDir, 'admin-token'))).toBe(true);
   });
 
+  it('prints the dashboard with a one-time link; pia dashboard prints more, for someone else with --as', async () => {
+    const printed = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\/\n {2}one-time sign-in link \(15 min\): (\S+)\n/.exec(hub.output());
+    expect(printed?.[1]).toBe(url);
+    expect(await (await fetch(printed![2]!)).text()).toContain('This one-time link signs this browser in.');
+    const mine = await pia(['dashboard'], env());
+    expect(mine.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/login\/pia_l_[\w-]{43}\nOne use, until .+; signs in admin-token \(admin\)\.\n$/);
+    await pia(['users', 'add', 'slack:U123', 'operator'], env());
+    const theirs = JSON.parse((await pia(['dashboard', '--as', 'slack:U123', '--role', 'viewer', '--json'], env())).stdout);
+    expect(theirs).toMatchObject({ identity: 'slack:U123', role: 'viewer', url: expect.stringMatching(/\/login\/pia_l_/) });
+    const nobody = await pia(['dashboard', '--as', 'slack:UNONE'], env());
+    expect(nobody).toMatchObject({ code: 1, stderr: 'pia: slack:UNONE has no role in this PIA; give one first: pia users add slack:UNONE viewer\n' });
+  });
+
   it('the embedded worker "local" links by itself over the same WebSocket', async () => {
     await until(async () => (await machines()).some((m) => m.name === 'local' && m.status === 'online'), 10_000);
     const status = await pia(['status'], env());

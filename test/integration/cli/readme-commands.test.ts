@@ -20,6 +20,8 @@ const samples: Record<string, string> = {
   token: 'pia_j_sample',
   identity: 'email:a@example.test',
   role: 'operator',
+  days: '30',
+  gb: '10',
 };
 const sample = (name: string) => samples[name.toLowerCase()] ?? 'x';
 

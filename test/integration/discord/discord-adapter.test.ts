@@ -9,7 +9,11 @@ describe('Discord adapter on a local gateway', () => {
   let second: PostedMessage | undefined;
 
   beforeAll(async () => {
-    rig = await startRig({ machineNames: () => ['m1', 'm2', 'gpu-box'] });
+    rig = await startRig({
+      machineNames: () => ['m1', 'm2', 'gpu-box'],
+      // m2 has two agents installed; the fleet as a whole, more.
+      agentNames: (machine) => (machine === 'm2' ? ['claude', 'codex'] : ['claude', 'codex', 'gemini', 'opencode', 'cursor', 'aider']),
+    });
   });
   afterAll(async () => {
     await rig?.close();
@@ -153,6 +157,21 @@ describe('Discord adapter on a local gateway', () => {
     const list = fake.autocomplete('deploy', { repo: 'https://x.test/a.git', machines: 'm1,' }, 'machines');
     const listAck = await fake.waitForRequest(callbackOf(list));
     expect(listAck.body).toMatchObject({ data: { choices: [{ value: 'm1,m2' }, { value: 'm1,gpu-box' }, { value: 'm1,all' }] } });
+  });
+
+  it('autocompletes --agent from the agents of the machine picked, else of the fleet, and writes it into the command', async () => {
+    const { fake, rec } = rig;
+    const onM2 = fake.autocomplete('run', { machine: 'm2', agent: 'co' }, 'agent');
+    expect((await fake.waitForRequest(callbackOf(onM2))).body).toEqual({ type: 8, data: { choices: [{ name: 'codex', value: 'codex' }] } });
+    const anywhere = fake.autocomplete('deploy', { repo: 'https://x.test/a.git', agent: 'c' }, 'agent');
+    expect((await fake.waitForRequest(callbackOf(anywhere))).body).toMatchObject({ data: { choices: [{ value: 'claude' }, { value: 'codex' }, { value: 'cursor' }, { value: 'opencode' }] } });
+
+    const channel = fake.addChannel('agents');
+    const start = rec.handled.length;
+    rec.answerWith(async () => {});
+    fake.slashCommand('run', { machine: 'm2', prompt: 'fix the test', agent: 'codex', mode: 'edits' }, { channelId: channel });
+    await rec.waitFor(() => rec.handled[start]);
+    expect(rec.handled[start]!.inbound.text).toBe('run m2 --agent codex --mode edits fix the test');
   });
 
   it('writes sh, deploy and option-less commands in the core\'s grammar, and answers a command given in a thread in place', async () => {

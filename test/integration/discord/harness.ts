@@ -70,7 +70,7 @@ export interface DiscordRig {
 }
 
 /** Starts the fake and the adapter and waits (bounded) until the client is ready on the gateway. */
-export async function startRig(opts: { now?: () => number; machineNames?: () => string[] } = {}): Promise<DiscordRig> {
+export async function startRig(opts: { now?: () => number; machineNames?: () => string[]; agentNames?: (machine?: string) => string[] } = {}): Promise<DiscordRig> {
   const fake = await startFakeDiscord({ now: opts.now });
   const rec = recordingCore();
   const adapter = createDiscordAdapter({
@@ -80,6 +80,7 @@ export async function startRig(opts: { now?: () => number; machineNames?: () => 
     core: rec.core,
     log: silentLogger(),
     machineNames: opts.machineNames,
+    ...(opts.agentNames ? { agentNames: opts.agentNames } : {}),
     now: opts.now,
   });
   let timer: NodeJS.Timeout | undefined;

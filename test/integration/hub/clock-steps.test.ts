@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PROTOCOL_VERSION } from '../../../src/protocol/messages.js';
 import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { rawLink, sampleFacts } from '../../helpers/raw-link.js';
 import { until } from '../../helpers/wait.js';
@@ -22,7 +23,7 @@ describe('wall-clock steps', () => {
     const link = async (name: string) => {
       const raw = rawLink(t!.linkUrl);
       await raw.opened;
-      raw.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'join', token: await join(name) }, facts: sampleFacts(name) }));
+      raw.ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth: { kind: 'join', token: await join(name) }, facts: sampleFacts(name) }));
       await raw.waitFor((m) => m.type === 'welcome');
       return raw;
     };

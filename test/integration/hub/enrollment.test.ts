@@ -7,6 +7,7 @@ import { ADMIN_TOKEN, startTestHub, type TestHub } from '../../helpers/hub.js';
 import { rawLink, sampleFacts } from '../../helpers/raw-link.js';
 import { nextEvent, until } from '../../helpers/wait.js';
 import { testWorker } from '../../helpers/worker.js';
+import { PROTOCOL_VERSION } from '../../../src/protocol/messages.js';
 
 let t: TestHub;
 beforeEach(async () => {
@@ -25,7 +26,7 @@ async function addMachine(name: string): Promise<string> {
 async function refusedReason(auth: unknown): Promise<{ code: number; reason: string }> {
   const link = rawLink(t.linkUrl);
   await link.opened;
-  link.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth, facts: sampleFacts() }));
+  link.ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth, facts: sampleFacts() }));
   return link.closed;
 }
 

@@ -5,6 +5,7 @@ import { captureLog, type CapturedLog } from '../../helpers/log-lines.js';
 import { linkRaw, outputFrame, sampleFacts } from '../../helpers/raw-link.js';
 import { clientFrame, flood, Opcode, rawSocket } from '../../helpers/raw-socket.js';
 import { nextEvent, until } from '../../helpers/wait.js';
+import { PROTOCOL_VERSION } from '../../../src/protocol/messages.js';
 
 // After a bad frame the hub fails the connection: nothing the peer sends afterwards is read, handled, logged or
 // counted again, and the socket is gone within a short deadline even when the peer ignores the close.
@@ -80,13 +81,13 @@ describe('a connection failed for a bad frame is no longer served', () => {
     const taskId = created.body.tasks[0]!.id;
     // A peer on a bare socket: it goes on writing whatever the hub says, as a worker that has not yet read the close would.
     const raw = await rawSocket(t.linkUrl);
-    await raw.write(clientFrame(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'secret', secret: enrolled.secret }, facts: sampleFacts('revoked') })));
-    await raw.write(clientFrame(outputFrame(taskId, 1, 'before the revocation\n')));
+    await raw.write(clientFrame(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth: { kind: 'secret', secret: enrolled.secret }, facts: sampleFacts('revoked') })));
+    await raw.write(clientFrame(outputFrame(taskId, 1, 'before the revocation\n'), Opcode.binary));
     await until(async () => (await t.api<{ task: { outputSeq: number } }>('GET', `/api/tasks/${taskId}`)).body.task.outputSeq === 1);
 
     expect((await t.api('POST', '/api/machines/revoked/revoke')).status).toBe(200);
     const stored = nextEvent(t.pia.events, 'task.output', (e) => e.taskId === taskId, 300).catch(() => undefined);
-    await raw.write(clientFrame(outputFrame(taskId, 2, 'after the revocation\n')));
+    await raw.write(clientFrame(outputFrame(taskId, 2, 'after the revocation\n'), Opcode.binary));
     expect(await stored).toBeUndefined(); // nothing published within 300 ms (a stored chunk is published in ~3 ms)
     const out = await t.api<{ chunks: Array<{ data: string }> }>('GET', `/api/tasks/${taskId}/output`);
     expect(out.body.chunks.map((c) => c.data)).toEqual(['before the revocation\n']);

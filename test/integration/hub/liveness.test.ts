@@ -4,6 +4,7 @@ import { startTestHub, type TestHub } from '../../helpers/hub.js';
 import { rawLink, sampleFacts } from '../../helpers/raw-link.js';
 import { nextEvent } from '../../helpers/wait.js';
 import { testWorker } from '../../helpers/worker.js';
+import { PROTOCOL_VERSION } from '../../../src/protocol/messages.js';
 
 let hubs: TestHub[] = [];
 afterEach(async () => {
@@ -20,7 +21,7 @@ describe('liveness', () => {
     // A link that says hello and then never heartbeats, like a machine that froze.
     const link = rawLink(t.linkUrl);
     await link.opened;
-    link.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'join', token: body.joinToken }, facts: sampleFacts() }));
+    link.ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth: { kind: 'join', token: body.joinToken }, facts: sampleFacts() }));
     const welcome = (await link.next()) as { secret: string };
     const started = Date.now();
     const offline = await nextEvent(t.pia.events, 'machine.offline', (e) => e.machine === 'quiet', 3000);
@@ -36,7 +37,7 @@ describe('liveness', () => {
     const again = rawLink(t.linkUrl);
     await again.opened;
     const online = nextEvent(t.pia.events, 'machine.online', (e) => e.machine === 'quiet');
-    again.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'secret', secret: welcome.secret }, facts: sampleFacts() }));
+    again.ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth: { kind: 'secret', secret: welcome.secret }, facts: sampleFacts() }));
     await online;
     expect((await t.api<{ machine: { status: string } }>('GET', '/api/machines/quiet')).body.machine.status).toBe('online');
     again.ws.close();
@@ -65,11 +66,11 @@ describe('liveness', () => {
     const { body } = await t.api<{ joinToken: string }>('POST', '/api/machines', { name: 'dup' });
     const first = rawLink(t.linkUrl);
     await first.opened;
-    first.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'join', token: body.joinToken }, facts: sampleFacts() }));
+    first.ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth: { kind: 'join', token: body.joinToken }, facts: sampleFacts() }));
     const { secret } = (await first.next()) as { secret: string };
     const second = rawLink(t.linkUrl);
     await second.opened;
-    second.ws.send(JSON.stringify({ type: 'hello', protocol: 1, auth: { kind: 'secret', secret }, facts: sampleFacts('other-host') }));
+    second.ws.send(JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, auth: { kind: 'secret', secret }, facts: sampleFacts('other-host') }));
     expect((await first.closed).code).toBe(CloseCode.replaced);
     await second.next();
     const m = (await t.api<{ machine: { status: string; facts: { hostname: string } } }>('GET', '/api/machines/dup')).body.machine;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PROTOCOL_VERSION } from '../../../src/protocol/messages.js';
+import { decodeOutputFrame } from '../../../src/protocol/output-frame.js';
 import { until } from '../../helpers/wait.js';
 import { fakeAgentEnv, testWorker } from '../../helpers/worker.js';
 
@@ -16,10 +17,16 @@ beforeAll(async () => {
   await new Promise((r) => wss.once('listening', r));
   wss.on('connection', (ws) => {
     hub = ws;
-    ws.on('message', (raw) => {
+    ws.on('message', (raw, isBinary) => {
+      if (isBinary) {
+        // Task output: a binary frame, decoded as the hub decodes it.
+        const decoded = decodeOutputFrame(raw as Buffer);
+        if (!decoded.ok) throw new Error(decoded.reason);
+        if (decoded.message.stream === 'stdout') outputs.push({ seq: decoded.message.seq, bytes: decoded.message.data.length });
+        return;
+      }
       const m = JSON.parse(raw.toString());
       if (m.type === 'hello') ws.send(JSON.stringify({ type: 'welcome', protocol: PROTOCOL_VERSION, machine: 'slow', secret: 'pia_s_test', heartbeatS: 60 }));
-      if (m.type === 'task.output' && m.chunk.stream === 'stdout') outputs.push({ seq: m.chunk.seq, bytes: m.chunk.data.length });
       if (m.type === 'task.finished') finished = m.outcome;
     });
   });
@@ -51,7 +58,7 @@ describe('flow control', () => {
     // Acknowledge as chunks come: the rest flows and the task ends with every byte sent once.
     const acker = setInterval(() => {
       const last = outputs.at(-1)?.seq ?? 0;
-      hub!.send(JSON.stringify({ type: 'output.ack', taskId: 'flowctl0001', seq: Math.max(last, finished?.lastSeq ?? 0) }));
+      hub!.send(JSON.stringify({ type: 'output.ack', acks: [{ taskId: 'flowctl0001', seq: Math.max(last, finished?.lastSeq ?? 0) }] }));
     }, 20);
     await until(() => finished, 20_000);
     clearInterval(acker);

@@ -64,11 +64,11 @@ describe('run tasks', () => {
     expect(done.state).toBe('succeeded');
   });
 
-  it('fails at once, saying how to fix it, when the agent is not installed', async () => {
-    const [task] = await f.create({ kind: 'run', machine: 'local', prompt: 'hi', agent: 'nope' });
-    const done = await f.finished(task!.id);
-    expect(done.state).toBe('failed');
-    expect(done.error).toBe('No agent named "nope" on local; configured: claude, fake, claude-argv.');
+  it('is refused before it is queued, saying what is installed, when the agent is not there', async () => {
+    const res = await f.t.api<{ error: { code: string; message: string } }>('POST', '/api/tasks', { kind: 'run', machine: 'local', prompt: 'hi', agent: 'nope' });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toEqual({ code: 'agent_unknown', message: 'No agent named "nope" on local. Installed there: claude, fake (default), claude-argv.' });
+    expect((await f.t.api<{ tasks: unknown[] }>('GET', '/api/tasks?machine=local')).body.tasks.every((t) => (t as { agent: string | null }).agent !== 'nope')).toBe(true);
   });
 
   it('turns Claude stream-json into progress: text, tools, session, result and cost', async () => {

@@ -89,7 +89,7 @@ describe('the command language', () => {
     expect(err('run m2')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.', usage: 'run <machine> [--agent A] [--mode M] <prompt...>' });
     expect(err('wake')).toMatchObject({ error: 'Missing the machine.', usage: 'wake <machine>' });
     expect(err('wake m2 m3')).toMatchObject({ error: 'Unexpected "m3".' });
-    expect(err('wake $(id)')).toMatchObject({ error: '"$(id)" is not a machine name, "all" or tag:<tag>.' });
+    expect(err('wake $(id)')).toMatchObject({ error: '"$(id)" is not a machine name, "all", tag:<tag> or any[<labels>].' });
     expect(err('logs ../../etc/passwd')).toMatchObject({ error: '"../../etc/passwd" is not a task id.' });
     expect(err('sh m2 --')).toMatchObject({ error: 'Missing the command after --.' });
     expect(err('')).toMatchObject({ error: 'Say a command, e.g. `status` or `help`.' });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mailCommand } from '../../../src/mail/mail-commands.js';
 import { mailIntent } from '../../../src/mail/parse/mail-intent.js';
 import { cleanSubject } from '../../../src/mail/parse/subject.js';
 import { approvalReply } from '../../../src/mail/parse/approval-reply.js';
@@ -123,6 +124,38 @@ describe('mailIntent: run and empty', () => {
   it('is empty when nothing new was written', () => {
     expect(intent('Re: ', '', 'Sent from my iPhone')).toEqual({ kind: 'empty' });
     expect(intent('', '> quoted only')).toEqual({ kind: 'empty' });
+  });
+});
+
+describe('mailIntent: a task per machine', () => {
+  const forMachines = (machines: string[], ...body: string[]) => mailIntent({ subject: 'App work', text: body.join('\n'), machines });
+
+  it('gives each addressed machine its own line, the shared text after it', () => {
+    expect(forMachines(['m2', 'm3'], 'repo: https://github.com/acme/app', 'm2: fix the tests', 'M3: update the docs', '', 'Open a PR when done.')).toEqual({
+      kind: 'deploy',
+      repo: 'https://github.com/acme/app',
+      prompt: 'App work\n\nOpen a PR when done.',
+      tasks: { m2: 'App work\n\nfix the tests\n\nOpen a PR when done.', m3: 'App work\n\nupdate the docs\n\nOpen a PR when done.' },
+    });
+  });
+
+  it('reads only lines for machines the mail is for, outside code, and the first line of each', () => {
+    const out = forMachines(['m2'], 'repo: https://github.com/acme/app', 'Note: be careful', 'm2: first', 'm2: second', '```', 'm2: in code', '```');
+    expect(out).toMatchObject({ tasks: { m2: expect.stringContaining('first') } });
+    if (out.kind !== 'deploy') throw new Error('not a deploy');
+    expect(out.prompt).toContain('Note: be careful');
+    expect(out.prompt).toContain('m2: second');
+    expect(out.prompt).toContain('m2: in code');
+    expect(forMachines(['constructor'], 'repo: https://github.com/acme/app', 'fix it')).not.toHaveProperty('tasks');
+  });
+});
+
+describe('mailCommand: a deploy mail to two machines, each with its own line', () => {
+  it('gives each machine its own task, and a machine without a line the shared one', () => {
+    const out = mailIntent({ subject: 'App', text: 'repo: https://github.com/acme/app\nm2: fix the tests\n\nThen open a PR.', machines: ['m2', 'm3'] });
+    if (out.kind !== 'deploy') throw new Error('not a deploy');
+    expect(mailCommand(out, 'm2', [], '')).toMatchObject({ name: 'deploy', machines: [{ kind: 'name', name: 'm2' }], prompt: 'App\n\nfix the tests\n\nThen open a PR.' });
+    expect(mailCommand(out, 'm3', [], '')).toMatchObject({ name: 'deploy', machines: [{ kind: 'name', name: 'm3' }], prompt: 'App\n\nThen open a PR.' });
   });
 });
 

@@ -99,7 +99,7 @@ describe('a task whose ledger entry was set aside', () => {
         hostname: 'h',
         env: {},
       },
-      hub: { send: (m) => (sent.push(m), true), sendEncoded: () => true, linked: true, bufferedAmount: () => 0 },
+      hub: { send: (m) => (sent.push(m), true), sendOutput: () => true, linked: true, bufferedAmount: () => 0 },
       log: silentLogger(),
     });
     expect(manager.ledger()).toEqual([{ taskId: 'badtask01', state: 'finished' }]);

@@ -6,6 +6,7 @@ import { approvalScopes } from '../../../protocol/approvals.js';
 import { approvalStates, type ApiResponse } from '../../../protocol/api.js';
 import type { Actions } from '../../actions/actions.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
+import { principalOf, requesterOf } from '../auth.js';
 
 const ListQuery = z.object({
   state: z.enum([...approvalStates, 'all']).default('pending'),
@@ -29,7 +30,8 @@ const AnswerBody = z
 /**
  * `GET /api/approvals` (what waits; `?state=all` for every one), `GET /api/approvals/:id`, and
  * `POST /api/approvals/:id {"decision": "allow"|"deny"|"answer", ...}`: the answer goes through the hub's actions,
- * as from any front end (the same checks, the same audit), as the admin token.
+ * as from any front end (the same checks, the same audit), as the caller: the admin token's holder, or the person
+ * signed in to the web page (operators answer; "always" needs an admin).
  */
 export function approvalRoutes(app: FastifyInstance, deps: { actions: Pick<Actions, 'execute'>; approvals: Pick<ApprovalService, 'list' | 'get'> }): void {
   app.get('/api/approvals', async (req): Promise<ApiResponse<'approvals'>> => {
@@ -39,7 +41,7 @@ export function approvalRoutes(app: FastifyInstance, deps: { actions: Pick<Actio
 
   app.get('/api/approvals/:id', async (req): Promise<ApiResponse<'approval'>> => ({ approval: deps.approvals.get(IdParam.parse(req.params).id) }));
 
-  app.post('/api/approvals/:id', async (req): Promise<ApiResponse<'approval'>> => {
+  app.post('/api/approvals/:id', { config: { role: 'operator' } }, async (req): Promise<ApiResponse<'approval'>> => {
     const { id } = IdParam.parse(req.params);
     const body = AnswerBody.parse(req.body);
     const command: Command =
@@ -48,7 +50,8 @@ export function approvalRoutes(app: FastifyInstance, deps: { actions: Pick<Actio
         : body.decision === 'deny'
           ? { name: 'deny', id, ...(body.reason ? { reason: body.reason } : {}) }
           : { name: 'answer', id, text: body.answer ?? '' };
-    const result = await deps.actions.execute(command, { identity: 'admin-token', origin: { kind: body.origin } });
+    const who = requesterOf(req, principalOf(req).via === 'token' ? body.origin : undefined);
+    const result = await deps.actions.execute(command, who);
     if (result.kind === 'approval') return { approval: result.approval };
     if (result.kind === 'error') throw new PiaError(result.code, result.text);
     throw new PiaError('forbidden', result.kind === 'refused' ? result.text : 'refused');

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { PiaError } from '../../../common/errors.js';
 import type { PowerManager } from '../../../power/power-manager.js';
 import type { ApiResponse } from '../../../protocol/api.js';
+import { actorOf } from '../auth.js';
 
 const NameParam = z.object({ name: z.string().min(1).max(128) });
 const OpParam = z.object({ id: z.string().uuid() });
-const actor = { id: 'admin-token', origin: 'http' };
 
 /** Power routes: state, wake, bootstrap, sleep/shutdown/restart, host key trust, doctor. */
 export function powerRoutes(app: FastifyInstance, deps: { power: PowerManager }): void {
@@ -14,12 +14,12 @@ export function powerRoutes(app: FastifyInstance, deps: { power: PowerManager })
 
   app.get('/api/machines/:name/power-state', async (req): Promise<ApiResponse<'powerState'>> => power.powerState(NameParam.parse(req.params).name));
 
-  app.post('/api/machines/:name/wake', async (req, reply) => reply.status(202).send({ operation: power.wake(NameParam.parse(req.params).name, actor) } satisfies ApiResponse<'operation'>));
-  app.post('/api/machines/:name/bootstrap', async (req, reply) => reply.status(202).send({ operation: power.bootstrap(NameParam.parse(req.params).name, actor) } satisfies ApiResponse<'operation'>));
+  app.post('/api/machines/:name/wake', { config: { command: 'wake' } }, async (req, reply) => reply.status(202).send({ operation: power.wake(NameParam.parse(req.params).name, actorOf(req)) } satisfies ApiResponse<'operation'>));
+  app.post('/api/machines/:name/bootstrap', { config: { command: 'bootstrap' } }, async (req, reply) => reply.status(202).send({ operation: power.bootstrap(NameParam.parse(req.params).name, actorOf(req)) } satisfies ApiResponse<'operation'>));
 
   for (const action of ['shutdown', 'sleep', 'restart'] as const) {
-    app.post(`/api/machines/:name/${action}`, async (req): Promise<ApiResponse<'powerCommand'>> => {
-      const result = await power.command(NameParam.parse(req.params).name, action, actor);
+    app.post(`/api/machines/:name/${action}`, { config: { command: action } }, async (req): Promise<ApiResponse<'powerCommand'>> => {
+      const result = await power.command(NameParam.parse(req.params).name, action, actorOf(req));
       if (!result.ok) throw new PiaError('power_command_failed', result.message);
       return result;
     });
@@ -28,7 +28,7 @@ export function powerRoutes(app: FastifyInstance, deps: { power: PowerManager })
   app.get('/api/machines/:name/host-key', async (req): Promise<ApiResponse<'hostKey'>> => power.hostKey(NameParam.parse(req.params).name));
   app.post('/api/machines/:name/trust', async (req): Promise<ApiResponse<'trusted'>> => {
     const { fingerprint } = z.object({ fingerprint: z.string().min(1).max(200) }).strict().parse(req.body);
-    const machine = power.trust(NameParam.parse(req.params).name, fingerprint, actor);
+    const machine = power.trust(NameParam.parse(req.params).name, fingerprint, actorOf(req));
     return { machine: machine.name, sshHostKey: machine.capabilities.sshHostKey };
   });
 
@@ -39,5 +39,5 @@ export function powerRoutes(app: FastifyInstance, deps: { power: PowerManager })
     if (!op) throw new PiaError('not_found', 'No such power operation (they are kept while the hub runs).');
     return { operation: op };
   });
-  app.post('/api/power/operations/:id/cancel', async (req): Promise<ApiResponse<'operation'>> => ({ operation: power.operations.cancel(OpParam.parse(req.params).id, actor.id) }));
+  app.post('/api/power/operations/:id/cancel', { config: { role: 'operator' } }, async (req): Promise<ApiResponse<'operation'>> => ({ operation: power.operations.cancel(OpParam.parse(req.params).id, actorOf(req).id) }));
 }
