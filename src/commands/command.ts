@@ -21,12 +21,13 @@ export type Command =
   | { name: 'status'; machine?: MachineSelector }
   | { name: 'machines' }
   | { name: 'wake' | 'bootstrap' | 'power' | 'sleep' | 'shutdown' | 'restart'; machine: MachineSelector }
-  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string; mode?: TaskMode }
+  /** `push`: push the task's branch when it succeeds, and open a pull request where the machine's gh can. */
+  | { name: 'run'; machine: MachineSelector; prompt: string; agent?: string; mode?: TaskMode; push?: boolean }
   /**
    * Clone-and-go. Each machine of `machines` gets `prompt`; a machine in `tasks` gets its own task instead (the
    * per-machine form `deploy <url> m2:"fix the tests" m3:"update the docs"` has only `tasks`, and `prompt` empty).
    */
-  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string; mode?: TaskMode; tasks?: DeployTask[] }
+  | { name: 'deploy'; repo: string; ref?: string; machines: MachineSelector[]; prompt: string; agent?: string; mode?: TaskMode; tasks?: DeployTask[]; push?: boolean }
   /** Continues a task's agent session with a new prompt (a reply in its thread, a reply to its mail). */
   | { name: 'continue'; taskId: string; prompt: string }
   | { name: 'sh'; machine: MachineSelector; argv: string[] }

@@ -72,13 +72,20 @@ function noMore(args: Token[], from: number, usage: string): void {
 /**
  * Reads `--name value` options from `args[from]` on, as long as they come (a prompt follows them). Only the names in
  * `allowed` are options; anything else starting with `--` is refused, so a typo is not sent to the agent as text.
+ * The names in `flags` take no value (`--push`): they read as 'true'.
  */
-function takeOptions(args: Token[], from: number, allowed: readonly string[], usage: string): { options: Record<string, string>; next: number } {
+function takeOptions(args: Token[], from: number, allowed: readonly string[], usage: string, flags: readonly string[] = []): { options: Record<string, string>; next: number } {
   const options: Record<string, string> = {};
   let i = from;
   while (args[i]?.value.startsWith('--') && args[i]!.value.length > 2) {
     const name = args[i]!.value.slice(2).toLowerCase();
-    if (!allowed.includes(name)) throw new UsageError(`Unknown option "--${name.slice(0, 30)}"${allowed.length ? `; this command takes ${allowed.map((a) => `--${a}`).join(', ')}` : ''}.`, usage);
+    const known = [...allowed, ...flags];
+    if (!known.includes(name)) throw new UsageError(`Unknown option "--${name.slice(0, 30)}"${known.length ? `; this command takes ${known.map((a) => `--${a}`).join(', ')}` : ''}.`, usage);
+    if (flags.includes(name)) {
+      options[name] = 'true';
+      i += 1;
+      continue;
+    }
     need(args, i + 2, `the value after --${name}`, usage);
     options[name] = args[i + 1]!.value;
     i += 2;
@@ -189,14 +196,14 @@ export const definitions: CommandDefinition[] = [
   machineCommand('power', "probe a machine's power state now", 'viewer'),
   {
     name: 'run',
-    usage: 'run <machine> [--agent A] [--mode M] <prompt...>',
-    summary: "ask a machine's agent to do something (--mode plan|ask|edits|full)",
+    usage: 'run <machine> [--agent A] [--mode M] [--push] <prompt...>',
+    summary: "ask a machine's agent to do something (--mode plan|ask|edits|full; --push its branch)",
     role: 'operator',
     examples: ['run m2 fix the flaky test', 'run any[repo=acme/app] "fix the flaky test"', 'run any[gpu] "train the small model"', 'run m2 --agent codex "add a test"', 'run m2 --mode plan "how would you split this module?"'],
     parse(args, text) {
       need(args, 1, 'the machine', this.usage);
       const target = machineWord(args, 0);
-      const { options, next } = takeOptions(args, target.next, ['agent', 'mode'], this.usage);
+      const { options, next } = takeOptions(args, target.next, ['agent', 'mode'], this.usage, ['push']);
       const prompt = restOf(text, args[next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);
       return {
@@ -205,29 +212,33 @@ export const definitions: CommandDefinition[] = [
         prompt,
         ...(options.agent ? { agent: agentName(options.agent, this.usage) } : {}),
         ...(options.mode ? { mode: modeName(options.mode, this.usage) } : {}),
+        ...(options.push ? { push: true } : {}),
       };
     },
   },
   {
     name: 'deploy',
-    usage: 'deploy <git-url> <machine>[,<machine>...] [--ref R] [--agent A] [--mode M] <prompt...>',
-    summary: 'clone a repository on machines and run the agent there (or a task each: m2:"..." m3:"...")',
+    usage: 'deploy <git-url> <machine>[,<machine>...] [--ref R] [--agent A] [--mode M] [--push] <prompt...>',
+    summary: 'clone a repository on machines and run the agent there, each task on its own branch (or a task each: m2:"...")',
     role: 'operator',
     examples: [
       'deploy https://github.com/acme/app m2,m3 fix the flaky test',
       'deploy git@github.com:acme/app.git all --ref main "update deps"',
       'deploy https://github.com/acme/app m2:"fix the tests" m3:"update the docs"',
       'deploy https://github.com/acme/app any[gpu]x3 "run the benchmarks"',
+      'deploy https://github.com/acme/app m2 --push "fix the typo in the README"',
     ],
     parse(args, text) {
       need(args, 2, 'the repository and the machines', this.usage);
       const allowed = ['ref', 'agent', 'mode'];
-      const first = takeOptions(args, 1, allowed, this.usage);
+      const flags = ['push'];
+      const first = takeOptions(args, 1, allowed, this.usage, flags);
       let next = first.next;
       const options = first.options;
       const choices = (o: Record<string, string>) => ({
         ...(o.agent ? { agent: agentName(o.agent, this.usage) } : {}),
         ...(o.mode ? { mode: modeName(o.mode, this.usage) } : {}),
+        ...(o.push ? { push: true } : {}),
       });
       if (args[next] && taskWord(args[next]!.value)) {
         const tasks: DeployTask[] = [];
@@ -236,7 +247,7 @@ export const definitions: CommandDefinition[] = [
           tasks.push(read.task);
           next = read.next;
         }
-        const after = takeOptions(args, next, allowed, this.usage);
+        const after = takeOptions(args, next, allowed, this.usage, flags);
         if (args[after.next]) throw new UsageError(`Unexpected "${args[after.next]!.value.slice(0, 40)}": quote each machine's task, e.g. m2:"fix the tests".`, this.usage);
         const all = { ...options, ...after.options };
         return { name: 'deploy', repo: args[0]!.value, ...(all.ref !== undefined ? { ref: all.ref } : {}), machines: tasks.map((t) => t.machine), prompt: '', ...choices(all), tasks };
@@ -245,7 +256,7 @@ export const definitions: CommandDefinition[] = [
       const list = machineWord(args, next);
       const machines = splitTargets(list.word).map((p) => parseSelector(p.word, this.usage));
       if (machines.length === 0) throw new UsageError('Missing the machines.', this.usage);
-      const rest = takeOptions(args, list.next, allowed, this.usage);
+      const rest = takeOptions(args, list.next, allowed, this.usage, flags);
       const all = { ...options, ...rest.options };
       const prompt = restOf(text, args[rest.next - 1]!.end);
       if (!prompt) throw new UsageError('Missing the prompt: say what the agent should do.', this.usage);

@@ -15,6 +15,8 @@ function field<T>(expect: string, schema: z.ZodType<T>): EnvField<T> {
 export const portField = field('a port number (0-65535)', z.coerce.number().int().min(0).max(65535));
 /** A whole number of seconds, > 0. */
 export const secondsField = field('a positive number of seconds', z.coerce.number().positive().max(10 ** 7));
+/** A number of hours, 0 or more (fractions allowed). */
+export const hoursField = field('a number of hours (0 or more)', z.coerce.number().nonnegative().max(10 ** 6));
 /** A positive integer. */
 export const positiveIntField = field('a positive whole number', z.coerce.number().int().positive());
 /** A number, 0 or more (0 usually turns the setting off). */

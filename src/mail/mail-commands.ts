@@ -32,9 +32,10 @@ export function mailCommand(intent: Exclude<MailIntent, { kind: 'command' | 'emp
       machines: [target],
       prompt: own || intent.prompt || 'Look at this repository and report what you find.',
       ...(intent.mode ? { mode: intent.mode } : {}),
+      ...(intent.push ? { push: true } : {}),
     };
   }
-  return { name: 'run', machine: target, prompt: intent.prompt, ...(intent.mode ? { mode: intent.mode } : {}) };
+  return { name: 'run', machine: target, prompt: intent.prompt, ...(intent.mode ? { mode: intent.mode } : {}), ...(intent.push ? { push: true } : {}) };
 }
 
 /** The address word of a mail the fleet places (`pia+any@...`): no machine may be named so. */

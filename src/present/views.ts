@@ -5,6 +5,7 @@ import type { Task } from '../hub/tasks/task.js';
 import { bold } from './markup.js';
 import type { Button, OutMessage } from './message.js';
 import { approvalsList, settledLine } from './approval-views.js';
+import { worktreeLines } from './worktree-view.js';
 
 const stateMark: Record<Task['state'], string> = {
   queued: '⏳',
@@ -65,6 +66,7 @@ export function taskResult(task: Task, tail: string, opts: { tailShown?: boolean
   const sayError = task.error && task.state !== 'succeeded' && task.error !== `exited with code ${task.exitCode}` && !visible.includes(task.error.replace(/^pia: /, ''));
   if (sayError) lines.push(task.error!);
   if (summary) lines.push(summary.length > 1500 ? summary.slice(0, 1499) + '…' : summary);
+  if (task.worktree) lines.push(...worktreeLines(task.worktree));
   if (task.sessionId) lines.push(`Reply in this thread to continue the same session${task.agent ? ` (${task.agent})` : ''}.`);
   return { text: lines.join('\n'), ...(showCode ? { code: tail } : {}) };
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Facts } from './facts.js';
 import { Origin, taskKinds, taskModes, taskStates } from './tasks.js';
 import { ApprovalQuestion, approvalKinds, approvalScopes } from './approvals.js';
+import { WorktreeResult } from './worktree.js';
 
 /**
  * The hub's HTTP API as data: what each route answers. The routes are typed by these, and the CLI (and the web
@@ -79,6 +80,12 @@ export const TaskView = z.object({
   sessionId: z.string().nullable(),
   /** How much the agent may do without asking (null: ask). */
   mode: z.enum(taskModes).nullable(),
+  /** Push the branch when the task succeeds (and open a pull request where the machine's gh can). */
+  push: z.boolean(),
+  /** The earlier task whose worktree this follow-up works in. */
+  worktreeOf: z.string().nullable(),
+  /** The task's branch at its end, in its own worktree (tasks in a repository). */
+  worktree: WorktreeResult.nullable(),
   requester: z.string(),
   origin: Origin,
   timeoutS: z.number(),

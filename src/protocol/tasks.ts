@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WorktreeResult } from './worktree.js';
 import { AgentEvent } from './agent-events.js';
 
 /** Task ids: short, lowercase, easy to type in chat (`logs k3x9q2mf`). */
@@ -49,6 +50,10 @@ export const TaskSpec = z.object({
   resumeSession: z.string().max(256).optional(),
   /** How much the agent may do without asking (absent: ask). */
   mode: TaskMode.optional(),
+  /** Push the task's branch when it succeeds (and open a pull request where `gh` can). */
+  push: z.boolean().optional(),
+  /** Work in this earlier task's worktree, on its branch (a follow-up), instead of a new one. */
+  worktreeOf: TaskId.optional(),
   requester: z.string().max(256),
   origin: Origin,
   timeoutS: z.number().positive(),
@@ -65,7 +70,7 @@ export type OutputStream = z.infer<typeof OutputStream>;
  * agent, see agent-events.ts).
  */
 export const ProgressEvent = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('step'), step: z.enum(['cloning', 'fetching', 'checked_out', 'agent_started', 'finished']), message: z.string().max(4096) }),
+  z.object({ kind: z.literal('step'), step: z.enum(['cloning', 'fetching', 'checked_out', 'worktree', 'agent_started', 'committed', 'pushed', 'finished']), message: z.string().max(4096) }),
   ...AgentEvent.options,
 ]);
 export type ProgressEvent = z.infer<typeof ProgressEvent>;
@@ -99,6 +104,8 @@ export const TaskOutcome = z.object({
   summary: z.string().max(100_000).optional(),
   costUsd: z.number().nonnegative().optional(),
   cancelledBy: z.string().max(256).optional(),
+  /** The task's branch in its own worktree (tasks in a repository). */
+  worktree: WorktreeResult.optional(),
   /** The last output seq: the hub finalises only when it has stored every chunk up to it. */
   lastSeq: z.number().int().nonnegative(),
   finishedAt: z.number().int().nonnegative(),

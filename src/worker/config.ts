@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { boolField, listField, niceField, parseEnv, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
+import { boolField, hoursField, listField, niceField, parseEnv, positiveIntField, secondsField, textField, urlField } from '../common/env.js';
 import { PiaError } from '../common/errors.js';
 import { DEFAULT_AGENT_NAMES } from './facts/installed-agents.js';
 import { loadAgents, type AgentDefinition } from './tasks/agent-templates.js';
@@ -28,6 +28,8 @@ export interface WorkerConfig {
   allowFileRepos: boolean;
   /** CPU priority of the agents (nice 0-19): lower than the worker's, so the worker stays responsive under load. */
   agentNice: number;
+  /** Hours the worktree of a finished task is kept before it is pruned (dirty ones are always kept). */
+  worktreeKeepH: number;
 }
 
 /** Flags given on the command line; they win over the environment. */
@@ -73,6 +75,7 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     PIA_CANCEL_GRACE_S: [secondsField, '5'],
     PIA_ALLOW_FILE_REPOS: [boolField, '0'],
     PIA_AGENT_NICE: [niceField, '19'],
+    PIA_WORKTREE_KEEP_H: [hoursField, '72'],
   });
   const { agents, defaultAgent, warnings: agentWarnings } = loadAgents(merged as NodeJS.ProcessEnv);
   if (e.PIA_HUB === undefined) {
@@ -94,5 +97,6 @@ export function loadWorkerConfig(flags: WorkerFlags, env: NodeJS.ProcessEnv = pr
     cancelGraceS: e.PIA_CANCEL_GRACE_S,
     allowFileRepos: e.PIA_ALLOW_FILE_REPOS,
     agentNice: e.PIA_AGENT_NICE,
+    worktreeKeepH: e.PIA_WORKTREE_KEEP_H,
   });
 }

@@ -108,6 +108,7 @@ export function createWorker(deps: {
       env: deps.env ?? process.env,
       agentSocket: socketPath,
       nice: config.agentNice,
+      worktreeKeepMs: config.worktreeKeepH * 3_600_000,
       agentBinDir: writePiaShim(config.stateDir),
     },
     hub: hubPort,

@@ -144,6 +144,8 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: the fleet', () =>
     await dialog.getByLabel('MAC address').fill('AA-BB-CC-DD-EE-01');
     await dialog.getByLabel('Tags').fill('lab, gpu');
     await dialog.getByLabel('Default mode').selectOption('plan');
+    // m5 never linked: no agent was found on it, so the hub's default is the one choice.
+    expect(await dialog.getByLabel('Default agent').locator('option').allTextContents()).toEqual(['the hub’s default']);
     await expect.poll(() => dialog.locator('#set-mac-error').textContent()).toBe('');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);

@@ -298,9 +298,10 @@ export async function startFakeDiscord(opts: { now?: () => number } = {}) {
     });
     return i;
   }
-  const subcommand = (sub: string, options: Record<string, string>, focused?: string) => ({
+  // String options are type 3, Boolean ones type 5.
+  const subcommand = (sub: string, options: Record<string, string | boolean>, focused?: string) => ({
     id: '700000000000000001', name: 'pia', type: 1, guild_id: GUILD_ID,
-    options: [{ type: 1, name: sub, options: Object.entries(options).map(([name, value]) => ({ type: 3, name, value, ...(name === focused ? { focused: true } : {}) })) }],
+    options: [{ type: 1, name: sub, options: Object.entries(options).map(([name, value]) => ({ type: typeof value === 'boolean' ? 5 : 3, name, value, ...(name === focused ? { focused: true } : {}) })) }],
   });
 
   function waitForRequest(match: (r: RecordedRequest) => boolean, timeoutMs = 5000): Promise<RecordedRequest> {
@@ -343,8 +344,8 @@ export async function startFakeDiscord(opts: { now?: () => number } = {}) {
       dispatch('CHANNEL_CREATE', ch);
       return id;
     },
-    /** `/pia <sub>` with string options (type 2 application command). */
-    slashCommand: (sub: string, options: Record<string, string> = {}, o: Opts = {}) => interact(2, subcommand(sub, options), o),
+    /** `/pia <sub>` with string (and Boolean) options (type 2 application command). */
+    slashCommand: (sub: string, options: Record<string, string | boolean> = {}, o: Opts = {}) => interact(2, subcommand(sub, options), o),
     /** Autocomplete (type 4) while typing option `focused`. */
     autocomplete: (sub: string, options: Record<string, string>, focused: string, o: Opts = {}) => interact(4, subcommand(sub, options, focused), o),
     /** A press of button `customId` under `message` (type 3 message component). */

@@ -51,7 +51,11 @@ export function createInteractionHandler(deps: InteractionDeps): (interaction: I
   const { core, port, replies, log } = deps;
 
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
-    const line = commandLine(interaction.options.getSubcommand(false) ?? '', (name) => interaction.options.getString(name));
+    // Read as text whatever its type: a Boolean option (push) is 'true' or 'false'.
+    const line = commandLine(interaction.options.getSubcommand(false) ?? '', (name) => {
+      const value = interaction.options.get(name)?.value;
+      return value === undefined ? null : String(value);
+    });
     if (!line.ok) {
       await interaction.reply({ content: line.problem, flags: MessageFlags.Ephemeral });
       return;

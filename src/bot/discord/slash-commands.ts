@@ -20,7 +20,7 @@ export const SLASH_COMMAND = 'pia';
  * How an option's value goes into the command line. `machine`, `machines` and `word` must stay one word of the
  * core's grammar; `rest` is the verbatim tail (a prompt, a command line), which the core reads as typed.
  */
-type OptionKind = 'machine' | 'machines' | 'agent' | 'word' | 'rest';
+type OptionKind = 'machine' | 'machines' | 'agent' | 'word' | 'rest' | 'flag';
 
 interface OptionSpec {
   name: string;
@@ -45,6 +45,9 @@ const machine = (required: boolean, description = 'machine name, alias, "all", t
 });
 const task: OptionSpec = { name: 'task', description: 'task id', kind: 'word', required: true };
 const mode: OptionSpec = { name: 'mode', description: 'plan, ask (default), edits or full (admins)', kind: 'word', required: false };
+/** A yes/no option (Discord's Boolean): `--push` in the command line when true. */
+const push: OptionSpec = { name: 'push', description: "push the task's branch when it succeeds, and open a pull request", kind: 'flag', required: false };
+const pushWords = (v: (name: string) => string | undefined) => (v('push') === 'true' ? ['--push'] : []);
 const agent: OptionSpec = { name: 'agent', description: 'which agent: claude, codex, gemini, opencode, cursor, aider (default: the machine\'s)', kind: 'agent', required: false };
 const code: OptionSpec = { name: 'code', description: 'the approval code, e.g. 4kq2mf', kind: 'word', required: true };
 const onMachine = (name: string, description: string): SubcommandSpec => ({ name, description, options: [machine(true)] });
@@ -59,8 +62,8 @@ const subcommands: SubcommandSpec[] = [
   {
     name: 'run',
     description: "ask a machine's agent to do something",
-    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode, agent],
-    words: (v) => ['run', v('machine'), ...(v('agent') !== undefined ? ['--agent', v('agent')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), v('prompt')],
+    options: [machine(true), { name: 'prompt', description: 'what the agent should do', kind: 'rest', required: true }, mode, agent, push],
+    words: (v) => ['run', v('machine'), ...(v('agent') !== undefined ? ['--agent', v('agent')] : []), ...(v('mode') !== undefined ? ['--mode', v('mode')] : []), ...pushWords(v), v('prompt')],
   },
   {
     name: 'deploy',
@@ -72,6 +75,7 @@ const subcommands: SubcommandSpec[] = [
       { name: 'ref', description: 'branch, tag or commit to check out', kind: 'word', required: false },
       mode,
       agent,
+      push,
     ],
     words: (v) => [
       'deploy',
@@ -80,6 +84,7 @@ const subcommands: SubcommandSpec[] = [
       ...(v('ref') !== undefined ? ['--ref', v('ref')] : []),
       ...(v('agent') !== undefined ? ['--agent', v('agent')] : []),
       ...(v('mode') !== undefined ? ['--mode', v('mode')] : []),
+      ...pushWords(v),
       v('prompt'),
     ],
   },
@@ -117,6 +122,7 @@ export function machineOptionKind(subcommand: string, option: string): 'machine'
 }
 
 function optionJson(o: OptionSpec): APIApplicationCommandBasicOption {
+  if (o.kind === 'flag') return { type: ApplicationCommandOptionType.Boolean, name: o.name, description: o.description, required: o.required };
   return {
     type: ApplicationCommandOptionType.String,
     name: o.name,

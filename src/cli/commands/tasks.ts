@@ -51,10 +51,11 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--workspace <folder>', 'a folder under the worker\'s workspace')
     .option('--continue <taskId>', 'continue that task\'s agent session')
     .addOption(modeOption())
+    .option('--push', 'push the task\'s branch when it succeeds (a task in a repository), and open a pull request where gh can')
     .addOption(timeoutOption())
     .option('-f, --follow', 'print the output until the task ends; exit 1 unless it succeeded')
     .option('--json', 'print JSON: {"taskId": ...}')
-    .action(async (machine: string, words: string[], opts: { agent?: string; workspace?: string; continue?: string; mode?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
+    .action(async (machine: string, words: string[], opts: { agent?: string; workspace?: string; continue?: string; mode?: string; push?: boolean; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
       const created = await client.post('/api/tasks', schemas.tasks, {
         kind: 'run',
@@ -64,6 +65,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
         ...(opts.workspace ? { workspace: opts.workspace } : {}),
         ...(opts.continue ? { continueTask: opts.continue } : {}),
         ...(opts.mode ? { mode: opts.mode } : {}),
+        ...(opts.push ? { push: true } : {}),
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
       });
@@ -78,10 +80,11 @@ export function taskCommands(api: () => ApiClient): Command[] {
     .option('--ref <ref>', 'branch, tag or commit (default: the default branch)')
     .option('--agent <name>', 'which configured agent')
     .addOption(modeOption())
+    .option('--push', 'push each task\'s branch when it succeeds, and open a pull request where gh can')
     .addOption(timeoutOption())
     .option('-f, --follow', 'print each machine\'s output until its task ends')
     .option('--json', 'print JSON: {"taskIds": [...]}')
-    .action(async (url: string, machines: string, words: string[], opts: { ref?: string; agent?: string; mode?: string; timeout?: number; follow?: boolean; json?: boolean }) => {
+    .action(async (url: string, machines: string, words: string[], opts: { ref?: string; agent?: string; mode?: string; push?: boolean; timeout?: number; follow?: boolean; json?: boolean }) => {
       const client = api();
       const names = splitTargets(machines).map((m) => m.word.trim()).filter(Boolean);
       const { tasks, placement } = await client.post('/api/tasks', schemas.tasks, {
@@ -92,6 +95,7 @@ export function taskCommands(api: () => ApiClient): Command[] {
         prompt: words.join(' '),
         ...(opts.agent ? { agent: opts.agent } : {}),
         ...(opts.mode ? { mode: opts.mode } : {}),
+        ...(opts.push ? { push: true } : {}),
         ...(opts.timeout ? { timeoutS: opts.timeout } : {}),
         origin: { kind: 'cli' },
       });

@@ -231,7 +231,13 @@ export function createActions(deps: ActionDeps): Actions {
         const where = placed(command.machine, 'run');
         const refused = fullModeRefused(who, command, where.names.map((n) => machines.get(n)));
         if (refused) return refused;
-        const opts = { prompt: command.prompt, origin, ...(command.agent ? { agent: command.agent } : {}), ...(command.mode ? { mode: command.mode } : {}) };
+        const opts = {
+          prompt: command.prompt,
+          origin,
+          ...(command.agent ? { agent: command.agent } : {}),
+          ...(command.mode ? { mode: command.mode } : {}),
+          ...(command.push ? { push: true } : {}),
+        };
         return {
           kind: 'tasks_started',
           tasks: where.names.map((m) => tasks.run(actor, { machine: m, ...opts, ...keyed(m) })),
@@ -253,6 +259,7 @@ export function createActions(deps: ActionDeps): Actions {
           ...(command.ref ? { ref: command.ref } : {}),
           ...(command.agent ? { agent: command.agent } : {}),
           ...(command.mode ? { mode: command.mode } : {}),
+          ...(command.push ? { push: true } : {}),
           targets,
           origin,
           ...(key ? { idempotencyKey: key } : {}),

@@ -51,6 +51,8 @@ export function createDispatcher(deps: {
       ...(t.workspace !== null ? { workspace: t.workspace } : {}),
       ...(t.resumeSession !== null ? { resumeSession: t.resumeSession } : {}),
       ...(t.mode !== null ? { mode: t.mode } : {}),
+      ...(t.push ? { push: true } : {}),
+      ...(t.worktreeOf !== null ? { worktreeOf: t.worktreeOf } : {}),
       requester: t.requester,
       origin: t.origin,
       timeoutS: t.timeoutS,

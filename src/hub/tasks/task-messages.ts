@@ -73,6 +73,7 @@ export function createTaskMessages(deps: {
         summary: outcome.summary ?? null,
         costUsd: outcome.costUsd ?? null,
         cancelledBy: outcome.cancelledBy ?? null,
+        worktree: outcome.worktree ?? null,
       },
       new Date(outcome.finishedAt),
     );

@@ -65,6 +65,8 @@ export interface RunInput extends Keyed {
   timeoutS?: number;
   /** How much the agent may do without asking (default: the machine's, else ask). */
   mode?: TaskMode;
+  /** Push the task's branch when it succeeds (tasks in a repository). */
+  push?: boolean;
   origin: Origin;
 }
 
@@ -76,6 +78,8 @@ export interface DeployInput extends Keyed {
   agent?: string;
   timeoutS?: number;
   mode?: TaskMode;
+  /** Push each task's branch when it succeeds, and open a pull request where the machine's gh can. */
+  push?: boolean;
   origin: Origin;
 }
 
@@ -167,6 +171,7 @@ export function createTaskService(deps: {
           mode,
           ...(agent ? { agent } : {}),
           ...(input.workspace ? { workspace: input.workspace } : {}),
+          ...(input.push ? { push: true } : {}),
           ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}),
         },
       ])[0]!;
@@ -191,6 +196,9 @@ export function createTaskService(deps: {
           resumeSession: parent.sessionId,
           // The session goes on as it was started: a follow-up never asks less than its parent did.
           mode: modeOf(machine, parent.mode ?? undefined),
+          // Same branch, same worktree: the follow-up goes on with the work, and pushes it if its parent did.
+          ...(parent.worktree ? { worktreeOf: parent.worktreeOf ?? parent.worktree.owner } : {}),
+          ...(parent.push ? { push: true } : {}),
           ...(input.idempotencyKey ? { requestKey: input.idempotencyKey } : {}),
         },
       ])[0]!;
@@ -217,6 +225,7 @@ export function createTaskService(deps: {
           workspace: repoFolderName(url),
           mode,
           deployId,
+          ...(input.push ? { push: true } : {}),
           ...(agent ? { agent } : {}),
           ...(input.idempotencyKey ? { requestKey: `${input.idempotencyKey}:${machine.name}` } : {}),
         };

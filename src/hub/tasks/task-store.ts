@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { Origin, TaskMode, TaskState } from '../../protocol/tasks.js';
+import { WorktreeResult } from '../../protocol/worktree.js';
 import type { NewTask, Task, TaskEnd } from './task.js';
 
 interface TaskRow {
@@ -20,6 +21,9 @@ interface TaskRow {
   resume_session: string | null;
   session_id: string | null;
   mode: TaskMode | null;
+  push: number;
+  worktree_of: string | null;
+  worktree: string | null;
   requester: string;
   origin: string;
   timeout_s: number;
@@ -56,6 +60,9 @@ function rowToTask(r: TaskRow): Task {
     resumeSession: r.resume_session,
     sessionId: r.session_id,
     mode: r.mode,
+    push: r.push === 1,
+    worktreeOf: r.worktree_of,
+    worktree: r.worktree ? worktreeOf(r.worktree) : null,
     requester: r.requester,
     origin: JSON.parse(r.origin) as Origin,
     timeoutS: r.timeout_s,
@@ -74,6 +81,16 @@ function rowToTask(r: TaskRow): Task {
     outputBytes: r.output_bytes,
     outputPrunedAt: r.output_pruned_at,
   };
+}
+
+/** A stored worktree result; one that no longer reads as one (an older shape) is left out rather than failing the task. */
+function worktreeOf(json: string): WorktreeResult | null {
+  try {
+    const parsed = WorktreeResult.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 const alphabet = 'abcdefghijkmnpqrstuvwxyz23456789'; // no 0/o, 1/l: ids are read aloud and typed in chat
@@ -123,9 +140,10 @@ export interface TaskStore {
 /** Creates the task store over an open, migrated database. */
 export function createTaskStore(db: Db, now: () => Date = () => new Date()): TaskStore {
   const insert = db.prepare(`INSERT INTO tasks (id, machine_id, machine_name, kind, state, prompt, agent, argv, repo_url, repo_ref,
-      workspace, parent_id, deploy_id, resume_session, mode, requester, origin, timeout_s, created_at, expires_at, request_key)
+      workspace, parent_id, deploy_id, resume_session, mode, requester, origin, timeout_s, created_at, expires_at, request_key,
+      push, worktree_of)
     VALUES (@id, @machineId, @machine, @kind, 'queued', @prompt, @agent, @argv, @repoUrl, @repoRef, @workspace, @parentId,
-      @deployId, @resumeSession, @mode, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey)`);
+      @deployId, @resumeSession, @mode, @requester, @origin, @timeoutS, @createdAt, @expiresAt, @requestKey, @push, @worktreeOf)`);
   const byKey = db.prepare<[string], TaskRow>('SELECT * FROM tasks WHERE request_key = ?');
   // `<key>:...` sorts from `<key>:` up to `<key>;` (the next character): a range on the request key index.
   const byKeyFamily = db.prepare<[string, string, string], TaskRow>('SELECT * FROM tasks WHERE request_key = ? OR (request_key >= ? AND request_key < ?) ORDER BY created_at, id');
@@ -143,7 +161,8 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
   );
   const setRequeued = db.prepare("UPDATE tasks SET state = 'queued', dispatched_at = NULL WHERE id = ? AND state = 'dispatched'");
   const setFinished = db.prepare(`UPDATE tasks SET state = @state, finished_at = @at, exit_code = @exitCode, error = @error,
-      session_id = coalesce(@sessionId, session_id), agent = coalesce(agent, @agent), summary = @summary, cost_usd = @costUsd, cancelled_by = @cancelledBy
+      session_id = coalesce(@sessionId, session_id), agent = coalesce(agent, @agent), summary = @summary, cost_usd = @costUsd, cancelled_by = @cancelledBy,
+      worktree = coalesce(@worktree, worktree)
       WHERE id = @id AND state NOT IN ('succeeded', 'failed', 'cancelled', 'timed_out', 'lost')`);
   const setCancelRequested = db.prepare('UPDATE tasks SET cancel_requested_by = ? WHERE id = ?');
   const setSession = db.prepare('UPDATE tasks SET session_id = ? WHERE id = ?');
@@ -171,6 +190,8 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
           requester: t.requester,
           origin: JSON.stringify(t.origin),
           requestKey: t.requestKey ?? null,
+          push: t.push ? 1 : 0,
+          worktreeOf: t.worktreeOf ?? null,
           timeoutS: t.timeoutS,
           createdAt: at,
           expiresAt: t.expiresAt,
@@ -253,6 +274,7 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
           summary: end.summary ?? null,
           costUsd: end.costUsd ?? null,
           cancelledBy: end.cancelledBy ?? null,
+          worktree: end.worktree ? JSON.stringify(end.worktree) : null,
         }).changes > 0
       );
     },

@@ -1,5 +1,6 @@
 import type { ChunkView, TaskView } from '../../protocol/api.js';
 import type { FinalState, Origin, TaskKind, TaskMode } from '../../protocol/tasks.js';
+import type { WorktreeResult } from '../../protocol/worktree.js';
 
 /** A task as the hub stores and shows it (API, events, CLI, chat): the API's own shape. */
 export type Task = TaskView;
@@ -22,6 +23,10 @@ export interface NewTask {
   deployId?: string;
   resumeSession?: string;
   mode?: TaskMode;
+  /** Push the branch when the task succeeds. */
+  push?: boolean;
+  /** A follow-up works in this task's worktree. */
+  worktreeOf?: string;
   requester: string;
   origin: Origin;
   timeoutS: number;
@@ -41,4 +46,5 @@ export interface TaskEnd {
   summary?: string | null;
   costUsd?: number | null;
   cancelledBy?: string | null;
+  worktree?: WorktreeResult | null;
 }

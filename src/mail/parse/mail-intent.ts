@@ -14,8 +14,8 @@ import { cleanSubject, isReplySubject, subjectCommand } from './subject.js';
  */
 export type MailIntent =
   | { kind: 'command'; text: string }
-  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode; target?: string; tasks?: Record<string, string> }
-  | { kind: 'run'; prompt: string; mode?: TaskMode; target?: string }
+  | { kind: 'deploy'; repo: string; ref?: string; prompt: string; mode?: TaskMode; target?: string; tasks?: Record<string, string>; push?: boolean }
+  | { kind: 'run'; prompt: string; mode?: TaskMode; target?: string; push?: boolean }
   | { kind: 'empty' };
 
 /**
@@ -35,8 +35,9 @@ export function mailIntent(mail: { subject: string; text: string; machines?: rea
   const command = body !== '' && isReplySubject(mail.subject) ? null : subjectCommand(subject);
   if (command !== null) return { kind: 'command', text: command };
   const { mode, rest: afterMode } = modeLine(body);
-  const { target, rest } = targetLine(afterMode);
-  const withMode = { ...(mode ? { mode } : {}), ...(target ? { target } : {}) };
+  const { target, rest: afterTarget } = targetLine(afterMode);
+  const { push, rest } = pushLine(afterTarget);
+  const withMode = { ...(mode ? { mode } : {}), ...(target ? { target } : {}), ...(push ? { push } : {}) };
   const deploy = findDeployLines(rest, mail.machines);
   if (deploy) {
     // A machine with its own line gets the subject, its line and the text the machines share.
@@ -56,6 +57,14 @@ function modeLine(body: string): { mode?: TaskMode; rest: string } {
   // A mode that is not one stays in the text: the agent, and the person reading the thread, see what was written.
   if (!parsed.success) return { rest: body };
   return { mode: parsed.data, rest: [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n').trim() };
+}
+
+/** A `push: yes` line alone: push the task's branch when it succeeds. Taken out of the prompt. */
+function pushLine(body: string): { push?: boolean; rest: string } {
+  const lines = body.split('\n');
+  const i = lines.findIndex((l) => /^\s*push:\s*(yes|true|on|1)\s*$/i.test(l));
+  if (i < 0) return { rest: body };
+  return { push: true, rest: [...lines.slice(0, i), ...lines.slice(i + 1)].join('\n').trim() };
 }
 
 /**

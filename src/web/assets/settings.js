@@ -18,7 +18,16 @@ const fields = [
   { key: 'startCommand', label: 'Start command', kind: 'lines', hint: 'one argument per line (default: the OS’s service manager)' },
   { key: 'tags', label: 'Tags', kind: 'list', hint: 'comma-separated, e.g. gpu, lab' },
   { key: 'autoWake', label: 'Wake it when a task is sent while it is off', kind: 'bool', hint: '' },
-  { key: 'defaultMode', label: 'Default mode', kind: 'choice', hint: 'for tasks that name none', choices: ['', 'plan', 'ask', 'edits', 'full'] },
+  { key: 'defaultMode', label: 'Default mode', kind: 'choice', hint: 'for tasks that name none', choices: () => ['', 'plan', 'ask', 'edits', 'full'], none: 'ask (the default)' },
+  // The agents its worker found installed (and the current choice, even if it is gone since).
+  {
+    key: 'defaultAgent',
+    label: 'Default agent',
+    kind: 'choice',
+    hint: 'for tasks that name none',
+    choices: (/** @type {any} */ m) => ['', ...new Set([...(m.facts?.agents ?? []).map((/** @type {any} */ a) => a.name), ...(m.capabilities.defaultAgent ? [m.capabilities.defaultAgent] : [])])],
+    none: 'the hub’s default',
+  },
   { key: 'allowFull', label: 'Allow full mode (never asking; admins only)', kind: 'bool', hint: '' },
 ];
 
@@ -38,7 +47,7 @@ export function settingsDialog(m) {
       f.kind === 'lines'
         ? /** @type {HTMLTextAreaElement} */ (h('textarea', { id, name: f.key, rows: '3' }))
         : f.kind === 'choice'
-          ? /** @type {HTMLInputElement} */ (/** @type {unknown} */ (h('select', { id, name: f.key }, ...(f.choices ?? []).map((c) => h('option', { value: c }, c || 'ask (the default)')))))
+          ? /** @type {HTMLInputElement} */ (/** @type {unknown} */ (h('select', { id, name: f.key }, ...(f.choices?.(m) ?? []).map((c) => h('option', { value: c }, c || f.none)))))
           : /** @type {HTMLInputElement} */ (h('input', { id, name: f.key, type: f.kind === 'bool' ? 'checkbox' : 'text', autocomplete: 'off', inputmode: f.kind === 'number' ? 'numeric' : null }));
     if (f.kind === 'bool') /** @type {HTMLInputElement} */ (input).checked = value === true;
     else input.value = value === undefined ? '' : f.kind === 'list' ? value.join(', ') : f.kind === 'lines' ? value.join('\n') : String(value);

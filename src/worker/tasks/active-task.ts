@@ -1,4 +1,5 @@
 import type { ProgressEvent, TaskSpec } from '../../protocol/tasks.js';
+import type { WorktreeResult } from '../../protocol/worktree.js';
 import type { AgentParser } from '../agents/adapter.js';
 import type { ClaudeSession } from './claude-session.js';
 import type { Refusals } from './claude-stream.js';
@@ -43,6 +44,8 @@ export interface ActiveTask {
   session?: ClaudeSession;
   /** Tools the agent was refused, for its final message. */
   refusals?: Refusals;
+  /** The task's branch at its end (tasks in a repository). */
+  worktree?: WorktreeResult;
   /** After an interrupt, the signals that follow if the agent does not stop by itself. */
   stopFallback?: NodeJS.Timeout;
 }

@@ -1,104 +1,103 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { PiaError } from '../../common/errors.js';
 import { checkRef, checkRepoUrl } from '../../common/repo-url.js';
+import { git, quiet, tryRevParse, type GitOptions } from './git-command.js';
 
-const run = promisify(execFile);
+export type { GitOptions } from './git-command.js';
 
-/** Settings for git in deploys. */
-export interface GitOptions {
-  allowFile: boolean;
-  /** Streams git's own progress into the task's output. */
-  onOutput(text: string): void;
-  signal?: AbortSignal;
+/** Progress reported while a repository is brought up to date. */
+export type GitStep = { step: 'cloning' | 'fetching'; message: string };
+
+/** Where a task's branch starts: a commit, and the branch it came from when the ref is one. */
+export interface StartPoint {
+  sha: string;
+  /** The remote branch the commit is the tip of (the ref, or the default branch); absent for a tag or a commit. */
+  branch?: string;
 }
 
-/** Transport protections on every git call: never a transport helper; local files only when allowed. */
-function gitConfig(allowFile: boolean): string[] {
-  return ['-c', 'protocol.ext.allow=never', '-c', `protocol.file.allow=${allowFile ? 'always' : 'never'}`, '-c', 'core.hooksPath=/dev/null'];
+/** One clone or fetch per repository at a time; callers that arrive while one runs share the next. */
+interface Flight {
+  running?: Promise<string>;
+  queued?: Promise<string>;
 }
+const flights = new Map<string, Flight>();
 
-const gitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '', GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes' });
-
-async function git(args: string[], opts: GitOptions, cwd?: string): Promise<string> {
-  try {
-    const { stdout, stderr } = await run('git', [...gitConfig(opts.allowFile), ...args], { cwd, env: gitEnv(), maxBuffer: 16 * 1024 * 1024, signal: opts.signal, timeout: 30 * 60_000 });
-    if (stderr.trim()) opts.onOutput(stderr);
-    return stdout.trim();
-  } catch (err) {
-    const e = err as { stderr?: string; code?: string | number; message: string };
-    if (e.code === 'ENOENT') throw new PiaError('git_missing', 'git is not installed on this machine; install it (e.g. apt-get install git) to deploy.');
-    if (e.stderr) opts.onOutput(e.stderr);
-    throw new PiaError('git_failed', `git ${args.find((a) => !a.startsWith('-')) ?? ''} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' ').slice(0, 500)}`);
-  }
+function launch(key: string, flight: Flight, work: () => Promise<string>): Promise<string> {
+  const p: Promise<string> = work().finally(() => {
+    if (flight.running !== p) return;
+    flight.running = undefined;
+    if (!flight.queued) flights.delete(key);
+  });
+  flight.running = p;
+  return p;
 }
-
-async function tryRevParse(dir: string, name: string, opts: GitOptions): Promise<string | undefined> {
-  try {
-    return (await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${name}^{commit}`], { ...opts, onOutput: () => undefined }, dir)) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Progress reported while a workspace is prepared. */
-export type GitStep = { step: 'cloning' | 'fetching'; message: string } | { step: 'checked_out'; message: string; sha: string };
 
 /**
- * Clones the repository into `dir`, or fetches when it is already there, and checks out `ref` (a branch, tag or
- * commit; the remote's default branch when absent). A branch is fast-forwarded, never reset, so earlier local work
- * is not thrown away: a diverged branch is an error that says so. Every call is an argv array with `--`/
- * `--end-of-options` before user values, after the URL and ref were checked.
+ * Runs `work` for `key` unless a run that started after the caller asked can serve it: while one runs, every new
+ * caller shares the single run queued behind it (started after all of them asked, so it sees what they expect).
+ * Twenty tasks on one repository thus make at most two fetches, never twenty fighting over its locks.
  */
-export async function prepareWorkspace(dir: string, url: string, ref: string | undefined, opts: GitOptions, onStep: (s: GitStep) => void): Promise<string> {
+function coalesce(key: string, work: () => Promise<string>): Promise<string> {
+  let flight = flights.get(key);
+  if (!flight) flights.set(key, (flight = {}));
+  const running = flight.running;
+  if (!running) return launch(key, flight, work);
+  const f = flight;
+  f.queued ??= running
+    .catch(() => undefined)
+    .then(() => {
+      f.queued = undefined;
+      return launch(key, f, work);
+    });
+  return f.queued;
+}
+
+/**
+ * Clones the repository into `dir` (without checking anything out: tasks work in worktrees of it), or fetches when
+ * it is already there. Concurrent calls for one folder share the clone or fetch (see {@link coalesce}), which is not
+ * tied to one task's cancel signal; each caller then checks that the folder holds its URL's repository. Every call
+ * is an argv array with `--` before user values, after the URL was checked.
+ */
+export async function syncRepository(dir: string, url: string, opts: GitOptions, onStep: (s: GitStep) => void): Promise<void> {
   checkRepoUrl(url, { allowFile: opts.allowFile });
-  if (ref !== undefined) checkRef(ref);
-  if (existsSync(path.join(dir, '.git'))) {
-    const remote = await git(['remote', 'get-url', 'origin'], opts, dir).catch(() => '');
-    if (remote !== url) {
-      throw new PiaError('workspace_conflict', `${dir} already holds a clone of ${remote || 'another repository'}, not ${url}; move it away or deploy into another workspace.`);
+  const cloned = existsSync(path.join(dir, '.git'));
+  onStep({ step: cloned ? 'fetching' : 'cloning', message: `${cloned ? 'fetching' : 'cloning'} ${url}` });
+  const shared: GitOptions = { ...opts, signal: undefined };
+  // The flight says which repository the folder holds; a caller that joined another's flight checks it is its own.
+  const holds = await coalesce(dir, async () => {
+    if (existsSync(path.join(dir, '.git'))) {
+      const remote = await git(['remote', 'get-url', 'origin'], quiet(opts), dir).catch(() => '');
+      if (remote !== url) return remote;
+      await git(['fetch', '--prune', '--tags', '--quiet', 'origin'], shared, dir);
+      return remote;
     }
-    onStep({ step: 'fetching', message: `fetching ${url}` });
-    await git(['fetch', '--prune', '--tags', '--quiet', 'origin'], opts, dir);
-  } else if (existsSync(dir)) {
-    throw new PiaError('workspace_conflict', `${dir} exists and is not a git repository; move it away first.`);
-  } else {
-    onStep({ step: 'cloning', message: `cloning ${url}` });
-    await git(['clone', '--no-checkout', '--quiet', '--', url, dir], opts);
+    if (existsSync(dir)) throw new PiaError('workspace_conflict', `${dir} exists and is not a git repository; move it away first.`);
+    await git(['clone', '--no-checkout', '--quiet', '--', url, dir], shared);
+    return url;
+  });
+  if (holds !== url) {
+    throw new PiaError('workspace_conflict', `${dir} already holds a clone of ${holds || 'another repository'}, not ${url}; move it away or deploy into another workspace.`);
   }
+}
 
-  let branch: string | undefined;
-  let target: string | undefined;
+/**
+ * The commit a deploy's task starts from: `ref` as a remote branch, a tag or a commit (checked first), or the
+ * remote's default branch when absent.
+ */
+export async function resolveStart(dir: string, url: string, ref: string | undefined, opts: GitOptions): Promise<StartPoint> {
   if (ref === undefined) {
-    const head = await git(['symbolic-ref', '--quiet', '--short', 'refs/remotes/origin/HEAD'], opts, dir).catch(() => '');
-    branch = head.replace(/^origin\//, '') || undefined;
-    target = branch ? await tryRevParse(dir, `refs/remotes/origin/${branch}`, opts) : undefined;
-    if (!target) throw new PiaError('ref_unknown', 'The repository has no default branch to check out; name one with --ref.');
-  } else {
-    target = await tryRevParse(dir, `refs/remotes/origin/${ref}`, opts);
-    if (target) branch = ref;
-    else target = await tryRevParse(dir, `refs/tags/${ref}`, opts) ?? (await tryRevParse(dir, ref, opts));
-    if (!target) throw new PiaError('ref_unknown', `No branch, tag or commit "${ref}" in ${url}.`);
+    // One git call for both: where origin/HEAD points, and the commit there.
+    const head = await git(['for-each-ref', '--format=%(symref)%00%(objectname)', 'refs/remotes/origin/HEAD'], quiet(opts), dir).catch(() => '');
+    const [symref = '', sha = ''] = head.split('\0');
+    const branch = symref.replace(/^refs\/remotes\/origin\//, '');
+    if (!branch || branch === symref || !/^[0-9a-f]{40,64}$/.test(sha)) throw new PiaError('ref_unknown', 'The repository has no default branch to start from; name one with --ref.');
+    return { sha, branch };
   }
-
-  if (branch) {
-    const local = await tryRevParse(dir, `refs/heads/${branch}`, opts);
-    if (local) {
-      await git(['checkout', '--quiet', branch, '--'], opts, dir);
-      try {
-        await git(['merge', '--ff-only', '--quiet', target], opts, dir);
-      } catch {
-        throw new PiaError('branch_diverged', `The local branch ${branch} in ${dir} has commits that are not on origin/${branch}; push or move them, then deploy again.`);
-      }
-    } else {
-      await git(['checkout', '--quiet', '-b', branch, '--track', `origin/${branch}`], opts, dir);
-    }
-  } else {
-    await git(['checkout', '--quiet', '--detach', target], opts, dir);
-  }
-  const sha = await git(['rev-parse', 'HEAD'], opts, dir);
-  onStep({ step: 'checked_out', message: `checked out ${sha.slice(0, 12)}${branch ? ` (${branch})` : ref ? ` (${ref})` : ''}`, sha });
-  return sha;
+  checkRef(ref);
+  const onBranch = await tryRevParse(dir, `refs/remotes/origin/${ref}`, opts);
+  if (onBranch) return { sha: onBranch, branch: ref };
+  const sha = (await tryRevParse(dir, `refs/tags/${ref}`, opts)) ?? (await tryRevParse(dir, ref, opts));
+  if (!sha) throw new PiaError('ref_unknown', `No branch, tag or commit "${ref}" in ${url}.`);
+  return { sha };
 }

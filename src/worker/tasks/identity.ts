@@ -45,18 +45,21 @@ export function writeIdentity(workspace: string, spec: TaskSpec, hostname: strin
   excludeFromGit(workspace, warn);
 }
 
-/** Adds the identity file to `.git/info/exclude` of a checkout (a real `.git` directory), never through a link. */
-function excludeFromGit(workspace: string, warn: (text: string) => void): void {
+/**
+ * Adds `entry` (the identity file unless told) to `.git/info/exclude` of a checkout (a real `.git` directory), never
+ * through a link. Worktrees share their repository's exclude file: PIA excludes there for them.
+ */
+export function excludeFromGit(workspace: string, warn: (text: string) => void, entry = IDENTITY_FILE): void {
   const gitDir = path.join(workspace, '.git');
   if (!entryAt(gitDir)?.isDirectory()) return; // no checkout, or a worktree's .git file: nothing of ours to change
   const info = path.join(gitDir, 'info');
   const infoEntry = entryAt(info);
-  const notExcluded = `so ${IDENTITY_FILE} is not excluded from git there`;
+  const notExcluded = `so ${entry} is not excluded from git there`;
   if (!infoEntry) mkdirSync(info);
   else if (!infoEntry.isDirectory()) return warn(`${info} is not a directory; left alone, ${notExcluded}`);
   const exclude = path.join(info, 'exclude');
   const current = readPlainFile(exclude);
   if (current === undefined) return warn(`${exclude} is not a regular file; left alone, ${notExcluded}`);
-  if (current.split('\n').includes(IDENTITY_FILE)) return;
-  replaceFile(exclude, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${IDENTITY_FILE}\n`, (file) => `${file} is not a regular file`);
+  if (current.split('\n').includes(entry)) return;
+  replaceFile(exclude, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${entry}\n`, (file) => `${file} is not a regular file`);
 }

@@ -73,6 +73,13 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
   }, 2000);
   ackSaver.unref();
 
+  // Worktrees of finished tasks go after PIA_WORKTREE_KEEP_H: looked at soon after the start, then every hour.
+  const prune = () => void runner.pruneWorktrees().catch((err: unknown) => log.warn({ err }, 'worktree pruning failed'));
+  const firstPrune = setTimeout(prune, 30_000);
+  const pruner = setInterval(prune, 3_600_000);
+  firstPrune.unref();
+  pruner.unref();
+
   function activate(spec: TaskSpec, record: LedgerRecord): ActiveTask {
     const spool = TaskSpool.open(config.spoolDir, spec.id, record.ackedSeq);
     const t: ActiveTask = {
@@ -165,6 +172,8 @@ export function createTaskManager(deps: { config: TaskManagerConfig; hub: HubPor
     },
     async stop() {
       clearInterval(ackSaver);
+      clearTimeout(firstPrune);
+      clearInterval(pruner);
       output.close();
       const running = [...tasks.values()].filter((t) => t.record.state === 'running');
       for (const t of running) runner.stop(t, 'cancelled', 'worker shutdown');

@@ -80,7 +80,7 @@ describe('task commands', () => {
     const repo = makeBareRepo(tmp.dir);
     const out = await pia(['deploy', repo.url, 'local', 'lines=0', '--follow'], env());
     expect(out.code).toBe(0);
-    expect(out.stdout).toContain(`» cloning ${repo.url}\n» checked out `);
+    expect(out.stdout).toMatch(new RegExp(`» cloning ${repo.url.replace(/[.]/g, '\\.')}\n» worktree \\S+/\\.pia-worktrees/([a-z0-9]+) on pia/\\1 from [0-9a-f]{12} \\(main\\), ready in \\d+ ms\n`));
     const hostile = await pia(['deploy', '--', '--upload-pack=touch /tmp/x', 'local', 'go'], env());
     expect(hostile.code).toBe(1);
     expect(hostile.stderr).toBe('pia: Refused repository URL "--upload-pack=touch /tmp/x": it looks like a command-line option\n');

@@ -28,7 +28,7 @@ const buttons = (m: { components: unknown[] }) => (m.components as Row[]).flatMa
 const posted = (threadId: string, text: string) =>
   until(() => [...fake.messages.values()].find((m) => m.channel_id === threadId && m.content.includes(text)), 10_000);
 
-async function start(prompt: string, options: Record<string, string> = {}): Promise<string> {
+async function start(prompt: string, options: Record<string, string | boolean> = {}): Promise<string> {
   const before = fake.requests.length;
   fake.slashCommand('run', { machine: 'local', prompt, ...options });
   const thread = await until(() => fake.requests.slice(before).find((r) => r.method === 'POST' && r.path.endsWith('/threads')), 10_000);
@@ -85,5 +85,16 @@ describe('approvals on Discord', () => {
     expect(audit).toContainEqual(expect.objectContaining({ actor: 'discord:500000000000000999', outcome: 'refused' }));
     fake.pressButton(asked, buttons(asked).find((b) => b.label === 'Deny')!.custom_id);
     await until(() => asked.content.includes('denied by'), 10_000);
+  });
+
+  it('the push option (a Boolean) asks for the branch to be pushed; left out, it is not', async () => {
+    await start('pushed lines=0', { push: true });
+    await start('not pushed lines=0', { push: false });
+    const tasks = await until(async () => {
+      const all = await f.t.tasks({ limit: 20 });
+      const mine = all.filter((t) => t.prompt?.endsWith('pushed lines=0'));
+      return mine.length === 2 ? mine : undefined;
+    }, 10_000);
+    expect(tasks.map((t) => [t.prompt, t.push]).sort()).toEqual([['not pushed lines=0', false], ['pushed lines=0', true]]);
   });
 });

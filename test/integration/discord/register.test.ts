@@ -43,6 +43,7 @@ describe('registering /pia', () => {
       { name: 'prompt', required: true },
       { name: 'mode', required: false },
       { name: 'agent', required: false, autocomplete: true },
+      { name: 'push', required: false, type: 5 },
     ]);
   });
 

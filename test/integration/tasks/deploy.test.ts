@@ -23,28 +23,31 @@ afterAll(async () => {
 type ErrorBody = { error: { code: string; message: string } };
 
 describe('deploy: clone and go', () => {
-  it('clones the repository, checks out the default branch and runs the agent in it', async () => {
+  it('clones the repository, makes the task a worktree on its own branch from the default branch, runs the agent in it', async () => {
     const [task] = await f.create({ kind: 'deploy', repo: repo.url, machines: ['local'], prompt: 'fix the flaky test lines=1' });
     expect(task).toMatchObject({ kind: 'deploy', repo: { url: repo.url, ref: null }, workspace: 'app' });
     const done = await f.finished(task!.id);
     expect(done.state).toBe('succeeded');
-    const dir = path.join(f.worker.workspace, 'app');
+    const dir = path.join(f.worker.workspace, '.pia-worktrees', task!.id);
     expect(done.workspacePath).toBe(dir);
     expect(readFileSync(path.join(dir, 'README.md'), 'utf8')).toBe('# app\n');
     expect(await f.outputText(task!.id, ['stdout'])).toContain(`cwd: ${dir}\n`);
     const steps = (await f.outputText(task!.id, ['event'])).trim().split('\n').map((l) => JSON.parse(l).message);
     const sha = git(dir, 'rev-parse', 'HEAD');
-    expect(steps).toEqual([`cloning ${repo.url}`, `checked out ${sha.slice(0, 12)} (main)`, 'fake started', 'finished']);
+    expect(sha).toBe(git(repo.bare, 'rev-parse', 'main'));
+    expect(git(dir, 'symbolic-ref', '--short', 'HEAD')).toBe(`pia/${task!.id}`);
+    expect(steps).toEqual([`cloning ${repo.url}`, expect.stringMatching(new RegExp(`^worktree ${dir} on pia/${task!.id} from ${sha.slice(0, 12)} \\(main\\), ready in \\d+ ms$`)), 'fake started', 'finished']);
+    // The clone holds the repository; nothing is checked out there (tasks work in their worktrees).
+    expect(existsSync(path.join(f.worker.workspace, 'app', 'README.md'))).toBe(false);
     // The identity file is there and kept out of git.
     expect(existsSync(path.join(dir, 'MACHINE_IDENTITY.local.md'))).toBe(true);
     expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 
-  it('fetches and fast-forwards when the repository is already there, and checks out a ref', async () => {
+  it('fetches when the repository is already there, and starts from a ref', async () => {
     const newSha = repo.commit('CHANGELOG.md', 'v2\n');
     const [task] = await f.create({ kind: 'deploy', repo: repo.url, machines: ['local'], prompt: 'again lines=0' });
-    await f.finished(task!.id);
-    const dir = path.join(f.worker.workspace, 'app');
+    const dir = (await f.finished(task!.id)).workspacePath!;
     expect(git(dir, 'rev-parse', 'HEAD')).toBe(newSha);
     const steps = (await f.outputText(task!.id, ['event'])).trim().split('\n').map((l) => JSON.parse(l).message);
     expect(steps[0]).toBe(`fetching ${repo.url}`);
@@ -52,7 +55,11 @@ describe('deploy: clone and go', () => {
     const [tagged] = await f.create({ kind: 'deploy', repo: repo.url, ref: 'v1', machines: ['local'], prompt: 'lines=0' });
     const tagDone = await f.finished(tagged!.id);
     expect(tagDone.state).toBe('succeeded');
-    expect(existsSync(path.join(dir, 'CHANGELOG.md'))).toBe(false);
+    expect(existsSync(path.join(tagDone.workspacePath!, 'README.md'))).toBe(true);
+    expect(existsSync(path.join(tagDone.workspacePath!, 'CHANGELOG.md'))).toBe(false);
+    // A tag is no branch: the result says where the branch started, without a base branch.
+    expect(tagDone.worktree).toMatchObject({ branch: `pia/${tagged!.id}`, base: git(repo.bare, 'rev-parse', 'v1^{commit}') });
+    expect(tagDone.worktree!.baseRef).toBeUndefined();
 
     const [missing] = await f.create({ kind: 'deploy', repo: repo.url, ref: 'no-such-branch', machines: ['local'], prompt: 'lines=0' });
     const missingDone = await f.finished(missing!.id);
@@ -77,7 +84,8 @@ describe('deploy: clone and go', () => {
     expect(res.body.tasks.map((t) => [t.machine, t.prompt])).toEqual([['local', 'unit tests lines=0'], ['m2', 'docs lines=0']]);
     expect(new Set(res.body.tasks.map((t) => t.deployId))).toEqual(new Set([res.body.deployId]));
     for (const t of res.body.tasks) expect((await f.finished(t.id)).state).toBe('succeeded');
-    expect(readFileSync(path.join(second.workspace, 'app', 'README.md'), 'utf8')).toBe('# app\n');
+    const onM2 = res.body.tasks.find((t) => t.machine === 'm2')!;
+    expect(readFileSync(path.join(second.workspace, '.pia-worktrees', onM2.id, 'README.md'), 'utf8')).toBe('# app\n');
     const listed = await f.t.api<{ tasks: unknown[] }>('GET', `/api/tasks?deploy=${res.body.deployId}`);
     expect(listed.body.tasks).toHaveLength(2);
     await second.stop();

@@ -36,8 +36,9 @@ describe.runIf(hasGit)('a hostile repository', () => {
 
     expect(readFileSync(keys, 'utf8')).toBe(KEYS);
     expect(done.state).toBe('succeeded');
-    // The agent still gets its identity: a plain file in place of the link.
-    const dir = path.join(f.worker.workspace, 'evil');
+    // The agent still gets its identity: a plain file in place of the link, in the task's worktree.
+    const dir = done.workspacePath!;
+    expect(dir).toBe(path.join(f.worker.workspace, '.pia-worktrees', done.id));
     expect(lstatSync(identityIn(dir)).isFile()).toBe(true);
     expect(readFileSync(identityIn(dir), 'utf8')).toContain('Machine: **local**');
   });
@@ -81,7 +82,7 @@ describe.runIf(hasGit)('a hostile repository', () => {
     repo.commit('MACHINE_IDENTITY.local.md/notes.txt', 'x\n');
     const [task] = await f.create({ kind: 'deploy', repo: repo.url, machines: ['local'], prompt: 'lines=0' });
     const done = await f.finished(task!.id);
-    const dir = path.join(f.worker.workspace, 'dirname');
+    const dir = path.join(f.worker.workspace, '.pia-worktrees', done.id);
     expect(done).toMatchObject({
       state: 'failed',
       error: `${identityIn(dir)} is not a regular file (a directory or a special file has that name); PIA writes the task's identity there. Rename or remove it, then run the task again.`,

@@ -52,10 +52,15 @@ describe('the command language', () => {
     expect(ok('deploy https://x.example/a.git m2 --agent gemini --ref v1 go')).toMatchObject({ ref: 'v1', agent: 'gemini', prompt: 'go' });
     // Once the prompt has begun, `--` words are the agent's text.
     expect(ok('run m2 explain --agent and --ref')).toMatchObject({ prompt: 'explain --agent and --ref' });
-    expect(err('run m2 --agnet codex go')).toMatchObject({ error: 'Unknown option "--agnet"; this command takes --agent, --mode.' });
+    expect(err('run m2 --agnet codex go')).toMatchObject({ error: 'Unknown option "--agnet"; this command takes --agent, --mode, --push.' });
     expect(ok('run m2 --mode Plan how would you split it')).toMatchObject({ mode: 'plan', prompt: 'how would you split it' });
     expect(ok('deploy https://x.example/a.git m2 --mode edits go')).toMatchObject({ mode: 'edits', prompt: 'go' });
     expect(err('run m2 --mode yolo go')).toMatchObject({ error: '"yolo" is not a mode; use plan, ask, edits or full.' });
+    // --push takes no value: what follows it is the prompt (or the next option).
+    expect(ok('run m2 --push fix the typo')).toEqual({ name: 'run', machine: { kind: 'name', name: 'm2' }, prompt: 'fix the typo', push: true });
+    expect(ok('deploy https://x.example/a.git m2 --push --ref main go')).toMatchObject({ push: true, ref: 'main', prompt: 'go' });
+    expect(ok('run m2 fix it --push')).toEqual({ name: 'run', machine: { kind: 'name', name: 'm2' }, prompt: 'fix it --push' });
+    expect(err('run m2 --push')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.' });
     expect(err('run m2 --agent')).toMatchObject({ error: 'Missing the value after --agent.' });
     expect(err('run m2 --agent "rm -rf" go')).toMatchObject({ error: '"rm -rf" is not an agent name.' });
     expect(ok('continue K3X9Q2MFAB now the docs')).toEqual({ name: 'continue', taskId: 'k3x9q2mfab', prompt: 'now the docs' });
@@ -86,7 +91,7 @@ describe('the command language', () => {
   it('says "did you mean" for a typo and shows the usage for bad arguments', () => {
     expect(err('wkae m2')).toMatchObject({ error: 'Unknown command "wkae". Did you mean `wake`?', suggestion: 'wake' });
     expect(err('frobnicate')).toMatchObject({ error: 'Unknown command "frobnicate". Try `help`.' });
-    expect(err('run m2')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.', usage: 'run <machine> [--agent A] [--mode M] <prompt...>' });
+    expect(err('run m2')).toMatchObject({ error: 'Missing the prompt: say what the agent should do.', usage: 'run <machine> [--agent A] [--mode M] [--push] <prompt...>' });
     expect(err('wake')).toMatchObject({ error: 'Missing the machine.', usage: 'wake <machine>' });
     expect(err('wake m2 m3')).toMatchObject({ error: 'Unexpected "m3".' });
     expect(err('wake $(id)')).toMatchObject({ error: '"$(id)" is not a machine name, "all", tag:<tag> or any[<labels>].' });
@@ -102,7 +107,7 @@ describe('the command language', () => {
     expect(viewer).not.toContain('run <machine>');
     expect(viewer).not.toContain('sh <machine>');
     const operator = helpText('operator');
-    expect(operator).toContain('run <machine> [--agent A] [--mode M] <prompt...>');
+    expect(operator).toContain('run <machine> [--agent A] [--mode M] [--push] <prompt...>');
     expect(operator).toContain('approve <code> [once|task|always]');
     expect(viewer).toContain('approvals [task-id]');
     expect(viewer).not.toContain('approve <code>');

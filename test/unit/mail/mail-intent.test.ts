@@ -165,6 +165,12 @@ describe('mailIntent: a mode line', () => {
     expect(intent('Update deps', 'repo: https://github.com/acme/app', 'mode: edits')).toMatchObject({ kind: 'deploy', prompt: 'Update deps', mode: 'edits' });
     expect(intent('Go', 'mode: yolo')).toEqual({ kind: 'run', prompt: 'Go\n\nmode: yolo' });
   });
+
+  it('a `push: yes` line alone asks for the branch to be pushed; anything else stays text', () => {
+    expect(intent('Fix the typo', 'push: yes', 'in the README')).toEqual({ kind: 'run', prompt: 'Fix the typo\n\nin the README', push: true });
+    expect(intent('Update deps', 'repo: https://github.com/acme/app', 'push: yes', 'mode: edits')).toMatchObject({ kind: 'deploy', prompt: 'Update deps', push: true, mode: 'edits' });
+    expect(intent('Go', 'push: maybe')).toEqual({ kind: 'run', prompt: 'Go\n\npush: maybe' });
+  });
 });
 
 describe('approvalReply', () => {

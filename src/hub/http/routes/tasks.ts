@@ -22,6 +22,7 @@ const CreateBody = z.discriminatedUnion('kind', [
       workspace: z.string().optional(),
       continueTask: z.string().optional(),
       mode: TaskMode.optional(),
+      push: z.boolean().optional(),
       timeoutS,
       origin,
     })
@@ -37,6 +38,7 @@ const CreateBody = z.discriminatedUnion('kind', [
       targets: z.array(z.object({ machine: z.string().min(1), prompt: z.string() })).max(10_000).optional(),
       agent: z.string().max(64).optional(),
       mode: TaskMode.optional(),
+      push: z.boolean().optional(),
       timeoutS,
       origin,
     })
@@ -114,7 +116,7 @@ export function taskRoutes(app: FastifyInstance, deps: { tasks: TaskService; mac
           reasons.push(p.reason);
         }
         if (reasons.length) fullModeNeedsAdmin(req, body.mode, named.map((t) => t.machine));
-        const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets: named, agent: body.agent, mode: body.mode, timeoutS: body.timeoutS, origin: body.origin });
+        const out = tasks.deploy(actor, { repo: body.repo, ref: body.ref, targets: named, agent: body.agent, mode: body.mode, push: body.push, timeoutS: body.timeoutS, origin: body.origin });
         return reply.status(201).send({ ...out, ...(reasons.length ? { placement: reasons.join('\n') } : {}) } satisfies ApiResponse<'deployed'>);
       }
       case 'shell': {
