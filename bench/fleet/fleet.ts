@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { killQuietly, type Cleanup } from './cleanup.js';
@@ -30,11 +31,21 @@ interface Child {
  * Forks ceil(workers / perProcess) processes and waits until each has loaded and said ready, so the measured
  * registration time is the hub's, not Node's start-up.
  */
-export async function forkFleet(workers: SimWorker[], opts: { perProcess: number; timeoutMs: number; cleanup: Cleanup }): Promise<SimFleet> {
+export async function forkFleet(
+  workers: SimWorker[],
+  opts: {
+    perProcess: number;
+    timeoutMs: number;
+    cleanup: Cleanup;
+    /** Scheduling niceness of the worker processes: they stand for other machines, so they may yield to the hub. */
+    nice?: number;
+  },
+): Promise<SimFleet> {
   const children: Child[] = [];
   const ready: Promise<void>[] = [];
   for (let offset = 0; offset < workers.length; offset += opts.perProcess) {
     const proc = fork(childEntry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    if (opts.nice !== undefined && proc.pid !== undefined) os.setPriority(proc.pid, opts.nice);
     const child: Child = { proc, workers: workers.slice(offset, offset + opts.perProcess), offset, linked: 0, refused: 0 };
     children.push(child);
     const forget = opts.cleanup.add(() => killQuietly(proc.pid));

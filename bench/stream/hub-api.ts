@@ -29,6 +29,8 @@ export interface HubApi {
   createTask(body: Record<string, unknown>, timeoutMs?: number): Promise<TaskView>;
   /** POST /api/tasks returning the raw reply (a deploy answers with many tasks). */
   post(path: string, body: unknown, timeoutMs?: number): Promise<unknown>;
+  /** GET returning the raw reply. */
+  get(path: string, timeoutMs?: number): Promise<unknown>;
   task(id: string): Promise<TaskView>;
   tasksInState(state: string): Promise<TaskView[]>;
 }
@@ -71,6 +73,7 @@ export function hubApi(httpUrl: string, token: string): HubApi {
       return TaskReply.parse(await json('POST', '/api/tasks', body, timeoutMs)).task;
     },
     post: (path, body, timeoutMs) => json('POST', path, body, timeoutMs),
+    get: (path, timeoutMs) => json('GET', path, undefined, timeoutMs),
     async task(id) {
       return TaskReply.parse(await json('GET', `/api/tasks/${id}`)).task;
     },

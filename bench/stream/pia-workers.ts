@@ -22,8 +22,16 @@ export interface WorkerProcs {
   stop(graceMs: number): Promise<void>;
 }
 
+/** The agent a worker runs: a name and its argv (`{prompt}` is replaced by the task's prompt). */
+export interface StandInAgent {
+  name: string;
+  command: string[];
+}
+
+const floodAgent: StandInAgent = { name: 'flood', command: [process.execPath, floodAgentPath, '{prompt}'] };
+
 /** A worker's environment: ours without any PIA_* variable, plus its own settings. */
-function workerEnv(dir: string, maxTasks: number): NodeJS.ProcessEnv {
+function workerEnv(dir: string, maxTasks: number, agent: StandInAgent, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PIA_')) env[k] = v;
   return {
@@ -31,9 +39,10 @@ function workerEnv(dir: string, maxTasks: number): NodeJS.ProcessEnv {
     PIA_MAX_TASKS: String(maxTasks),
     PIA_WORKSPACE: path.join(dir, 'work'),
     PIA_REPO_ROOTS: dir,
-    PIA_AGENT: 'flood',
-    PIA_AGENTS: JSON.stringify({ flood: { command: [process.execPath, floodAgentPath, '{prompt}'], format: 'text' } }),
+    PIA_AGENT: agent.name,
+    PIA_AGENTS: JSON.stringify({ [agent.name]: { command: agent.command, format: 'text' } }),
     PIA_LOG_LEVEL: 'warn',
+    ...extra,
   };
 }
 
@@ -49,6 +58,10 @@ export async function startWorkers(opts: {
   maxTasks: number;
   timeoutMs: number;
   cleanup: Cleanup;
+  /** The stand-in agent (default: the flood agent). */
+  agent?: StandInAgent;
+  /** More PIA_* settings for every worker. */
+  env?: Record<string, string>;
 }): Promise<WorkerProcs> {
   const names = Array.from({ length: opts.count }, (_, i) => `s${i + 1}`);
   const children: ChildProcess[] = [];
@@ -61,7 +74,7 @@ export async function startWorkers(opts: {
     const child = spawn(
       process.execPath,
       [path.join(projectRoot, 'bin', 'pia.js'), 'worker', '--hub', opts.linkUrl, '--join', joinToken, '--state-dir', dir],
-      { env: workerEnv(dir, opts.maxTasks), stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: workerEnv(dir, opts.maxTasks, opts.agent ?? floodAgent, opts.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const pid = child.pid;
     if (pid === undefined) throw new Error(`could not start worker ${name}`);

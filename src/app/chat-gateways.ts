@@ -1,9 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { ChatConfig } from '../bot/chat-config.js';
 import { createConsoleAdapter, type ConsoleNotices } from '../bot/console/console-adapter.js';
-import { createDiscordAdapter } from '../bot/discord/discord-adapter.js';
 import type { BotCore, ChatPort } from '../bot/port.js';
-import { createSlackAdapter } from '../bot/slack/slack-adapter.js';
 import type { Logger } from '../common/logger.js';
 import type { RawRoute } from '../hub/http/raw-routes.js';
 
@@ -28,8 +26,11 @@ export interface ConsoleTerminal {
   notices?: ConsoleNotices;
 }
 
-/** Creates the configured adapters; each hands its input to the one chat core. */
-export function createChatGateways(deps: {
+/**
+ * Creates the configured adapters; each hands its input to the one chat core. The Slack and Discord SDKs are loaded
+ * only when configured: discord.js alone took about half of a hub's start-up on a loaded machine.
+ */
+export async function createChatGateways(deps: {
   config: Readonly<ChatConfig>;
   core: BotCore;
   log: Logger;
@@ -37,10 +38,20 @@ export function createChatGateways(deps: {
   agentNames?: (machine?: string) => string[];
   /** The terminal for the console chat; none: no console. */
   terminal?: ConsoleTerminal;
-}): ChatGateways {
+}): Promise<ChatGateways> {
   const { config, core, log } = deps;
-  const slack = config.slack ? createSlackAdapter({ ...config.slack, core, log: log.child({ component: 'slack' }) }) : undefined;
-  const discord = config.discord ? createDiscordAdapter({ ...config.discord, core, log: log.child({ component: 'discord' }), machineNames: deps.machineNames, ...(deps.agentNames ? { agentNames: deps.agentNames } : {}) }) : undefined;
+  const slack = config.slack
+    ? (await import('../bot/slack/slack-adapter.js')).createSlackAdapter({ ...config.slack, core, log: log.child({ component: 'slack' }) })
+    : undefined;
+  const discord = config.discord
+    ? (await import('../bot/discord/discord-adapter.js')).createDiscordAdapter({
+        ...config.discord,
+        core,
+        log: log.child({ component: 'discord' }),
+        machineNames: deps.machineNames,
+        ...(deps.agentNames ? { agentNames: deps.agentNames } : {}),
+      })
+    : undefined;
   const terminal = config.console && deps.terminal ? createConsoleAdapter({ core, ...deps.terminal }) : undefined;
   const ports = new Map<string, ChatPort>();
   for (const a of [slack, discord, terminal]) if (a) ports.set(a.port.platform, a.port);

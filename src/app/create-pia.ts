@@ -13,7 +13,7 @@ import { EVENTS_PATH, LINK_PATH, linkUrlOf } from '../hub/http/paths.js';
 import { hasAdminToken } from '../hub/http/auth.js';
 import { mountRawRoutes } from '../hub/http/raw-routes.js';
 import { createHubCore, type HubCoreHooks, type HubCoreOptions } from '../hub/hub-core.js';
-import { createMailGateway, type MailGateway } from '../mail/gateway.js';
+import type { MailGateway } from '../mail/gateway.js';
 import { createPowerManager } from '../power/power-manager.js';
 import type { Worker } from '../worker/worker.js';
 import { createWeb, type WebFrontEnd } from '../web/web.js';
@@ -122,8 +122,9 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
     pendingApprovals: (taskId) => core.approvals.list({ state: 'pending', taskId }).reverse(),
   });
   const chatCore = createBotCore({ actions, task: (id) => taskStore.get(id), reporter, threads: createThreadStore(db), log: log.child({ component: 'chat' }) });
+  // The mail libraries (imapflow, nodemailer, mailparser) load only when mail is configured, as chat's SDKs do.
   const mail = config.mail
-    ? createMailGateway({
+    ? (await import('../mail/gateway.js')).createMailGateway({
         config: config.mail,
         db,
         bus,
@@ -141,7 +142,7 @@ export async function createPia(opts: PiaOptions): Promise<Pia> {
         log,
       })
     : undefined;
-  const chat = createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), agentNames: (m) => agentNamesFor(machines.list(), m), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
+  const chat = await createChatGateways({ config: config.chat, core: chatCore, log, machineNames: () => machines.list().map((m) => m.name), agentNames: (m) => agentNamesFor(machines.list(), m), ...(opts.terminal ? { terminal: opts.terminal } : {}) });
   const scheduleReports = createScheduleReports({ ports: () => chatPorts, chat: chatCore, mail, bus, log: log.child({ component: 'schedules' }) });
   reports.deliver = scheduleReports.deliver;
   /** Where schedules post: the platforms connected here, and any a test or another front end adds. */

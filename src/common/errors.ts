@@ -130,6 +130,7 @@ export const errors = {
   state_invalid: { status: 500, next: 'remove the file and enroll again with --join <token>' },
   state_unreadable: { status: 500, next: 'check the state directory’s permissions' },
   internal: { status: 500, next: "see the hub's log" },
+  storage_full: { status: 507, next: "free space on the disk of the hub's data directory (PIA_DATA_DIR); nothing already stored is lost" },
 } as const satisfies Record<string, { status: number; next: string }>;
 
 /** A stable error code: a key of {@link errors}. */

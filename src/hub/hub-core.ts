@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '../common/logger.js';
+import { steadyClock } from '../common/steady-clock.js';
 import { projectRoot } from '../common/version.js';
 import { createUserStore, type UserStore } from './auth/users.js';
 import type { HubConfig } from './config.js';
@@ -164,7 +165,9 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
   });
   let publicUrl = '';
   const tasksLog = log.child({ component: 'tasks' });
-  const dispatcher = createDispatcher({ tasks: taskStore, machines, links, output, bus, log: tasksLog, hubUrl: () => publicUrl, expirySweepMs: opts.expirySweepMs });
+  // Deadlines (queue expiry, approval time-outs) run on a steady clock: stepping the wall clock must not fire them early.
+  const deadlineNow = steadyClock();
+  const dispatcher = createDispatcher({ tasks: taskStore, machines, links, output, bus, log: tasksLog, hubUrl: () => publicUrl, expirySweepMs: opts.expirySweepMs, deadlineNow });
   const taskMessages = createTaskMessages({ tasks: taskStore, output, dispatcher, bus, log: tasksLog, refused: (link, type, reason, detail) => links.refused(link, type, reason, detail) });
   const approvals = createApprovalService({
     store: createApprovalStore(db),
@@ -179,6 +182,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     onLinked: (listener) => links.onLinked((link) => listener(link)),
     log: log.child({ component: 'approvals' }),
     timeoutMs: config.approvalTimeoutS * 1000,
+    now: deadlineNow,
     ...(opts.approvalSweepMs ? { sweepMs: opts.approvalSweepMs } : {}),
   });
   const handlers: WorkerMessageHandlers = {
@@ -204,6 +208,7 @@ export function createHubCore(config: Readonly<HubConfig>, log: Logger, hooks: (
     audit,
     policy: { defaultTimeoutS: config.taskTimeoutS, queueExpiryMs: config.taskQueueExpiryH * 3600_000, allowFileRepos: config.allowFileRepos, ...(config.defaultAgent ? { defaultAgent: config.defaultAgent } : {}) },
     onQueuedOffline: (machineId, actor) => hooks().queuedOffline(machineId, actor),
+    deadlineNow,
   });
 
   const labels = createLabelIndex({ machines, bus });

@@ -58,6 +58,8 @@ interface Outcome {
 /** How long after a hub's "shutting down" the backoff stays small, and how small (500 ms * 2^3 = 4 s at most). */
 const RESTART_WINDOW_MS = 120_000;
 const RESTART_MAX_ATTEMPT = 3;
+/** The close code ws reports when the connection ended without a close frame. */
+const ABNORMAL_CLOSURE = 1006;
 
 /** Creates a worker link (not yet connected: call `run`). */
 export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
@@ -158,7 +160,11 @@ export function createWorkerLink(opts: WorkerLinkOptions): WorkerLink {
       // A hub that said it is shutting down is most likely restarting: for a while, keep retrying within a small
       // window (still fully jittered, so the fleet's reconnects spread out) instead of backing off towards a minute
       // while it comes back.
-      if (outcome.code === CloseCode.hubShutdown) {
+      // The same when a link that had been healthy drops without any close frame (1006): the hub's process died
+      // (killed, crashed, its machine rebooted) and is most likely coming back. Backing off towards a minute here
+      // kept a 19,000-worker fleet from being whole for about a minute after a hub SIGKILL.
+      const hubVanished = outcome.code === ABNORMAL_CLOSURE && outcome.upMs >= healthyAfterMs;
+      if (outcome.code === CloseCode.hubShutdown || hubVanished) {
         attempt = 0;
         restartWindowUntil = Date.now() + RESTART_WINDOW_MS;
       }

@@ -26,6 +26,9 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
     const code = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'invalid_json' : 'invalid_request';
     return { status: fe.statusCode, body: { error: { code, message: fe.message ?? 'bad request' } } };
   }
+  if ((err as { code?: unknown }).code === 'SQLITE_FULL') {
+    return { status: 507, body: { error: { code: 'storage_full', message: "The hub's disk is full, so it takes no new work: free space in its data directory (PIA_DATA_DIR) and try again." } } };
+  }
   return { status: 500, body: { error: { code: 'internal', message: 'Internal error; see the hub log.' } } };
 }
 

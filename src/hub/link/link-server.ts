@@ -79,9 +79,13 @@ export function createLinkServer(deps: {
   /** Each chunk of task output from a linked worker (a binary frame, decoded and checked). */
   onOutput: (link: Link, chunk: OutputFrame) => void;
   nowMs?: () => number;
+  /** The clock liveness is judged by; monotonic, so stepping the wall clock marks no machine offline. */
+  monoMs?: () => number;
 }): LinkServer {
   const { options, log, bus, machines } = deps;
-  const nowMs = deps.nowMs ?? Date.now;
+  // Read at each call (not a saved reference to Date.now), so the process's current wall clock is what people see.
+  const nowMs = deps.nowMs ?? (() => Date.now());
+  const monoMs = deps.monoMs ?? (() => performance.now());
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes, perMessageDeflate: false });
   const links = new Map<number, Link>();
   const linkedListeners: Array<(link: Link, hello: Hello) => void> = [];
@@ -187,10 +191,17 @@ export function createLinkServer(deps: {
       const { machine, secret } = admitted;
       const previous = links.get(machine.id);
       // Whatever the reason the hub closes a link (replaced, revoked, silent), it stops reading it at once too.
-      link = createLink(ws, machine.id, machine.name, address, nowMs(), msg.maxTasks, (code, reason) => void stop(code, reason));
+      link = createLink(ws, machine.id, machine.name, address, nowMs(), monoMs(), msg.maxTasks, (code, reason) => void stop(code, reason));
+      try {
+        machines.markOnline(machine.id, msg.facts);
+      } catch (err) {
+        // The registry cannot be written (a full disk): no link the hub cannot record. The worker tries again later.
+        warn.warn({ err: err instanceof Error ? err.message : String(err), machine: machine.name }, 'cannot record a worker link');
+        link = undefined;
+        return refuse(CloseCode.tryAgainLater, 'the hub cannot record the link now (disk full?); try again later', 'hub_error');
+      }
       links.set(machine.id, link);
       if (previous) previous.close(CloseCode.replaced, 'replaced by a newer link from the same machine');
-      machines.markOnline(machine.id, msg.facts);
       link.send({ type: 'welcome', protocol: PROTOCOL_VERSION, machine: machine.name, heartbeatS: options.heartbeatMs / 1000, ...(secret ? { secret } : {}) });
       log.info({ machine: machine.name, address, enrolled: secret !== undefined }, 'worker linked');
       bus.emit('machine.online', { machine: machine.name, hostname: msg.facts.hostname, address });
@@ -206,13 +217,22 @@ export function createLinkServer(deps: {
 
   function seen(link: Link): void {
     link.lastSeenMs = nowMs();
+    link.heardMonoMs = monoMs();
     dirtySeen.set(link.machineId, link.lastSeenMs);
   }
 
   function goneOffline(link: Link, reason: string): void {
     dirtySeen.delete(link.machineId);
-    machines.saveLastSeen([[link.machineId, new Date(link.lastSeenMs).toISOString()]]);
-    if (machines.markOffline(link.machineId, reason)) {
+    let changed: boolean;
+    try {
+      machines.saveLastSeen([[link.machineId, new Date(link.lastSeenMs).toISOString()]]);
+      changed = machines.markOffline(link.machineId, reason);
+    } catch (err) {
+      // A full disk: the row keeps saying online, and the next start marks every machine offline anyway.
+      warn.warn({ err: err instanceof Error ? err.message : String(err), machine: link.machine }, 'cannot record a machine offline');
+      changed = true;
+    }
+    if (changed) {
       log.info({ machine: link.machine, reason }, 'machine offline');
       bus.emit('machine.offline', { machine: link.machine, reason });
     }
@@ -221,11 +241,11 @@ export function createLinkServer(deps: {
   // One sweep finds silent links; its period is a fraction of the deadline so detection is timely.
   const sweepMs = Math.max(50, Math.min(1000, options.offlineAfterMs / 4));
   const sweeper = setInterval(() => {
-    const now = nowMs();
+    const now = monoMs();
     for (const link of links.values()) {
-      if (now - link.lastSeenMs > options.offlineAfterMs) {
+      if (now - link.heardMonoMs > options.offlineAfterMs) {
         links.delete(link.machineId);
-        const reason = `no heartbeat for ${Math.round((now - link.lastSeenMs) / 1000)} s`;
+        const reason = `no heartbeat for ${Math.round((now - link.heardMonoMs) / 1000)} s`;
         link.close(CloseCode.heartbeatTimeout, reason);
         goneOffline(link, reason);
       }
@@ -240,7 +260,11 @@ export function createLinkServer(deps: {
     if (dirtySeen.size === 0) return;
     const batch = [...dirtySeen].map(([id, ms]): [number, string] => [id, new Date(ms).toISOString()]);
     dirtySeen.clear();
-    machines.saveLastSeen(batch);
+    try {
+      machines.saveLastSeen(batch);
+    } catch (err) {
+      warn.warn({ err: err instanceof Error ? err.message : String(err) }, 'cannot save last-seen times');
+    }
   }
 
   wss.on('connection', onConnection);

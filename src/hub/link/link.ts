@@ -11,8 +11,10 @@ export interface Link {
   linkedAt: number;
   /** How many tasks the worker runs at once (from its hello). */
   maxTasks: number;
-  /** Last heartbeat (or any frame), epoch ms. */
+  /** Last heartbeat (or any frame), epoch ms: what people are shown. */
   lastSeenMs: number;
+  /** The same moment on the monotonic clock: what liveness is judged by, so a wall-clock step cannot fake silence. */
+  heardMonoMs: number;
   send(message: HubMessage): void;
   /** Closes the link; nothing the worker sends afterwards is handled. */
   close(code: number, reason: string): void;
@@ -25,6 +27,7 @@ export function createLink(
   machine: string,
   address: string | null,
   nowMs: number,
+  monoMs: number,
   maxTasks: number,
   close: (code: number, reason: string) => void,
 ): Link {
@@ -35,6 +38,7 @@ export function createLink(
     maxTasks,
     linkedAt: nowMs,
     lastSeenMs: nowMs,
+    heardMonoMs: monoMs,
     send(message) {
       if (ws.readyState === ws.OPEN) ws.send(encode(message));
     },

@@ -34,6 +34,8 @@ export function createDispatcher(deps: {
   log: Logger;
   hubUrl: () => string;
   expirySweepMs?: number;
+  /** The clock queue-expiry deadlines were set by (a steady clock: a wall-clock step expires nothing early). */
+  deadlineNow?: () => Date;
 }): Dispatcher {
   const { tasks, links, bus, log } = deps;
 
@@ -109,7 +111,7 @@ export function createDispatcher(deps: {
   sweeper.unref();
 
   function expire(): void {
-    for (const task of tasks.expired()) {
+    for (const task of tasks.expired(deps.deadlineNow?.())) {
       const waited = Math.round((Date.now() - Date.parse(task.createdAt)) / 3600_000);
       if (tasks.finish(task.id, { state: 'failed', exitCode: null, error: `expired after waiting ${waited} h for ${task.machine} to come online` })) {
         bus.emit('task.finished', { task: tasks.get(task.id)! });

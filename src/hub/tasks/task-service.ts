@@ -118,8 +118,11 @@ export function createTaskService(deps: {
   policy: TaskPolicy;
   /** Called for each machine that got new tasks while its worker is not linked (auto-wake). */
   onQueuedOffline?: (machineId: number, actor: Actor) => void;
+  /** The clock queue-expiry deadlines are set by: the one the dispatcher checks them with (a steady clock). */
+  deadlineNow?: () => Date;
 }): TaskService {
   const { tasks, machines, bus, audit, policy } = deps;
+  const deadlineNow = deps.deadlineNow ?? (() => new Date());
 
   function base(machine: Machine, actor: Actor, origin: Origin, timeoutS: number | undefined): Pick<NewTask, 'id' | 'machineId' | 'machine' | 'requester' | 'origin' | 'timeoutS' | 'expiresAt'> {
     return {
@@ -129,7 +132,7 @@ export function createTaskService(deps: {
       requester: actor.id,
       origin,
       timeoutS: checkTimeout(timeoutS, policy.defaultTimeoutS),
-      expiresAt: new Date(Date.now() + policy.queueExpiryMs).toISOString(),
+      expiresAt: new Date(deadlineNow().getTime() + policy.queueExpiryMs).toISOString(),
     };
   }
 

@@ -126,7 +126,7 @@ export interface TaskStore {
   /** Dispatched and running tasks of a machine. */
   active(machineId: number): Task[];
   /** Queued tasks whose expiry has passed. */
-  expired(): Task[];
+  expired(at?: Date): Task[];
   markDispatched(id: string): boolean;
   markRunning(id: string, workspace: string, at: number): boolean;
   /** Back to the queue: the worker never received it. */
@@ -243,8 +243,8 @@ export function createTaskStore(db: Db, now: () => Date = () => new Date()): Tas
     },
 
     /** Queued tasks whose expiry has passed. */
-    expired(): Task[] {
-      return expired.all(now().toISOString()).map(rowToTask);
+    expired(at: Date = now()): Task[] {
+      return expired.all(at.toISOString()).map(rowToTask);
     },
 
     markDispatched(id: string): boolean {

@@ -1,5 +1,5 @@
-import { Client } from 'ssh2';
-import type { ServerHostKeyAlgorithm } from 'ssh2';
+import type * as Ssh2 from 'ssh2';
+import type { Client, ServerHostKeyAlgorithm } from 'ssh2';
 import { PiaError, errorMessage } from '../../common/errors.js';
 import { fingerprintOf, normalizeFingerprint } from './fingerprint.js';
 import { mayReach } from '../../common/net-guard.js';
@@ -111,8 +111,11 @@ interface Settle<T> {
   fail(err: PiaError, client: Client): void;
 }
 
+/** ssh2, loaded at the first SSH operation: most hubs never bootstrap a machine, and it costs start-up time. */
+let ssh2: Promise<typeof Ssh2> | undefined;
+
 /** The connection lifecycle both operations share: one deadline, one abort path, errors turned into PiaErrors. */
-function connect<T>(
+async function connect<T>(
   target: SshTarget,
   auth: SshExecOptions | undefined,
   verify: (key: Buffer) => boolean,
@@ -122,6 +125,8 @@ function connect<T>(
 ): Promise<T> {
   const timeoutMs = target.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const signal = auth?.signal;
+  ssh2 ??= import('ssh2');
+  const { Client } = await ssh2;
   return new Promise<T>((resolve, reject) => {
     if (signal?.aborted) return reject(aborted(target, signal.reason));
     const client = new Client();

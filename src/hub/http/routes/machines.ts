@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ApiResponse } from '../../../protocol/api.js';
 import { MachineName } from '../../../protocol/messages.js';
@@ -22,6 +23,18 @@ const PatchBody = z.object({
   aliases: z.array(MachineName).max(32).optional(),
 }).strict();
 
+/** The chunks of a JSON document: `head`, the pages with commas between the non-empty ones, `tail`. */
+function* jsonArray(head: string, pages: Iterable<string>, tail: string): Generator<string> {
+  yield head;
+  let first = true;
+  for (const page of pages) {
+    if (!page) continue;
+    yield first ? page : `,${page}`;
+    first = false;
+  }
+  yield tail;
+}
+
 /** `/api/machines`: the fleet registry. */
 export function machineRoutes(
   app: FastifyInstance,
@@ -35,9 +48,10 @@ export function machineRoutes(
 
   app.get('/api/machines', async (_req, reply) => {
     const live = (id: number) => deps.links.get(id)?.lastSeenMs;
-    // Labels come precomputed from the index: the listing still parses no facts.
-    const body = deps.machines.listJson(live, (name) => ({ ...(deps.emailOf ? { email: deps.emailOf(name) } : {}), labels: deps.labelsOf(name) }));
-    return reply.type('application/json; charset=utf-8').send(`{"machines":${body}}`);
+    // Labels come precomputed from the index: the listing still parses no facts. Streamed a page at a time (the
+    // stream waits while the client is slow), never built whole in memory.
+    const pages = deps.machines.listJsonPages(live, (name) => ({ ...(deps.emailOf ? { email: deps.emailOf(name) } : {}), labels: deps.labelsOf(name) }));
+    return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArray('{"machines":[', pages, ']}')));
   });
 
   app.post('/api/machines', async (req, reply) => {
