@@ -51,8 +51,8 @@ describe.skipIf(!haveChromium())('Mission Control in Chromium: approvals, agents
     cleanups.push(() => context.close());
     await page.goto(`${t.httpUrl}/#/machines/m2`);
     const agent = page.getByLabel('Agent', { exact: true });
-    // The agents offered are those the machine's worker found installed.
-    await expect.poll(() => agent.locator('option').allTextContents()).toEqual(['the machine’s default', 'claude (m2)']);
+    // The agents offered are those the machine's worker can run: found installed, and its own templates.
+    await expect.poll(() => agent.locator('option').allTextContents()).toEqual(['the machine’s default', 'claude (m2)', 'claude-argv (m2)', 'fake (m2)']);
     await agent.selectOption('claude');
     // Full mode is for admins: an operator is not offered it.
     expect(await page.getByLabel('Mode', { exact: true }).locator('option').allTextContents()).not.toContain('full: never ask (admins)');
