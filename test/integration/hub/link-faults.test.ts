@@ -143,7 +143,8 @@ describe('a connection failed for a bad frame is no longer served', () => {
         return s;
       }),
     );
-    const allEnded = await within(Promise.all(sockets.map((s) => s.ended)), 3000);
+    // Generous: on a busy machine 120 handshakes take a while; what matters is that the hub ends them, unasked.
+    const allEnded = await within(Promise.all(sockets.map((s) => s.ended)), 10_000);
     for (const s of sockets) s.destroy();
     expect(await metric('pia_handshakes_refused_total', '{reason="binaryFrame"}')).toBe(before + n);
     expect(refusedEvents.length - eventsBefore).toBe(n);
