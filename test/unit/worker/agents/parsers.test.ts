@@ -22,7 +22,7 @@ describe("each agent's output becomes the same events", () => {
   it('Codex: thread id, commands without their shell wrapper, a failing command, file changes, tokens, the last message as the result', () => {
     const events = parse('codex', 'codex-run.jsonl');
     expect(events[0]).toEqual({ kind: 'session', sessionId: '019a3c55-7d1e-7b52-9c8e-3f1f0e6a2b41', agent: 'codex' });
-    expect(only(events, 'tool').map((e) => `${e.tool} ${e.detail}`)).toEqual(['shell sed -n 1,60p cli.py', 'edit update /work/demo/cli.py', 'shell python -m pytest -q']);
+    expect(only(events, 'tool').map((e) => `${e.tool} ${e.detail}`)).toEqual(['shell sed -n 1,60p cli.py', 'edit update /home/dev/demo/cli.py', 'shell python -m pytest -q']);
     expect(only(events, 'tool_done').map((e) => [e.ok, e.error])).toEqual([[true, undefined], [true, undefined], [false, 'exit 1']]);
     expect(only(events, 'usage')).toEqual([{ kind: 'usage', inputTokens: 48211, outputTokens: 1377 }]);
     expect(events.at(-1)).toMatchObject({ kind: 'result', isError: false, sessionId: '019a3c55-7d1e-7b52-9c8e-3f1f0e6a2b41', text: expect.stringContaining('Added a `--verbose` flag') });
@@ -39,7 +39,7 @@ describe("each agent's output becomes the same events", () => {
     expect(only(events, 'tool_done').map((e) => `${e.tool} ${e.detail} ${e.ok}`)).toEqual([
       'read_file cli.py true',
       'read_file CHANGELOG.md false',
-      'replace /work/demo/cli.py true',
+      'replace /home/dev/demo/cli.py true',
       'run_shell_command python -m pytest -q true',
     ]);
     expect(only(events, 'text').map((e) => e.text)).toEqual(["I'll start by reading `cli.py` and the changelog.", 'Added `--verbose` to `cli.py`. One test (`test_help_text`) fails because the stored help snapshot needs updating.']);
@@ -56,7 +56,7 @@ describe("each agent's output becomes the same events", () => {
       ['read', true, undefined],
       ['edit', true, undefined],
       ['bash', false, 'exit 1'],
-      ['read', false, 'Error: File not found: /work/demo/CHANGELOG.md'],
+      ['read', false, 'Error: File not found: /home/dev/demo/CHANGELOG.md'],
     ]);
     expect(only(events, 'usage')).toEqual([{ kind: 'usage', inputTokens: 11087 + 1630 + 11087 + 671 + 12717, outputTokens: 145 + 402 + 58, costUsd: 0.0433 }]);
     expect(events.at(-1)).toMatchObject({ kind: 'result', isError: false, costUsd: 0.0433, text: expect.stringContaining('there is no CHANGELOG.md') });
@@ -96,7 +96,7 @@ describe("each agent's output becomes the same events", () => {
   it('Claude Code: its stream-json as before, with failed tools, usage and the refused tool', () => {
     const events = parse('claude', 'claude-run.jsonl');
     expect(events[0]).toMatchObject({ kind: 'session', sessionId: '8f2d6c1e-3b7a-4e9d-a1c5-6f0b2e4d9a17', model: 'claude-sonnet-4-5-20250929' });
-    expect(only(events, 'tool').map((e) => `${e.tool} ${e.detail}`)).toEqual(['Read /work/demo/cli.py', 'Edit /work/demo/cli.py', 'Bash python -m pytest -q']);
+    expect(only(events, 'tool').map((e) => `${e.tool} ${e.detail}`)).toEqual(['Read /home/dev/demo/cli.py', 'Edit /home/dev/demo/cli.py', 'Bash python -m pytest -q']);
     expect(log(events)).toContain('✋ Bash: python -m pytest -q refused: the agent was not permitted to use it\n');
     expect(events.at(-1)).toMatchObject({ kind: 'result', isError: false, costUsd: 0.0831, turns: 4 });
     expect(parse('claude', 'claude-error.jsonl').at(-1)).toMatchObject({ kind: 'result', isError: true, text: 'Invalid API key · Please run /login' });
